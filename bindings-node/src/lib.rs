@@ -1,0 +1,1 @@
+//! Node.js binding of `pattern-learning` (placeholder until the napi binding lands).

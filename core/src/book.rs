@@ -1,0 +1,375 @@
+//! The pattern book: every pattern, the retrieval index derived from them, and the
+//! append-only history of changes.
+//!
+//! Every change to a pattern goes through [`PatternBook::apply`] with a
+//! [`Change`], which records a [`PatternEvent`] holding the state before and after.
+//! The index is derived state: [`PatternBook::rebuild_index`] recreates it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::embed::Embedder;
+use crate::index::{Index, Polarity};
+use crate::pattern::{Pattern, PatternId};
+use crate::text;
+
+/// Why a pattern changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// Created (manually, learned or imported).
+    Created,
+    /// Content edited through pattern management.
+    Updated,
+    /// Approved by an operator.
+    Approved,
+    /// Approved with edits.
+    Modified,
+    /// Rejected by an operator.
+    Rejected,
+    /// An operator answered with this reply; the message joined its examples.
+    Answered,
+    /// Activated or deactivated.
+    ActiveChanged,
+    /// Approved (or unapproved) for automatic sending explicitly.
+    AutoChanged,
+    /// Promoted to auto-executable by the promotion rule.
+    Promoted,
+    /// Soft-deleted.
+    Deleted,
+    /// Restored after a soft delete.
+    Restored,
+}
+
+/// One entry of a pattern's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatternEvent {
+    /// Position in the engine-wide history (starts at 1).
+    pub seq: u64,
+    /// When.
+    pub at: Timestamp,
+    /// Who (operator id), when known.
+    pub actor: Option<String>,
+    /// What kind of change.
+    pub kind: ChangeKind,
+    /// The pattern.
+    pub pattern_id: PatternId,
+    /// Confidence before (absent on creation).
+    pub old_confidence: Option<f64>,
+    /// Confidence after.
+    pub new_confidence: f64,
+    /// The customer message involved, if any (it joins the examples on
+    /// approve, modify and answer).
+    pub message: Option<String>,
+    /// Flags, counters and reply after the change.
+    pub state: PatternState,
+    /// The whole pattern, on creation and on content updates.
+    pub full: Option<Pattern>,
+}
+
+/// The part of a pattern that feedback changes, recorded with every event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatternState {
+    /// Confidence.
+    pub confidence: f64,
+    /// Active flag.
+    pub is_active: bool,
+    /// Auto-executable flag.
+    pub auto_executable: bool,
+    /// Soft-delete flag.
+    pub is_deleted: bool,
+    /// Confirmed uses.
+    pub execution_count: u64,
+    /// Confirmed right.
+    pub success_count: u64,
+    /// Confirmed wrong.
+    pub failure_count: u64,
+    /// Approved with edits.
+    pub override_count: u64,
+    /// Number of trigger examples.
+    pub examples: usize,
+}
+
+impl PatternState {
+    fn of(p: &Pattern) -> Self {
+        PatternState {
+            confidence: p.confidence,
+            is_active: p.is_active,
+            auto_executable: p.auto_executable,
+            is_deleted: p.is_deleted,
+            execution_count: p.execution_count,
+            success_count: p.success_count,
+            failure_count: p.failure_count,
+            override_count: p.override_count,
+            examples: p.trigger_examples.len(),
+        }
+    }
+}
+
+/// Example texts and optional caller vectors to index with a pattern.
+pub(crate) struct ExampleInput<'a> {
+    pub text: &'a str,
+    pub vector: Option<Vec<f32>>,
+}
+
+/// Patterns plus derived index and reply lookup.
+#[derive(Debug)]
+pub(crate) struct PatternBook {
+    patterns: BTreeMap<PatternId, Pattern>,
+    /// Rejected messages per pattern (kept to rebuild the index).
+    rejections: HashMap<PatternId, Vec<String>>,
+    caller_vectors: HashMap<PatternId, Vec<Option<Vec<f32>>>>,
+    index: Index,
+    by_reply: HashMap<String, PatternId>,
+    example_signatures: HashSet<(PatternId, String)>,
+    history: Vec<PatternEvent>,
+    next_id: u64,
+    embedder: Arc<dyn Embedder>,
+}
+
+/// Canonical form of a reply, used to find the pattern that carries it.
+pub(crate) fn reply_key(reply: &str) -> String {
+    text::normalize(reply)
+}
+
+impl PatternBook {
+    pub fn new(embedder: Arc<dyn Embedder>) -> Self {
+        PatternBook {
+            patterns: BTreeMap::new(),
+            rejections: HashMap::new(),
+            caller_vectors: HashMap::new(),
+            index: Index::default(),
+            by_reply: HashMap::new(),
+            example_signatures: HashSet::new(),
+            history: Vec::new(),
+            next_id: 1,
+            embedder,
+        }
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn embedder(&self) -> &dyn Embedder {
+        self.embedder.as_ref()
+    }
+
+    pub fn get(&self, id: PatternId) -> Option<&Pattern> {
+        self.patterns.get(&id)
+    }
+
+    pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        self.patterns.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    pub fn history(&self) -> &[PatternEvent] {
+        &self.history
+    }
+
+    /// The live pattern that carries `reply`, if any.
+    pub fn find_by_reply(&self, reply: &str) -> Option<PatternId> {
+        let id = *self.by_reply.get(&reply_key(reply))?;
+        self.patterns
+            .get(&id)
+            .filter(|p| !p.is_deleted)
+            .map(|p| p.id)
+    }
+
+    pub fn next_id(&mut self) -> PatternId {
+        let id = PatternId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Inserts a new pattern and indexes its examples and keywords.
+    pub fn insert(
+        &mut self,
+        pattern: Pattern,
+        examples: Vec<ExampleInput<'_>>,
+        actor: Option<String>,
+    ) {
+        let id = pattern.id;
+        self.next_id = self.next_id.max(id.0 + 1);
+        let mut vectors = Vec::with_capacity(examples.len());
+        for ex in examples {
+            self.example_signatures
+                .insert((id, crate::signature::signature(ex.text)));
+            vectors.push(ex.vector.clone());
+            let embedding = self.embedder.embed(ex.text);
+            self.index
+                .add_example(id, Polarity::Positive, ex.text, embedding, ex.vector);
+        }
+        for kw in &pattern.trigger_keywords {
+            self.index.add_keyword(id, kw);
+        }
+        self.caller_vectors.insert(id, vectors);
+        self.by_reply
+            .entry(reply_key(&pattern.response_template))
+            .or_insert(id);
+        self.record(ChangeKind::Created, None, &pattern, None, actor);
+        self.patterns.insert(id, pattern);
+    }
+
+    /// Adds a positive example to an existing pattern, unless it already has one
+    /// with the same signature (repeats add support through counters, not index
+    /// size). Returns whether it was added.
+    pub fn add_example(&mut self, id: PatternId, message: &str, vector: Option<Vec<f32>>) -> bool {
+        let Some(p) = self.patterns.get_mut(&id) else {
+            return false;
+        };
+        if !self
+            .example_signatures
+            .insert((id, crate::signature::signature(message)))
+        {
+            return false;
+        }
+        p.trigger_examples.push(message.to_owned());
+        self.caller_vectors
+            .entry(id)
+            .or_default()
+            .push(vector.clone());
+        let embedding = self.embedder.embed(message);
+        self.index
+            .add_example(id, Polarity::Positive, message, embedding, vector);
+        true
+    }
+
+    /// Remembers that `id`'s reply was rejected for `message`.
+    pub fn add_rejection(&mut self, id: PatternId, message: &str) {
+        if !self.patterns.contains_key(&id) {
+            return;
+        }
+        self.rejections
+            .entry(id)
+            .or_default()
+            .push(message.to_owned());
+        let embedding = self.embedder.embed(message);
+        self.index
+            .add_example(id, Polarity::Negative, message, embedding, None);
+    }
+
+    /// Applies a change to pattern `id` through `change` and records it.
+    /// Reindexes the pattern when `reindex` is true (examples/keywords changed).
+    pub fn apply(
+        &mut self,
+        id: PatternId,
+        kind: ChangeKind,
+        actor: Option<String>,
+        message: Option<&str>,
+        reindex: bool,
+        change: impl FnOnce(&mut Pattern),
+    ) -> Option<&Pattern> {
+        let pattern = self.patterns.get_mut(&id)?;
+        let old_confidence = pattern.confidence;
+        let old_reply = reply_key(&pattern.response_template);
+        change(pattern);
+        pattern.confidence = sanitize_confidence(pattern.confidence);
+        let after = pattern.clone();
+        if old_reply != reply_key(&after.response_template) {
+            if self.by_reply.get(&old_reply) == Some(&id) {
+                self.by_reply.remove(&old_reply);
+            }
+            self.by_reply
+                .entry(reply_key(&after.response_template))
+                .or_insert(id);
+        }
+        if reindex {
+            self.reindex_pattern(id);
+        }
+        self.record(kind, Some(old_confidence), &after, message, actor);
+        self.patterns.get(&id)
+    }
+
+    fn reindex_pattern(&mut self, id: PatternId) {
+        self.index.remove_pattern(id);
+        let Some(p) = self.patterns.get(&id) else {
+            return;
+        };
+        let vectors = self.caller_vectors.get(&id);
+        self.example_signatures.retain(|(p, _)| *p != id);
+        for (i, ex) in p.trigger_examples.iter().enumerate() {
+            self.example_signatures
+                .insert((id, crate::signature::signature(ex)));
+            let vector = vectors.and_then(|v| v.get(i).cloned().flatten());
+            let embedding = self.embedder.embed(ex);
+            self.index
+                .add_example(id, Polarity::Positive, ex, embedding, vector);
+        }
+        for msg in self.rejections.get(&id).into_iter().flatten() {
+            let embedding = self.embedder.embed(msg);
+            self.index
+                .add_example(id, Polarity::Negative, msg, embedding, None);
+        }
+        for kw in &p.trigger_keywords {
+            self.index.add_keyword(id, kw);
+        }
+    }
+
+    /// Recreates the whole index from the patterns (used when a store is opened).
+    #[allow(dead_code)]
+    pub fn rebuild_index(&mut self) {
+        self.index = Index::default();
+        let ids: Vec<PatternId> = self.patterns.keys().copied().collect();
+        for id in ids {
+            self.reindex_pattern(id);
+        }
+    }
+
+    fn record(
+        &mut self,
+        kind: ChangeKind,
+        old_confidence: Option<f64>,
+        after: &Pattern,
+        message: Option<&str>,
+        actor: Option<String>,
+    ) {
+        let seq = self.history.len() as u64 + 1;
+        self.history.push(PatternEvent {
+            seq,
+            at: after.last_modified,
+            actor,
+            kind,
+            pattern_id: after.id,
+            old_confidence,
+            new_confidence: after.confidence,
+            message: message.map(|m| m.chars().take(2000).collect()),
+            state: PatternState::of(after),
+            full: matches!(kind, ChangeKind::Created | ChangeKind::Updated).then(|| after.clone()),
+        });
+    }
+
+    /// Approximate heap bytes of patterns, index and history.
+    pub fn heap_bytes(&self) -> usize {
+        let patterns: usize = self
+            .patterns
+            .values()
+            .map(|p| {
+                std::mem::size_of::<Pattern>()
+                    + p.trigger_examples
+                        .iter()
+                        .map(|e| e.capacity() + 24)
+                        .sum::<usize>()
+                    + p.response_template.capacity()
+            })
+            .sum();
+        patterns + self.index.heap_bytes()
+    }
+}
+
+/// Clamps a confidence into `[0, 1]`; NaN becomes 0.
+pub(crate) fn sanitize_confidence(c: f64) -> f64 {
+    if c.is_nan() {
+        0.0
+    } else {
+        c.clamp(0.0, 1.0)
+    }
+}

@@ -1,0 +1,181 @@
+//! Sentence embeddings: the [`Embedder`] trait and a built-in offline embedder.
+//!
+//! Callers can also supply their own vectors per message and per pattern example
+//! (for example OpenAI embeddings); those are compared by cosine with the same gates.
+
+use crate::text;
+
+/// Turns text into a fixed-size vector. Implementations must be deterministic.
+pub trait Embedder: Send + Sync + std::fmt::Debug {
+    /// Number of dimensions of every vector this embedder returns.
+    fn dimension(&self) -> usize;
+    /// A short name recorded with stored vectors (e.g. `hashed-ngrams-256`).
+    fn name(&self) -> &str;
+    /// The L2-normalised vector of `text` (all zeros when the text has no features).
+    fn embed(&self, text: &str) -> Vec<f32>;
+}
+
+/// Built-in offline embedder: signed feature hashing of character 3-grams and words.
+///
+/// Costs a few microseconds per message and needs no model file. It captures
+/// spelling similarity (typos, inflections), not meaning.
+///
+/// # Example
+/// ```
+/// use pattern_learning::embed::{Embedder, HashedNgramEmbedder, cosine};
+/// let e = HashedNgramEmbedder::default();
+/// let a = e.embed("the trackman is frozen");
+/// let b = e.embed("trackman frozen again");
+/// let c = e.embed("do you sell gift cards");
+/// assert!(cosine(&a, &b) > cosine(&a, &c));
+/// ```
+#[derive(Debug, Clone)]
+pub struct HashedNgramEmbedder {
+    dimension: usize,
+    name: String,
+}
+
+impl HashedNgramEmbedder {
+    /// An embedder with `dimension` dimensions (at least 8).
+    pub fn new(dimension: usize) -> Self {
+        let dimension = dimension.max(8);
+        HashedNgramEmbedder {
+            dimension,
+            name: format!("hashed-ngrams-{dimension}"),
+        }
+    }
+}
+
+impl Default for HashedNgramEmbedder {
+    fn default() -> Self {
+        HashedNgramEmbedder::new(256)
+    }
+}
+
+impl Embedder for HashedNgramEmbedder {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn embed(&self, input: &str) -> Vec<f32> {
+        let mut v = vec![0f32; self.dimension];
+        let normalized = text::normalize(input);
+        let mut add = |hash: u64, weight: f32| {
+            let slot = (hash % self.dimension as u64) as usize;
+            let sign = if hash >> 63 == 0 { 1.0 } else { -1.0 };
+            v[slot] += sign * weight;
+        };
+        let mut padded = Vec::with_capacity(32);
+        for word in text::words(&normalized) {
+            let word = text::strip_apostrophes(word);
+            add(fnv1a(word.as_bytes(), 0x77), 2.0);
+            padded.clear();
+            padded.push(' ');
+            padded.extend(word.chars());
+            padded.push(' ');
+            for gram in padded.windows(3) {
+                let mut h = 0xcbf2_9ce4_8422_2325u64;
+                for ch in gram {
+                    h = fnv_step(h, *ch as u64);
+                }
+                add(h, 1.0);
+            }
+        }
+        normalize_l2(&mut v);
+        v
+    }
+}
+
+/// Cosine similarity of two vectors of the same length (0 when either is zero).
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let mut dot = 0f64;
+    let mut na = 0f64;
+    let mut nb = 0f64;
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(*x), f64::from(*y));
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    if na == 0.0 || nb == 0.0 || a.len() != b.len() {
+        return 0.0;
+    }
+    (dot / (na.sqrt() * nb.sqrt())).clamp(-1.0, 1.0)
+}
+
+/// Scales `v` to unit length in place (leaves a zero vector as it is).
+pub fn normalize_l2(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// Checks a caller-supplied vector: right length, finite values, not all zero.
+pub(crate) fn check_vector(v: &[f32], dimension: Option<usize>) -> crate::Result<()> {
+    if v.is_empty() {
+        return Err(crate::Error::InvalidEmbedding("empty vector".into()));
+    }
+    if let Some(d) = dimension {
+        if v.len() != d {
+            return Err(crate::Error::InvalidEmbedding(format!(
+                "expected {d} dimensions, got {}",
+                v.len()
+            )));
+        }
+    }
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(crate::Error::InvalidEmbedding(
+            "vector contains NaN or infinity".into(),
+        ));
+    }
+    if v.iter().all(|x| *x == 0.0) {
+        return Err(crate::Error::InvalidEmbedding("vector is all zeros".into()));
+    }
+    Ok(())
+}
+
+pub(crate) fn fnv1a(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in bytes {
+        h = fnv_step(h, u64::from(*b));
+    }
+    h
+}
+
+fn fnv_step(h: u64, x: u64) -> u64 {
+    (h ^ x).wrapping_mul(0x0100_0000_01b3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedding_is_unit_length_and_deterministic() {
+        let e = HashedNgramEmbedder::default();
+        let a = e.embed("Door code isn't working");
+        let n: f32 = a.iter().map(|x| x * x).sum();
+        assert!((n - 1.0).abs() < 1e-4);
+        assert_eq!(a, e.embed("door code isnt working"));
+    }
+
+    #[test]
+    fn empty_text_gives_zero_vector() {
+        let e = HashedNgramEmbedder::new(16);
+        assert!(e.embed("  🙂 ").iter().all(|x| *x == 0.0));
+        assert_eq!(cosine(&e.embed(""), &e.embed("hi")), 0.0);
+    }
+
+    #[test]
+    fn bad_vectors_are_rejected() {
+        assert!(check_vector(&[f32::NAN, 1.0], None).is_err());
+        assert!(check_vector(&[0.0, 0.0], None).is_err());
+        assert!(check_vector(&[1.0], Some(2)).is_err());
+        assert!(check_vector(&[1.0, 0.5], Some(2)).is_ok());
+    }
+}

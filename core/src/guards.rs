@@ -1,0 +1,271 @@
+//! Conversation guards: operator takeover, cool-downs, reply caps, rapid-message
+//! detection, per-pattern reuse limits and the global hourly cap.
+//!
+//! All counters live behind one lock, and a send is reserved in the same critical
+//! section that checks the caps, so no interleaving of threads can exceed a cap
+//! (V1 never incremented its reply counter at all).
+
+use std::collections::{HashMap, VecDeque};
+
+use parking_lot::Mutex;
+
+use crate::clock::Timestamp;
+use crate::config::Config;
+use crate::decision::{Action, Reason};
+use crate::engine::MessageContext;
+use crate::pattern::PatternId;
+use crate::safety::SafetyThresholds;
+use crate::topic::Topic;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// What the guards say about one inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum GuardOutcome {
+    /// Nothing stands in the way.
+    Allow,
+    /// No automatic reply; the decision is shown to an operator instead.
+    Block(Reason),
+    /// Hand to a human now, with a customer-facing notice if `text` is set.
+    Escalate {
+        reason: Reason,
+        text: Option<String>,
+    },
+}
+
+/// Per-conversation state.
+#[derive(Debug, Default, Clone)]
+struct Conversation {
+    inbound: VecDeque<Timestamp>,
+    auto_replies: u32,
+    pattern_uses: HashMap<PatternId, u32>,
+    /// Blanket lockout (V1 legacy mode) until this time.
+    locked_until: Option<Timestamp>,
+    /// Topic-aware lockout: the operator's topic and until when.
+    topic_lockout: Option<(Topic, Timestamp)>,
+    global_cooldown_until: Option<Timestamp>,
+    /// Set by a customer-facing escalation; cleared by an operator message.
+    escalated: bool,
+    last_seen: Option<Timestamp>,
+}
+
+#[derive(Debug, Default)]
+struct GuardState {
+    conversations: HashMap<String, Conversation>,
+    sends_last_hour: VecDeque<Timestamp>,
+}
+
+/// The guard state of one engine.
+#[derive(Debug, Default)]
+pub(crate) struct Guards {
+    state: Mutex<GuardState>,
+}
+
+/// Most conversations tracked; the least recently seen are forgotten first.
+const MAX_CONVERSATIONS: usize = 100_000;
+
+/// Inputs of one guard check.
+pub(crate) struct Inbound<'a> {
+    pub ctx: &'a MessageContext,
+    pub topic: Topic,
+    pub action: Action,
+    pub pattern: Option<PatternId>,
+    /// The decision would send an automatic reply (enabled, not shadow).
+    pub will_send: bool,
+    /// Shadow mode: check only, change nothing.
+    pub dry_run: bool,
+}
+
+impl Guards {
+    /// Checks an inbound message and, when it will auto-send and is allowed,
+    /// reserves the send (counters change atomically with the decision).
+    pub fn check_inbound(
+        &self,
+        inbound: Inbound<'_>,
+        thresholds: &SafetyThresholds,
+        config: &Config,
+        now: Timestamp,
+    ) -> GuardOutcome {
+        let mut state = self.state.lock();
+        let GuardState {
+            conversations,
+            sends_last_hour,
+        } = &mut *state;
+        while sends_last_hour
+            .front()
+            .is_some_and(|t| t.0 <= now.0 - HOUR_MS)
+        {
+            sends_last_hour.pop_front();
+        }
+        let bypass = inbound
+            .ctx
+            .phone
+            .as_deref()
+            .is_some_and(|p| config.guards.test_phones.iter().any(|t| same_phone(t, p)));
+        let conversation = match &inbound.ctx.conversation_id {
+            Some(id) => {
+                if !conversations.contains_key(id) && conversations.len() >= MAX_CONVERSATIONS {
+                    evict_oldest(conversations);
+                }
+                Some(conversations.entry(id.clone()).or_default())
+            }
+            None => None,
+        };
+        let mut scratch = Conversation::default();
+        let conv = conversation.unwrap_or(&mut scratch);
+        let mut next = conv.clone();
+        next.last_seen = Some(now);
+        let window_ms = i64::from(thresholds.rapid_message_window_seconds) * 1000;
+        while next
+            .inbound
+            .front()
+            .is_some_and(|t| t.0 <= now.0 - window_ms)
+        {
+            next.inbound.pop_front();
+        }
+        next.inbound.push_back(now);
+        if bypass {
+            // Test numbers: clear locks and counters, skip the conversation guards.
+            next.auto_replies = 0;
+            next.locked_until = None;
+            next.topic_lockout = None;
+            next.global_cooldown_until = None;
+            next.escalated = false;
+        }
+
+        let outcome = if bypass {
+            GuardOutcome::Allow
+        } else {
+            conversation_outcome(&mut next, &inbound, thresholds, now)
+        };
+        let outcome = match outcome {
+            GuardOutcome::Allow if inbound.will_send && inbound.action == Action::AutoExecute => {
+                let reuse = inbound
+                    .pattern
+                    .and_then(|p| next.pattern_uses.get(&p).copied())
+                    .unwrap_or(0);
+                if inbound.ctx.conversation_id.is_some()
+                    && reuse >= config.guards.max_pattern_uses_per_conversation
+                {
+                    GuardOutcome::Block(Reason::PatternReuseLimit)
+                } else if config
+                    .guards
+                    .max_auto_sends_per_hour
+                    .is_some_and(|cap| sends_last_hour.len() >= cap as usize)
+                {
+                    GuardOutcome::Block(Reason::RateLimited)
+                } else {
+                    if !inbound.dry_run {
+                        sends_last_hour.push_back(now);
+                        next.auto_replies += 1;
+                        if let Some(p) = inbound.pattern {
+                            *next.pattern_uses.entry(p).or_insert(0) += 1;
+                        }
+                    }
+                    GuardOutcome::Allow
+                }
+            }
+            other => other,
+        };
+        if !inbound.dry_run {
+            *conv = next;
+        }
+        outcome
+    }
+
+    /// An operator wrote in `conversation_id`: lock automatic replies (topic-aware
+    /// or blanket, per the thresholds) and start the global cool-down.
+    pub fn operator_message(
+        &self,
+        conversation_id: &str,
+        topic: Option<Topic>,
+        thresholds: &SafetyThresholds,
+        now: Timestamp,
+    ) {
+        let mut state = self.state.lock();
+        if !state.conversations.contains_key(conversation_id)
+            && state.conversations.len() >= MAX_CONVERSATIONS
+        {
+            evict_oldest(&mut state.conversations);
+        }
+        let conv = state
+            .conversations
+            .entry(conversation_id.to_owned())
+            .or_default();
+        let lockout_ms = i64::from(thresholds.operator_lockout_hours) * HOUR_MS;
+        if thresholds.topic_lockout_enabled {
+            conv.topic_lockout =
+                Some((topic.unwrap_or(Topic::General), now.plus_millis(lockout_ms)));
+            conv.global_cooldown_until =
+                Some(now.plus_millis(i64::from(thresholds.global_cooldown_minutes) * 60_000));
+        } else {
+            conv.locked_until = Some(now.plus_millis(lockout_ms));
+        }
+        conv.escalated = false;
+        conv.last_seen = Some(now);
+    }
+}
+
+/// The conversation-level checks, in V1's order: lock after escalation,
+/// lockout / cool-down, rapid messages, reply cap.
+fn conversation_outcome(
+    conv: &mut Conversation,
+    inbound: &Inbound<'_>,
+    thresholds: &SafetyThresholds,
+    now: Timestamp,
+) -> GuardOutcome {
+    if inbound.ctx.conversation_id.is_none() {
+        return GuardOutcome::Allow;
+    }
+    if conv.escalated {
+        return GuardOutcome::Block(Reason::ConversationLocked);
+    }
+    if thresholds.topic_lockout_enabled {
+        if conv.global_cooldown_until.is_some_and(|t| t > now) {
+            return GuardOutcome::Block(Reason::GlobalCooldown);
+        }
+        if let Some((topic, until)) = conv.topic_lockout {
+            if until > now && topic == inbound.topic {
+                return GuardOutcome::Block(Reason::OperatorActive);
+            }
+        }
+    } else if conv.locked_until.is_some_and(|t| t > now)
+        || conv.topic_lockout.is_some_and(|(_, t)| t > now)
+    {
+        return GuardOutcome::Block(Reason::OperatorActive);
+    }
+    if thresholds.rapid_message_enabled
+        && conv.inbound.len() >= thresholds.rapid_message_threshold as usize
+    {
+        conv.escalated = true;
+        return GuardOutcome::Escalate {
+            reason: Reason::RapidMessages,
+            text: Some(thresholds.rapid_message_escalation_text.clone()),
+        };
+    }
+    if thresholds.ai_response_limit_enabled && conv.auto_replies >= thresholds.ai_response_limit {
+        conv.escalated = true;
+        return GuardOutcome::Escalate {
+            reason: Reason::AiReplyLimit,
+            text: Some(thresholds.ai_limit_escalation_text.clone()),
+        };
+    }
+    GuardOutcome::Allow
+}
+
+fn evict_oldest(conversations: &mut HashMap<String, Conversation>) {
+    if let Some(oldest) = conversations
+        .iter()
+        .min_by_key(|(_, c)| c.last_seen.map_or(i64::MIN, |t| t.0))
+        .map(|(k, _)| k.clone())
+    {
+        conversations.remove(&oldest);
+    }
+}
+
+/// Phone numbers compare on their digits (`+1 (902) 555-0100` = `19025550100`).
+fn same_phone(a: &str, b: &str) -> bool {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (digits(a), digits(b));
+    !a.is_empty() && a == b
+}

@@ -1,0 +1,408 @@
+//! An incrementally updated TF-IDF index over trigger examples.
+//!
+//! Two feature families (word 1–2-grams, character 2–5-grams) are weighted by
+//! sub-linear tf × smoothed idf and L2-normalised separately; the lexical
+//! similarity of two texts is the mean of the two cosines. Retrieval ranks
+//! documents by the summed idf of the query words they contain (a BM25-style
+//! accumulation over word postings) and returns the best few for exact scoring.
+//!
+//! Document weights use the idf of the moment they were computed; all weights are
+//! recomputed whenever the collection has grown by a quarter since the last time,
+//! so the cost is amortised O(1) per added document.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::features::{Analysed, TermCounts};
+
+/// Hasher for keys that are already hashes.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub(crate) type KeyMap<V> = HashMap<u32, V, BuildHasherDefault<KeyHasher>>;
+
+/// A weighted, L2-normalised sparse vector (keys sorted).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SparseVec {
+    keys: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+impl SparseVec {
+    /// Dot product of two sorted sparse vectors.
+    pub fn dot(&self, other: &SparseVec) -> f32 {
+        let (mut i, mut j, mut sum) = (0, 0, 0f32);
+        let (a, b) = (&self.keys, &other.keys);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += self.weights[i] * other.weights[j];
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * 4 + self.weights.capacity() * 4
+    }
+}
+
+/// Document frequencies of one feature family.
+#[derive(Debug, Default, Clone)]
+struct Family {
+    df: KeyMap<u32>,
+}
+
+impl Family {
+    fn idf(&self, key: u32, n_docs: usize) -> f32 {
+        let df = self.df.get(&key).copied().unwrap_or(0) as f32;
+        ((1.0 + n_docs as f32) / (1.0 + df)).ln() + 1.0
+    }
+
+    fn weigh(&self, terms: &TermCounts, n_docs: usize) -> SparseVec {
+        let mut weights: Vec<f32> = terms
+            .keys
+            .iter()
+            .zip(&terms.counts)
+            .map(|(k, c)| (1.0 + f32::from(*c).ln()) * self.idf(*k, n_docs))
+            .collect();
+        let norm = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            weights.iter_mut().for_each(|w| *w /= norm);
+        }
+        SparseVec {
+            keys: terms.keys.clone(),
+            weights,
+        }
+    }
+
+    fn add(&mut self, terms: &TermCounts) {
+        for k in &terms.keys {
+            *self.df.entry(*k).or_insert(0) += 1;
+        }
+    }
+
+    fn remove(&mut self, terms: &TermCounts) {
+        for k in &terms.keys {
+            if let Some(df) = self.df.get_mut(k) {
+                *df = df.saturating_sub(1);
+                if *df == 0 {
+                    self.df.remove(k);
+                }
+            }
+        }
+    }
+}
+
+/// One indexed document.
+#[derive(Debug, Clone)]
+struct Doc {
+    word_terms: TermCounts,
+    char_terms: TermCounts,
+    word_vec: SparseVec,
+    char_vec: SparseVec,
+    live: bool,
+}
+
+/// Query vectors, weighted with the current idf.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueryVectors {
+    word_vec: SparseVec,
+    char_vec: SparseVec,
+}
+
+/// The TF-IDF index. Document ids are dense and never reused.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LexicalIndex {
+    docs: Vec<Doc>,
+    live_docs: usize,
+    words: Family,
+    chars: Family,
+    postings: KeyMap<Vec<u32>>,
+    weighted_at: usize,
+}
+
+/// Scratch space for retrieval, reused per thread.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Most postings entries scanned per query; rare words are scanned first.
+const POSTINGS_BUDGET: usize = 12_000;
+/// Documents ranked before filtering, as a multiple of the requested limit.
+const OVERFETCH: usize = 4;
+
+impl LexicalIndex {
+    /// Number of live documents.
+    #[cfg(test)]
+    pub fn live_docs(&self) -> usize {
+        self.live_docs
+    }
+
+    /// Adds a document; returns its id.
+    pub fn add(&mut self, analysed: &Analysed) -> u32 {
+        let id = self.docs.len() as u32;
+        self.words.add(&analysed.word_terms);
+        self.chars.add(&analysed.char_terms);
+        for (k, w) in analysed
+            .word_terms
+            .keys
+            .iter()
+            .zip(&analysed.words_unigram_mask())
+        {
+            if *w {
+                self.postings.entry(*k).or_default().push(id);
+            }
+        }
+        self.live_docs += 1;
+        let n = self.live_docs;
+        self.docs.push(Doc {
+            word_vec: self.words.weigh(&analysed.word_terms, n),
+            char_vec: self.chars.weigh(&analysed.char_terms, n),
+            word_terms: analysed.word_terms.clone(),
+            char_terms: analysed.char_terms.clone(),
+            live: true,
+        });
+        if n < 64 || n * 4 >= self.weighted_at * 5 {
+            self.reweigh();
+        }
+        id
+    }
+
+    /// Removes a document from scoring and statistics (its id stays reserved).
+    pub fn remove(&mut self, id: u32) {
+        let Some(doc) = self.docs.get_mut(id as usize) else {
+            return;
+        };
+        if !doc.live {
+            return;
+        }
+        doc.live = false;
+        self.words.remove(&doc.word_terms);
+        self.chars.remove(&doc.char_terms);
+        self.live_docs -= 1;
+    }
+
+    /// Recomputes every live document's weights with the current idf.
+    pub fn reweigh(&mut self) {
+        let n = self.live_docs;
+        for doc in self.docs.iter_mut().filter(|d| d.live) {
+            doc.word_vec = self.words.weigh(&doc.word_terms, n);
+            doc.char_vec = self.chars.weigh(&doc.char_terms, n);
+        }
+        self.weighted_at = n;
+    }
+
+    /// Weighs a query with the current idf.
+    pub fn query_vectors(&self, analysed: &Analysed) -> QueryVectors {
+        QueryVectors {
+            word_vec: self
+                .words
+                .weigh(&analysed.word_terms, self.live_docs.max(1)),
+            char_vec: self
+                .chars
+                .weigh(&analysed.char_terms, self.live_docs.max(1)),
+        }
+    }
+
+    /// Lexical similarity of a query to a document: the mean of the word and
+    /// character cosines, in `[0, 1]`.
+    pub fn similarity(&self, query: &QueryVectors, doc: u32) -> f64 {
+        let Some(d) = self.docs.get(doc as usize) else {
+            return 0.0;
+        };
+        let w = query.word_vec.dot(&d.word_vec);
+        let c = query.char_vec.dot(&d.char_vec);
+        (f64::from(w + c) / 2.0).clamp(0.0, 1.0)
+    }
+
+    /// Document frequency of a word.
+    pub fn word_df(&self, word_key: u32) -> u32 {
+        self.postings.get(&word_key).map_or(0, |p| p.len() as u32)
+    }
+
+    /// The `limit` documents sharing the most informative query words with the
+    /// query, best first. `accept` filters documents (e.g. inactive patterns).
+    pub fn retrieve(
+        &self,
+        word_keys: &[u32],
+        limit: usize,
+        accept: impl Fn(u32) -> bool,
+    ) -> Vec<u32> {
+        let mut terms: Vec<(&Vec<u32>, f32)> = word_keys
+            .iter()
+            .filter_map(|k| {
+                let postings = self.postings.get(k)?;
+                Some((postings, self.words.idf(*k, self.live_docs.max(1))))
+            })
+            .collect();
+        terms.sort_by_key(|(p, _)| p.len());
+        terms.dedup_by(|a, b| std::ptr::eq(a.0, b.0));
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { scores, touched } = &mut *scratch;
+            if scores.len() < self.docs.len() {
+                scores.resize(self.docs.len(), 0.0);
+            }
+            let mut scanned = 0usize;
+            for (i, (postings, idf)) in terms.iter().enumerate() {
+                if i >= 2 && scanned + postings.len() > POSTINGS_BUDGET {
+                    break;
+                }
+                scanned += postings.len();
+                for &doc in postings.iter() {
+                    let slot = &mut scores[doc as usize];
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot += idf;
+                }
+            }
+            let mut best: Vec<(f32, u32)> = touched
+                .iter()
+                .filter(|d| self.docs[**d as usize].live)
+                .map(|d| (scores[*d as usize], *d))
+                .collect();
+            for d in touched.drain(..) {
+                scores[d as usize] = 0.0;
+            }
+            let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            let fetch = (limit * OVERFETCH).min(best.len());
+            if fetch == 0 {
+                return Vec::new();
+            }
+            if fetch < best.len() {
+                best.select_nth_unstable_by(fetch - 1, order);
+                best.truncate(fetch);
+            }
+            best.sort_by(order);
+            let mut out: Vec<u32> = best
+                .iter()
+                .map(|(_, d)| *d)
+                .filter(|d| accept(*d))
+                .take(limit)
+                .collect();
+            if out.is_empty() && fetch == limit * OVERFETCH {
+                // Everything near the top was filtered out; fall back to a full pass.
+                out = touched_fallback(&best, &accept, limit);
+            }
+            out
+        })
+    }
+
+    /// Approximate heap bytes used by documents and statistics.
+    pub fn heap_bytes(&self) -> usize {
+        let docs: usize = self
+            .docs
+            .iter()
+            .map(|d| {
+                d.word_vec.heap_bytes()
+                    + d.char_vec.heap_bytes()
+                    + d.word_terms.keys.capacity() * 5
+                    + d.char_terms.keys.capacity() * 5
+                    + std::mem::size_of::<Doc>()
+            })
+            .sum();
+        let maps = (self.words.df.capacity() + self.chars.df.capacity()) * 12;
+        let postings: usize = self.postings.values().map(|p| p.capacity() * 4 + 32).sum();
+        docs + maps + postings
+    }
+}
+
+fn touched_fallback(best: &[(f32, u32)], accept: &impl Fn(u32) -> bool, limit: usize) -> Vec<u32> {
+    best.iter()
+        .map(|(_, d)| *d)
+        .filter(|d| accept(*d))
+        .take(limit)
+        .collect()
+}
+
+impl Analysed {
+    /// For each word feature key: whether it is a unigram (postings are kept for
+    /// unigrams only).
+    fn words_unigram_mask(&self) -> Vec<bool> {
+        let unigrams: Vec<u32> = self
+            .words
+            .iter()
+            .map(|w| super::features::word_key(w))
+            .collect();
+        self.word_terms
+            .keys
+            .iter()
+            .map(|k| unigrams.contains(k))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::features::analyse;
+    use super::*;
+
+    fn index(texts: &[&str]) -> LexicalIndex {
+        let mut ix = LexicalIndex::default();
+        for t in texts {
+            ix.add(&analyse(t));
+        }
+        ix
+    }
+
+    #[test]
+    fn identical_text_has_similarity_one() {
+        let ix = index(&["the trackman is frozen", "do you sell gift cards"]);
+        let q = ix.query_vectors(&analyse("The TrackMan is frozen!"));
+        assert!((ix.similarity(&q, 0) - 1.0).abs() < 1e-5);
+        assert!(ix.similarity(&q, 1) < 0.3);
+    }
+
+    #[test]
+    fn retrieval_prefers_rare_shared_words() {
+        let ix = index(&[
+            "is the trackman frozen",
+            "is the door open",
+            "is the cafe open",
+        ]);
+        let q = analyse("my trackman froze");
+        let keys: Vec<u32> = q
+            .words
+            .iter()
+            .map(|w| super::super::features::word_key(w))
+            .collect();
+        assert_eq!(ix.retrieve(&keys, 1, |_| true), vec![0]);
+    }
+
+    #[test]
+    fn removed_documents_are_not_retrieved() {
+        let mut ix = index(&["gift card", "gift voucher"]);
+        ix.remove(0);
+        let keys = vec![super::super::features::word_key("gift")];
+        assert_eq!(ix.retrieve(&keys, 5, |_| true), vec![1]);
+        assert_eq!(ix.live_docs(), 1);
+    }
+}

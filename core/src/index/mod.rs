@@ -1,0 +1,397 @@
+//! Candidate retrieval over trigger examples.
+//!
+//! Four sources feed one candidate list, each candidate carrying its evidence:
+//! exact signature hits, trigger keywords on word boundaries (with typo-tolerant
+//! lookup through the `fst` vocabulary), lexical retrieval (a BM25-style
+//! accumulation over word postings, then exact TF-IDF scoring of word and
+//! character n-grams), and vectors (the engine's embedder, and caller-supplied
+//! vectors compared by brute force).
+//!
+//! Everything here is derived state: it can be rebuilt from the patterns.
+
+mod features;
+mod lexical;
+mod vocab;
+
+use std::collections::HashMap;
+
+use crate::decision::MatchKind;
+use crate::embed::cosine;
+use crate::pattern::PatternId;
+use crate::signature;
+use crate::text;
+
+pub(crate) use features::{analyse, Analysed};
+use lexical::{LexicalIndex, QueryVectors};
+use vocab::Vocabulary;
+
+/// Whether an example supports its pattern or records a rejection of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Polarity {
+    /// A message this pattern's reply answers.
+    Positive,
+    /// A message for which an operator rejected this pattern's reply.
+    Negative,
+}
+
+/// One indexed example.
+#[derive(Debug, Clone)]
+struct Example {
+    pattern: PatternId,
+    polarity: Polarity,
+    signature: String,
+    text: String,
+    embedding: Vec<f32>,
+    caller_vector: Option<Vec<f32>>,
+    live: bool,
+}
+
+#[derive(Debug, Clone)]
+struct KeywordEntry {
+    words: Vec<String>,
+    phrase: String,
+    pattern: PatternId,
+}
+
+/// An analysed message, ready to search with.
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    analysed: Analysed,
+    vectors: QueryVectors,
+    signature: String,
+    embedding: Vec<f32>,
+    caller_vector: Option<Vec<f32>>,
+}
+
+impl Query {}
+
+/// A scored candidate example.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Candidate {
+    pub pattern: PatternId,
+    pub polarity: Polarity,
+    pub similarity: f64,
+    pub lexical: f64,
+    pub semantic: Option<f64>,
+    pub kind: MatchKind,
+    pub doc: u32,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SearchResult {
+    /// Candidates, most similar first.
+    pub candidates: Vec<Candidate>,
+    /// Keyword hits: pattern and the keyword found.
+    pub keyword_hits: Vec<(PatternId, String)>,
+}
+
+/// How similarities are blended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Blend {
+    /// Weight of the engine embedder's cosine.
+    pub embedder_weight: f64,
+    /// Weight of the caller-vector cosine, when both sides have one.
+    pub caller_weight: f64,
+}
+
+/// Lexical candidates fetched per query before exact scoring.
+const LEXICAL_CANDIDATES: usize = 32;
+/// Examples of a keyword-hit pattern added as candidates.
+const KEYWORD_CANDIDATES: usize = 8;
+/// Candidates added from keyword hits in all.
+const KEYWORD_CANDIDATES_TOTAL: usize = 32;
+/// Candidates added from caller vectors.
+const VECTOR_CANDIDATES: usize = 16;
+/// Unknown query words corrected through the vocabulary, at most.
+const MAX_CORRECTED_WORDS: usize = 2;
+
+/// The retrieval index over all examples of all patterns.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Index {
+    lexical: LexicalIndex,
+    examples: Vec<Example>,
+    by_signature: HashMap<String, Vec<u32>>,
+    by_pattern: HashMap<PatternId, Vec<u32>>,
+    keywords: HashMap<String, Vec<KeywordEntry>>,
+    vocabulary: Vocabulary,
+    caller_dimension: Option<usize>,
+}
+
+impl Index {
+    /// Analyses a message into a query.
+    pub fn query(
+        &self,
+        message: &str,
+        embedding: Vec<f32>,
+        caller_vector: Option<Vec<f32>>,
+    ) -> Query {
+        let mut analysed = analyse(message);
+        let signature = signature::signature(message);
+        // Typo-tolerant lookup: unknown words get their near spellings added as
+        // extra word features.
+        let mut corrected = Vec::new();
+        let unknown = analysed.words.iter().filter(|w| {
+            w.len() >= 5 && !w.chars().any(|c| c.is_ascii_digit()) && !self.vocabulary.contains(w)
+        });
+        for word in unknown.take(MAX_CORRECTED_WORDS) {
+            corrected.extend(self.vocabulary.corrections(word, 2));
+        }
+        analysed.add_unigrams(&corrected);
+        Query {
+            vectors: self.lexical.query_vectors(&analysed),
+            analysed,
+            signature,
+            embedding,
+            caller_vector,
+        }
+    }
+
+    /// Adds an example of `pattern`; returns its document id.
+    pub fn add_example(
+        &mut self,
+        pattern: PatternId,
+        polarity: Polarity,
+        text_: &str,
+        embedding: Vec<f32>,
+        caller_vector: Option<Vec<f32>>,
+    ) -> u32 {
+        let analysed = analyse(text_);
+        for w in &analysed.words {
+            self.vocabulary.insert(w);
+        }
+        let doc = self.lexical.add(&analysed);
+        let signature = signature::signature(text_);
+        if let Some(v) = &caller_vector {
+            self.caller_dimension.get_or_insert(v.len());
+        }
+        self.by_signature
+            .entry(signature.clone())
+            .or_default()
+            .push(doc);
+        self.by_pattern.entry(pattern).or_default().push(doc);
+        debug_assert_eq!(doc as usize, self.examples.len());
+        self.examples.push(Example {
+            pattern,
+            polarity,
+            signature,
+            text: text_.chars().take(500).collect(),
+            embedding,
+            caller_vector,
+            live: true,
+        });
+        doc
+    }
+
+    /// Removes every example and keyword of `pattern`.
+    pub fn remove_pattern(&mut self, pattern: PatternId) {
+        for doc in self.by_pattern.remove(&pattern).unwrap_or_default() {
+            self.lexical.remove(doc);
+            if let Some(ex) = self.examples.get_mut(doc as usize) {
+                ex.live = false;
+                ex.embedding = Vec::new();
+                ex.caller_vector = None;
+                if let Some(docs) = self.by_signature.get_mut(&ex.signature) {
+                    docs.retain(|d| *d != doc);
+                    if docs.is_empty() {
+                        self.by_signature.remove(&ex.signature);
+                    }
+                }
+            }
+        }
+        for entries in self.keywords.values_mut() {
+            entries.retain(|e| e.pattern != pattern);
+        }
+        self.keywords.retain(|_, entries| !entries.is_empty());
+    }
+
+    /// Registers a trigger keyword (a word or phrase) of `pattern`.
+    pub fn add_keyword(&mut self, pattern: PatternId, keyword: &str) {
+        let words: Vec<String> = text::word_list(keyword)
+            .into_iter()
+            .map(|w| text::strip_apostrophes(&w).into_owned())
+            .collect();
+        let Some(first) = words.first().cloned() else {
+            return;
+        };
+        for w in &words {
+            self.vocabulary.insert(w);
+        }
+        self.keywords.entry(first).or_default().push(KeywordEntry {
+            phrase: words.join(" "),
+            words,
+            pattern,
+        });
+    }
+
+    /// The caller-vector dimension fixed by the first supplied vector.
+    pub fn caller_dimension(&self) -> Option<usize> {
+        self.caller_dimension
+    }
+
+    /// The text of an example.
+    pub fn example_text(&self, doc: u32) -> Option<&str> {
+        self.examples.get(doc as usize).map(|e| e.text.as_str())
+    }
+
+    /// Finds and scores candidates. `accept` says which patterns may be proposed.
+    pub fn search(
+        &self,
+        query: &Query,
+        blend: Blend,
+        accept: impl Fn(PatternId) -> bool,
+    ) -> SearchResult {
+        let accept_doc = |doc: u32| {
+            self.examples
+                .get(doc as usize)
+                .is_some_and(|e| e.live && accept(e.pattern))
+        };
+        let mut docs: Vec<(u32, MatchKind)> = Vec::with_capacity(LEXICAL_CANDIDATES + 16);
+        if let Some(hits) = self.by_signature.get(&query.signature) {
+            docs.extend(
+                hits.iter()
+                    .filter(|d| accept_doc(**d))
+                    .map(|d| (*d, MatchKind::ExactSignature)),
+            );
+        }
+        let mut keyword_hits = Vec::new();
+        let mut keyword_docs = 0usize;
+        for word in query.analysed.words.iter() {
+            for entry in self.keywords.get(word).into_iter().flatten() {
+                if accept(entry.pattern)
+                    && text::contains_phrase(&query.analysed.words, &entry.words)
+                    && !keyword_hits.iter().any(|(p, k): &(PatternId, String)| {
+                        *p == entry.pattern && *k == entry.phrase
+                    })
+                {
+                    keyword_hits.push((entry.pattern, entry.phrase.clone()));
+                    let room = KEYWORD_CANDIDATES_TOTAL.saturating_sub(keyword_docs);
+                    let pattern_docs = self.by_pattern.get(&entry.pattern).into_iter().flatten();
+                    let before = docs.len();
+                    docs.extend(
+                        pattern_docs
+                            .filter(|d| self.examples[**d as usize].polarity == Polarity::Positive)
+                            .take(KEYWORD_CANDIDATES.min(room))
+                            .map(|d| (*d, MatchKind::Keyword)),
+                    );
+                    keyword_docs += docs.len() - before;
+                }
+            }
+        }
+        let unigram_keys: Vec<u32> = query
+            .analysed
+            .word_terms
+            .keys
+            .iter()
+            .copied()
+            .filter(|k| self.lexical.word_df(*k) > 0)
+            .collect();
+        docs.extend(
+            self.lexical
+                .retrieve(&unigram_keys, LEXICAL_CANDIDATES, accept_doc)
+                .into_iter()
+                .map(|d| (d, MatchKind::Lexical)),
+        );
+        if let Some(qv) = &query.caller_vector {
+            docs.extend(self.nearest_by_caller_vector(qv, &accept_doc));
+        }
+        // Keep the first (most specific) kind per document.
+        let mut seen = std::collections::HashSet::with_capacity(docs.len());
+        let mut candidates: Vec<Candidate> = docs
+            .into_iter()
+            .filter(|(d, _)| seen.insert(*d))
+            .map(|(doc, kind)| self.score(query, doc, kind, blend))
+            .collect();
+        candidates.sort_by(|a, b| {
+            b.similarity
+                .total_cmp(&a.similarity)
+                .then(a.doc.cmp(&b.doc))
+        });
+        SearchResult {
+            candidates,
+            keyword_hits,
+        }
+    }
+
+    fn nearest_by_caller_vector(
+        &self,
+        qv: &[f32],
+        accept_doc: &impl Fn(u32) -> bool,
+    ) -> Vec<(u32, MatchKind)> {
+        let mut scored: Vec<(f64, u32)> = self
+            .examples
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let v = e.caller_vector.as_ref()?;
+                accept_doc(i as u32).then(|| (cosine(qv, v), i as u32))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored
+            .into_iter()
+            .take(VECTOR_CANDIDATES)
+            .map(|(_, d)| (d, MatchKind::Vector))
+            .collect()
+    }
+
+    fn score(&self, query: &Query, doc: u32, kind: MatchKind, blend: Blend) -> Candidate {
+        let example = &self.examples[doc as usize];
+        let lexical = self.lexical.similarity(&query.vectors, doc);
+        let caller = match (&query.caller_vector, &example.caller_vector) {
+            (Some(q), Some(e)) => Some(cosine(q, e).max(0.0)),
+            _ => None,
+        };
+        let (similarity, semantic) = if let Some(c) = caller {
+            (
+                lexical * (1.0 - blend.caller_weight) + c * blend.caller_weight,
+                Some(c),
+            )
+        } else if blend.embedder_weight > 0.0 && !example.embedding.is_empty() {
+            let e = cosine(&query.embedding, &example.embedding).max(0.0);
+            (
+                lexical * (1.0 - blend.embedder_weight) + e * blend.embedder_weight,
+                Some(e),
+            )
+        } else {
+            (lexical, None)
+        };
+        let kind = if example.signature == query.signature && !query.signature.is_empty() {
+            MatchKind::ExactSignature
+        } else {
+            kind
+        };
+        Candidate {
+            pattern: example.pattern,
+            polarity: example.polarity,
+            similarity: if similarity.is_finite() {
+                similarity.clamp(0.0, 1.0)
+            } else {
+                0.0
+            },
+            lexical,
+            semantic,
+            kind,
+            doc,
+        }
+    }
+
+    /// Approximate heap bytes of the index.
+    pub fn heap_bytes(&self) -> usize {
+        let examples: usize = self
+            .examples
+            .iter()
+            .map(|e| {
+                std::mem::size_of::<Example>()
+                    + e.text.capacity()
+                    + e.signature.capacity()
+                    + e.embedding.capacity() * 4
+                    + e.caller_vector.as_ref().map_or(0, |v| v.capacity() * 4)
+            })
+            .sum();
+        examples
+            + self.lexical.heap_bytes()
+            + self.by_signature.len() * 64
+            + self.vocabulary.len() * 16
+    }
+}

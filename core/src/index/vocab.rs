@@ -1,0 +1,149 @@
+//! The word vocabulary as an `fst` set, for typo-tolerant lookup.
+//!
+//! An `fst::Set` is immutable, so new words go to a small side list first and the
+//! set is rebuilt when that list grows past a tenth of the set (amortised cost).
+
+use std::collections::BTreeSet;
+
+use fst::automaton::Levenshtein;
+use fst::{IntoStreamer, Set, Streamer};
+
+/// Shortest word for which a one-edit correction is tried.
+const MIN_FUZZY_LEN: usize = 4;
+/// Words of this length or longer may be corrected with two edits.
+const TWO_EDIT_LEN: usize = 9;
+
+/// Every word seen in trigger examples and keywords.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vocabulary {
+    set: Set<Vec<u8>>,
+    recent: BTreeSet<String>,
+}
+
+impl Vocabulary {
+    /// True when `word` is known.
+    pub fn contains(&self, word: &str) -> bool {
+        self.set.contains(word) || self.recent.contains(word)
+    }
+
+    /// Adds a word.
+    pub fn insert(&mut self, word: &str) {
+        if word.is_empty() || self.contains(word) {
+            return;
+        }
+        self.recent.insert(word.to_owned());
+        if self.recent.len() > 256 && self.recent.len() * 10 > self.set.len() {
+            self.rebuild();
+        }
+    }
+
+    fn rebuild(&mut self) {
+        let mut merged: BTreeSet<String> = std::mem::take(&mut self.recent);
+        let mut stream = self.set.stream();
+        while let Some(key) = stream.next() {
+            if let Ok(s) = std::str::from_utf8(key) {
+                merged.insert(s.to_owned());
+            }
+        }
+        // Keys come sorted from a BTreeSet, so building cannot fail; keep the old
+        // set if it somehow does.
+        if let Ok(set) = Set::from_iter(merged.iter()) {
+            self.set = set;
+        } else {
+            self.recent = merged;
+        }
+    }
+
+    /// Known words within a small edit distance of an unknown `word` (one edit for
+    /// 4–8 characters, two for longer words), at most `limit` of them.
+    pub fn corrections(&self, word: &str, limit: usize) -> Vec<String> {
+        let len = word.chars().count();
+        if !(MIN_FUZZY_LEN..=32).contains(&len) {
+            return Vec::new();
+        }
+        let distance = if len >= TWO_EDIT_LEN { 2 } else { 1 };
+        let mut found = Vec::new();
+        if let Ok(automaton) = Levenshtein::new(word, distance) {
+            let mut stream = self.set.search(automaton).into_stream();
+            while let Some(key) = stream.next() {
+                if let Ok(s) = std::str::from_utf8(key) {
+                    found.push(s.to_owned());
+                }
+                if found.len() >= limit {
+                    return found;
+                }
+            }
+        }
+        for candidate in &self.recent {
+            if found.len() >= limit {
+                break;
+            }
+            if edit_distance_within(word, candidate, distance) {
+                found.push(candidate.clone());
+            }
+        }
+        found
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.set.len() + self.recent.len()
+    }
+}
+
+/// Levenshtein distance of `a` and `b` is at most `max` (banded computation).
+fn edit_distance_within(a: &str, b: &str, max: u32) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max as usize {
+        return false;
+    }
+    let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
+    let mut cur = vec![0u32; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i as u32;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = u32::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            row_min = row_min.min(cur[j]);
+        }
+        if row_min > max {
+            return false;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()] <= max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_one_typo_corrections_before_and_after_rebuild() {
+        let mut v = Vocabulary::default();
+        v.insert("trackman");
+        assert_eq!(v.corrections("trakman", 3), ["trackman"]);
+        for i in 0..400 {
+            v.insert(&format!("word{i}"));
+        }
+        assert!(v.recent.len() < 300, "rebuilt into the fst");
+        assert_eq!(v.corrections("trakman", 3), ["trackman"]);
+        assert!(v.contains("word7"));
+    }
+
+    #[test]
+    fn short_words_are_not_corrected() {
+        let mut v = Vocabulary::default();
+        v.insert("bay");
+        assert!(v.corrections("bat", 3).is_empty());
+    }
+
+    #[test]
+    fn edit_distance_is_bounded() {
+        assert!(edit_distance_within("frozen", "frozn", 1));
+        assert!(!edit_distance_within("frozen", "frz", 1));
+        assert!(edit_distance_within("reservation", "resevration", 2));
+    }
+}

@@ -1,0 +1,289 @@
+//! Learning: operator feedback → confidence and counters; operator answers →
+//! new trigger examples or new patterns.
+//!
+//! Rules (DESIGN §6): approve / modify / reject move the judged pattern's
+//! confidence by the configured rates, clamped to `[0, 1]`; counters count
+//! confirmed outcomes only; an answer joins the pattern that already carries the
+//! same reply, or creates a new learned pattern that is active (it may be
+//! suggested) but not auto-executable until it is promoted or approved.
+
+use crate::book::{sanitize_confidence, ChangeKind, ExampleInput, PatternBook};
+use crate::clock::Timestamp;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
+use crate::pattern::{Pattern, PatternId, Provenance};
+use crate::{signature, text, topic};
+
+/// V1's stop list for keyword extraction (v1-reference §2.2, algorithm 4).
+const STOP_WORDS: [&str; 43] = [
+    "do", "you", "have", "is", "are", "the", "a", "an", "i", "can", "what", "how", "where", "when",
+    "why", "does", "did", "will", "would", "could", "should", "may", "might", "must", "there",
+    "here", "this", "that", "it", "my", "your", "our", "their", "to", "for", "of", "in", "on",
+    "at", "by", "with", "about", "just",
+];
+
+/// Most keywords derived for one pattern.
+const MAX_DERIVED_KEYWORDS: usize = 12;
+
+/// Derives trigger keywords from example phrasings: words longer than two
+/// characters that are not stop words, de-duplicated in first-seen order.
+///
+/// # Example
+/// ```
+/// use pattern_learning::learn::derive_keywords;
+/// let kws = derive_keywords(&["Do you sell gift cards?", "Where can I buy a gift certificate?"]);
+/// assert_eq!(kws, ["sell", "gift", "cards", "buy", "certificate"]);
+/// ```
+pub fn derive_keywords<S: AsRef<str>>(examples: &[S]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ex in examples {
+        for word in text::word_list(ex.as_ref()) {
+            let word = text::strip_apostrophes(&word).into_owned();
+            if word.chars().count() > 2
+                && !STOP_WORDS.contains(&word.as_str())
+                && !word.chars().all(|c| c.is_ascii_digit())
+                && !out.contains(&word)
+            {
+                out.push(word);
+            }
+            if out.len() >= MAX_DERIVED_KEYWORDS {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// Applies one feedback event to the book.
+pub(crate) fn apply_feedback(
+    book: &mut PatternBook,
+    config: &Config,
+    feedback: &Feedback,
+    judged: Option<PatternId>,
+    vector: Option<Vec<f32>>,
+    now: Timestamp,
+) -> Result<FeedbackOutcome> {
+    let action = feedback.resolved_action()?;
+    if text::words(&text::normalize(&feedback.query))
+        .next()
+        .is_none()
+    {
+        return Err(Error::InvalidFeedback(
+            "the customer message (`query`) has no words".into(),
+        ));
+    }
+    let actor = feedback.context.user_id.clone();
+    let rates = config.learning;
+    let mut outcome = FeedbackOutcome {
+        action,
+        judged_pattern: None,
+        learned_pattern: None,
+        created: false,
+        confidence_change: None,
+        promoted: false,
+        duplicate: false,
+    };
+    let live = |book: &PatternBook, id: PatternId| -> Result<()> {
+        match book.get(id) {
+            Some(p) if !p.is_deleted => Ok(()),
+            _ => Err(Error::UnknownPattern(id)),
+        }
+    };
+    match action {
+        FeedbackAction::Approve | FeedbackAction::Modify => {
+            let id =
+                judged.ok_or_else(|| {
+                    Error::InvalidFeedback(format!(
+                    "{} needs the pattern (`patternId`) or the decision (`decisionId`) it judges",
+                    if action == FeedbackAction::Approve { "approve" } else { "modify" }
+                ))
+                })?;
+            live(book, id)?;
+            let (delta, kind) = if action == FeedbackAction::Approve {
+                (rates.approve, ChangeKind::Approved)
+            } else {
+                (rates.modify, ChangeKind::Modified)
+            };
+            let before = book.get(id).map_or(0.0, |p| p.confidence);
+            add_example_once(book, id, &feedback.query, vector);
+            let after = book
+                .apply(id, kind, actor.clone(), Some(&feedback.query), false, |p| {
+                    p.confidence = sanitize_confidence(p.confidence + delta);
+                    p.execution_count += 1;
+                    if action == FeedbackAction::Approve {
+                        p.success_count += 1;
+                    } else {
+                        p.override_count += 1;
+                    }
+                    p.last_used = Some(now);
+                    p.last_modified = now;
+                })
+                .map_or(before, |p| p.confidence);
+            outcome.judged_pattern = Some(id);
+            outcome.learned_pattern = Some(id);
+            outcome.confidence_change = Some((before, after));
+            outcome.promoted = promote_if_due(book, config, id, actor, now);
+        }
+        FeedbackAction::Reject => {
+            let id = judged.ok_or_else(|| {
+                Error::InvalidFeedback(
+                    "reject needs the pattern (`patternId`) or the decision (`decisionId`) it judges".into(),
+                )
+            })?;
+            live(book, id)?;
+            let before = book.get(id).map_or(0.0, |p| p.confidence);
+            book.add_rejection(id, &feedback.query);
+            let after = book
+                .apply(
+                    id,
+                    ChangeKind::Rejected,
+                    actor.clone(),
+                    Some(&feedback.query),
+                    false,
+                    |p| {
+                        p.confidence = sanitize_confidence(p.confidence - rates.reject);
+                        p.failure_count += 1;
+                        p.last_modified = now;
+                    },
+                )
+                .map_or(before, |p| p.confidence);
+            outcome.judged_pattern = Some(id);
+            outcome.confidence_change = Some((before, after));
+            if let Some(reply) = feedback.reply_sent() {
+                let same = book.get(id).is_some_and(|p| {
+                    crate::book::reply_key(&p.response_template) == crate::book::reply_key(reply)
+                });
+                if !same {
+                    let (learned, created, promoted) =
+                        learn_answer(book, config, &feedback.query, reply, vector, actor, now)?;
+                    outcome.learned_pattern = Some(learned);
+                    outcome.created = created;
+                    outcome.promoted = promoted;
+                }
+            }
+        }
+        FeedbackAction::Answer => {
+            let reply = feedback.reply_sent().ok_or_else(|| {
+                Error::InvalidFeedback("answer needs the reply that was sent (`sentReply`)".into())
+            })?;
+            let (learned, created, promoted) =
+                learn_answer(book, config, &feedback.query, reply, vector, actor, now)?;
+            outcome.learned_pattern = Some(learned);
+            outcome.created = created;
+            outcome.promoted = promoted;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Learns an operator's reply to `message`: extends the pattern carrying that
+/// reply or creates one. Returns (pattern, created, promoted).
+fn learn_answer(
+    book: &mut PatternBook,
+    config: &Config,
+    message: &str,
+    reply: &str,
+    vector: Option<Vec<f32>>,
+    actor: Option<String>,
+    now: Timestamp,
+) -> Result<(PatternId, bool, bool)> {
+    if text::words(&text::normalize(reply)).next().is_none() {
+        return Err(Error::InvalidFeedback("the reply has no words".into()));
+    }
+    if let Some(sig) = &config.ai_signature {
+        if !sig.trim().is_empty() && text::normalize(reply).contains(&text::normalize(sig)) {
+            return Err(Error::InvalidFeedback(
+                "the reply carries the automatic-reply signature; the engine does not learn from its own replies".into(),
+            ));
+        }
+    }
+    if let Some(id) = book.find_by_reply(reply) {
+        add_example_once(book, id, message, vector);
+        book.apply(
+            id,
+            ChangeKind::Answered,
+            actor.clone(),
+            Some(message),
+            false,
+            |p| {
+                p.confidence = sanitize_confidence(p.confidence + config.learning.answer);
+                p.execution_count += 1;
+                p.success_count += 1;
+                p.last_used = Some(now);
+                p.last_modified = now;
+            },
+        );
+        let promoted = promote_if_due(book, config, id, actor, now);
+        return Ok((id, false, promoted));
+    }
+    let id = book.next_id();
+    let pattern = Pattern {
+        id,
+        topic: topic::detect_topic(message).as_str().to_owned(),
+        signature: signature::signature(message),
+        trigger_examples: vec![message.to_owned()],
+        // Learned patterns are matched through their examples; keywords are for
+        // patterns written by people (derived only when they give none).
+        trigger_keywords: Vec::new(),
+        response_template: reply.to_owned(),
+        action_template: None,
+        confidence: config.learning.initial_learned,
+        is_active: true,
+        auto_executable: false,
+        is_deleted: false,
+        execution_count: 1,
+        success_count: 1,
+        failure_count: 0,
+        override_count: 0,
+        provenance: Provenance::Learned,
+        v1_signature: None,
+        created_at: now,
+        last_used: Some(now),
+        last_modified: now,
+    };
+    book.insert(
+        pattern,
+        vec![ExampleInput {
+            text: message,
+            vector,
+        }],
+        actor,
+    );
+    Ok((id, true, false))
+}
+
+fn add_example_once(
+    book: &mut PatternBook,
+    id: PatternId,
+    message: &str,
+    vector: Option<Vec<f32>>,
+) {
+    book.add_example(id, message, vector);
+}
+
+/// Promotes `id` to auto-executable when the promotion rule holds.
+fn promote_if_due(
+    book: &mut PatternBook,
+    config: &Config,
+    id: PatternId,
+    actor: Option<String>,
+    now: Timestamp,
+) -> bool {
+    let rule = config.promotion;
+    let due = book.get(id).is_some_and(|p| {
+        rule.enabled
+            && p.is_active
+            && !p.is_deleted
+            && !p.auto_executable
+            && p.confidence > rule.min_confidence
+            && p.execution_count > rule.min_executions
+    });
+    if due {
+        book.apply(id, ChangeKind::Promoted, actor, None, false, |p| {
+            p.auto_executable = true;
+            p.last_modified = now;
+        });
+    }
+    due
+}

@@ -1,0 +1,34 @@
+//! Learns canned replies from the way support operators answer customers, and
+//! decides for every new message whether to send a learned reply automatically,
+//! suggest it, queue it for review, or hand it to a human.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod book;
+mod calibrate;
+pub mod clock;
+pub mod config;
+pub mod decision;
+pub mod embed;
+mod engine;
+pub mod error;
+pub mod feedback;
+mod guards;
+mod index;
+pub mod learn;
+pub mod pattern;
+pub mod replay;
+pub mod safety;
+pub mod score;
+pub mod signature;
+pub mod template;
+pub mod text;
+pub mod topic;
+
+pub use book::{ChangeKind, PatternEvent, PatternState};
+pub use config::{Config, Profile};
+pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
+pub use engine::{Engine, EngineBuilder, MessageContext};
+pub use error::{Error, Result};
+pub use feedback::{Feedback, FeedbackAction, FeedbackOutcome};
+pub use pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};

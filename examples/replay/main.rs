@@ -1,0 +1,263 @@
+//! Replays labelled messages through the engine and reports learning quality
+//! (`replay-protocol.md`). Without `--data` it replays the bundled demo inbox of
+//! a golf-simulator business.
+//!
+//! ```text
+//! cargo run --release --example replay
+//! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
+//!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1]
+//! ```
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use pattern_learning::config::{Config, Profile};
+use pattern_learning::replay::{self, ReplayOptions, ReplayReport};
+
+const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
+
+const USAGE: &str =
+    "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
+[--json] [--target-precision P] [--profile seed|v1] [--quiet]
+
+Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
+evaluation split, with a simulated operator in the loop, and reports automation, auto-send
+precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
+The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
+(then --data may name a file inside it, e.g. --data clinc150.jsonl).";
+
+struct Args {
+    data: Option<String>,
+    options: ReplayOptions,
+    json: bool,
+    quiet: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        data: None,
+        options: ReplayOptions::default(),
+        json: false,
+        quiet: false,
+    };
+    let mut profile = Profile::Seed;
+    let mut target_precision = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--data" => args.data = Some(value("--data")?),
+            "--warmup" => {
+                args.options.warmup = value("--warmup")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            "--eval" => args.options.eval = value("--eval")?,
+            "--seed" => {
+                args.options.seed = value("--seed")?
+                    .parse()
+                    .map_err(|_| "--seed needs a whole number".to_string())?
+            }
+            "--target-precision" => {
+                target_precision = Some(
+                    value("--target-precision")?
+                        .parse::<f64>()
+                        .map_err(|_| "--target-precision needs a number".to_string())?,
+                )
+            }
+            "--profile" => profile = value("--profile")?.parse().map_err(|e| format!("{e}"))?,
+            "--json" => args.json = true,
+            "--quiet" => args.quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    let mut config = Config::from_profile(profile);
+    config.target_precision = target_precision;
+    config.validate().map_err(|e| e.to_string())?;
+    args.options.config = config;
+    Ok(args)
+}
+
+fn load(data: Option<&str>) -> Result<(String, Vec<replay::Record>), String> {
+    match data {
+        None => {
+            let records = replay::load_jsonl(DEMO_INBOX.as_bytes()).map_err(|e| e.to_string())?;
+            Ok(("bundled demo inbox".into(), records))
+        }
+        Some(path) => {
+            let mut resolved = std::path::PathBuf::from(path);
+            if !resolved.exists() {
+                if let Ok(dir) = std::env::var("PATTERN_LEARNING_DATA") {
+                    resolved = std::path::Path::new(&dir).join(path);
+                }
+            }
+            let file = std::fs::File::open(&resolved)
+                .map_err(|e| format!("cannot open {}: {e}", resolved.display()))?;
+            let records =
+                replay::load_jsonl(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
+            Ok((resolved.display().to_string(), records))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("error: {msg}\n");
+            }
+            eprintln!("{USAGE}");
+            return if msg.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    let (source, records) = match load(args.data.as_deref()) {
+        Ok(x) => x,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.quiet {
+        eprintln!(
+            "replaying {} ({} messages; warm-up {}, evaluate {}, seed {}, profile {:?})",
+            source,
+            records.len(),
+            args.options.warmup.join(","),
+            args.options.eval,
+            args.options.seed,
+            args.options.config.profile,
+        );
+    }
+    let mut bar = Progress::new(!args.quiet);
+    let report = match replay::run(&records, &args.options, |done, total| {
+        bar.update(done, total)
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            bar.finish();
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    bar.finish();
+    if !args.quiet {
+        print_summary(&report);
+    }
+    if args.json {
+        println!("{}", report.metrics_json());
+    }
+    ExitCode::SUCCESS
+}
+
+fn print_summary(report: &ReplayReport) {
+    let m = &report.metrics;
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    println!();
+    println!(
+        "Evaluation: {} messages ({} out of scope) after {} warm-up messages; {} patterns learned",
+        m.messages, m.oos_messages, m.warmup_messages, m.patterns
+    );
+    println!("  automation rate        {}", pct(m.automation_rate));
+    println!(
+        "  auto-send precision    {}",
+        m.auto_precision
+            .map_or("n/a (nothing auto-sent)".into(), |p| format!(
+                "{:.2}%",
+                100.0 * p
+            ))
+    );
+    println!(
+        "  wrong auto-sends/1000  {:.1}  ({} wrong)",
+        m.wrong_auto_per_1000, m.wrong_auto_sends
+    );
+    println!("  out-of-scope auto-sent {}", m.oos_auto_sends);
+    println!(
+        "  suggestion acceptance  {}",
+        m.suggestion_acceptance.map_or("n/a".into(), pct)
+    );
+    println!("  operator workload      {} messages", m.operator_workload);
+    println!(
+        "  tiers                  auto {} · suggest {} · queue {} · escalate {}",
+        m.tiers.auto_execute, m.tiers.suggest, m.tiers.queue, m.tiers.escalate
+    );
+    println!(
+        "  latency per message    p50 {:.1} µs · p99 {:.1} µs · total {:.2} s",
+        m.p50_us, m.p99_us, m.elapsed_s
+    );
+    println!();
+    println!("Learning curve (per window of the stream):");
+    println!(
+        "  {:<7} {:>8} {:>9} {:>11} {:>6}",
+        "phase", "until", "messages", "automation", "wrong"
+    );
+    for p in &report.curve {
+        let bar: String = "█".repeat((p.automation_rate * 30.0).round() as usize);
+        println!(
+            "  {:<7} {:>8} {:>9} {:>10.1}% {:>6}  {bar}",
+            p.phase,
+            p.until,
+            p.messages,
+            100.0 * p.automation_rate,
+            p.wrong_auto_sends
+        );
+    }
+    println!();
+}
+
+/// A progress bar on a terminal; a few plain lines otherwise.
+struct Progress {
+    enabled: bool,
+    tty: bool,
+    last_step: usize,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Progress {
+            enabled,
+            tty: std::io::stderr().is_terminal(),
+            last_step: usize::MAX,
+        }
+    }
+
+    fn update(&mut self, done: usize, total: usize) {
+        if !self.enabled || total == 0 {
+            return;
+        }
+        let mut err = std::io::stderr();
+        if self.tty {
+            let step = done * 200 / total;
+            if step != self.last_step || done == total {
+                self.last_step = step;
+                let filled = done * 40 / total;
+                let _ = write!(
+                    err,
+                    "\r  [{}{}] {done}/{total}",
+                    "=".repeat(filled),
+                    " ".repeat(40 - filled)
+                );
+            }
+        } else {
+            let step = done * 4 / total;
+            if step != self.last_step && (done * 4) % total < 4 {
+                self.last_step = step;
+                let _ = writeln!(err, "  {done}/{total} messages");
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.enabled && self.tty {
+            let _ = writeln!(std::io::stderr());
+        }
+    }
+}
