@@ -70,7 +70,10 @@ pub struct LearningRates {
     pub modify: f64,
     /// Subtracted on rejection.
     pub reject: f64,
-    /// Added when an operator answers with a reply the pattern already carries.
+    /// Added when an operator answers, by hand, with a reply the pattern already
+    /// carries. Default 0: trust is earned by agreeing with the engine's proposals
+    /// (approve / modify), not by the operator repeating a reply — otherwise a
+    /// pattern could reach auto-send without anyone ever approving it.
     pub answer: f64,
     /// Confidence of a pattern created from an operator answer.
     pub initial_learned: f64,
@@ -190,7 +193,7 @@ impl Config {
                     approve: 0.15,
                     modify: 0.10,
                     reject: 0.20,
-                    answer: 0.05,
+                    answer: 0.0,
                     initial_learned: 0.50,
                     initial_manual: 0.70,
                 },
@@ -227,7 +230,7 @@ impl Config {
                 neighbours: 5,
                 min_margin: 0.10,
                 min_support: 4,
-                semantic_weight: 0.0,
+                semantic_weight: 0.3,
             },
             guards: GuardLimits::default(),
             target_precision: None,

@@ -583,11 +583,18 @@ impl Engine {
             pattern: d.pattern_id,
             will_send: d.outbound.is_some() && !config.shadow_mode,
             dry_run: config.shadow_mode,
+            escalating: d
+                .outbound
+                .as_ref()
+                .is_some_and(|o| o.kind == OutboundKind::Escalation),
         };
         let outcome = self.guards.check_inbound(inbound, &thresholds, config, now);
         match outcome {
             GuardOutcome::Allow => {}
             GuardOutcome::Block(reason) => {
+                if d.outbound.as_ref().is_some_and(|o| o.kind == OutboundKind::Escalation) {
+                    d.outbound = None;
+                }
                 if d.action == Action::AutoExecute {
                     d.action = Action::Suggest;
                     d.reason = reason;

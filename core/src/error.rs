@@ -78,4 +78,50 @@ pub enum Error {
         /// The parser's message.
         reason: String,
     },
+    /// The store file was written by a newer version of this library.
+    #[error(
+        "the store uses schema version {found}, this library supports up to {supported}; upgrade pattern-learning to open it (the file was not changed)"
+    )]
+    SchemaTooNew {
+        /// Schema version found in the file.
+        found: u32,
+        /// Newest schema version this library knows.
+        supported: u32,
+    },
+    /// The store file is not a pattern-learning store, or it is damaged.
+    #[error("cannot open store {path}: {reason} (the file was not changed)")]
+    CorruptStore {
+        /// Path of the file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Another engine (in this or another process) holds the store.
+    #[error("store {path} is in use by another engine; share one Engine (e.g. behind an Arc) or use the PostgreSQL store for several processes")]
+    StoreLocked {
+        /// Path of the file.
+        path: String,
+    },
+    /// Reading or writing the store failed (disk full, read-only file, I/O error).
+    /// Nothing of the failed operation was applied, in the file or in memory.
+    #[error("store error during {operation}: {reason}")]
+    Store {
+        /// What was being done (`open`, `commit`, `load`, …).
+        operation: String,
+        /// The underlying error's message.
+        reason: String,
+    },
+    /// Rows of an import could not be read; nothing was imported.
+    #[error("import failed: {} bad row(s); nothing was imported. First: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
+    Import(Vec<RowError>),
+}
+
+/// One bad row of an import.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("row {row}: {reason}")]
+pub struct RowError {
+    /// 1-based row number (data rows; the CSV header is not counted).
+    pub row: usize,
+    /// What is wrong with the row.
+    pub reason: String,
 }

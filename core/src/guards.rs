@@ -74,6 +74,9 @@ pub(crate) struct Inbound<'a> {
     pub will_send: bool,
     /// Shadow mode: check only, change nothing.
     pub dry_run: bool,
+    /// The decision already hands the customer to a human with a notice
+    /// (negative sentiment): the conversation is locked like any escalation.
+    pub escalating: bool,
 }
 
 impl Guards {
@@ -135,6 +138,14 @@ impl Guards {
 
         let outcome = if bypass {
             GuardOutcome::Allow
+        } else if inbound.escalating {
+            if next.escalated {
+                // One customer-facing escalation per lock.
+                GuardOutcome::Block(Reason::ConversationLocked)
+            } else {
+                next.escalated = inbound.ctx.conversation_id.is_some();
+                GuardOutcome::Allow
+            }
         } else {
             conversation_outcome(&mut next, &inbound, thresholds, now)
         };

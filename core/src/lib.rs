@@ -25,6 +25,11 @@ pub mod template;
 pub mod text;
 pub mod topic;
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use book::{ChangeKind, PatternEvent, PatternState};
 pub use config::{Config, Profile};
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};

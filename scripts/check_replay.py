@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Checks the last JSON line of `examples/replay --json` against the quality bar.
+
+Usage: check_replay.py {demo|clinc150|banking77} FILE
+
+The bars are the project's issue-level targets on the DEV configuration
+(warm-up train, evaluate val, seed 1, default settings). A miss exits 1.
+"""
+import json
+import sys
+
+BARS = {
+    # name: (max wrong auto-sends per 1000, max oos auto-sends, min automation)
+    "demo": (2.0, 0, 0.15),
+    "clinc150": (2.0, 0, 0.15),
+    "banking77": (3.0, None, 0.10),
+}
+
+
+def main() -> int:
+    name, path = sys.argv[1], sys.argv[2]
+    with open(path, encoding="utf-8") as f:
+        lines = [line for line in f.read().splitlines() if line.strip()]
+    metrics = json.loads(lines[-1])
+    max_wrong, max_oos, min_auto = BARS[name]
+    problems = []
+    if metrics["wrong_auto_per_1000"] > max_wrong:
+        problems.append(f"wrong auto-sends per 1000 {metrics['wrong_auto_per_1000']:.2f} > {max_wrong}")
+    if max_oos is not None and metrics["oos_auto_sends"] > max_oos:
+        problems.append(f"out-of-scope auto-sends {metrics['oos_auto_sends']} > {max_oos}")
+    if metrics["automation_rate"] < min_auto:
+        problems.append(f"automation {metrics['automation_rate']:.3f} < {min_auto}")
+    summary = (
+        f"{name}: automation {100 * metrics['automation_rate']:.1f}%, "
+        f"wrong/1000 {metrics['wrong_auto_per_1000']:.2f}, oos auto-sends {metrics['oos_auto_sends']}, "
+        f"p50 {metrics['p50_us']:.0f} us, p99 {metrics['p99_us']:.0f} us, total {metrics['elapsed_s']:.1f} s"
+    )
+    print(summary)
+    for p in problems:
+        print(f"QUALITY BAR MISSED: {p}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
