@@ -43,6 +43,8 @@ pub enum ChangeKind {
     Deleted,
     /// Restored after a soft delete.
     Restored,
+    /// An earlier change was undone; the event carries the restored pattern.
+    Undone,
 }
 
 /// One entry of a pattern's history.
@@ -92,6 +94,10 @@ pub struct PatternState {
     pub override_count: u64,
     /// Number of trigger examples.
     pub examples: usize,
+    /// Last time the pattern was proposed or confirmed.
+    pub last_used: Option<Timestamp>,
+    /// Last change.
+    pub last_modified: Timestamp,
 }
 
 impl PatternState {
@@ -106,8 +112,69 @@ impl PatternState {
             failure_count: p.failure_count,
             override_count: p.override_count,
             examples: p.trigger_examples.len(),
+            last_used: p.last_used,
+            last_modified: p.last_modified,
         }
     }
+
+    /// Writes these fields into `p`.
+    fn apply_to(&self, p: &mut Pattern) {
+        p.confidence = self.confidence;
+        p.is_active = self.is_active;
+        p.auto_executable = self.auto_executable;
+        p.is_deleted = self.is_deleted;
+        p.execution_count = self.execution_count;
+        p.success_count = self.success_count;
+        p.failure_count = self.failure_count;
+        p.override_count = self.override_count;
+        p.last_used = self.last_used;
+        p.last_modified = self.last_modified;
+    }
+}
+
+/// Rebuilds every pattern from its history alone, oldest event first.
+///
+/// Creations, content updates and undos carry the whole pattern; approvals, edits
+/// and answers add their message as a trigger example (unless the pattern already
+/// has one with the same signature, as when it was recorded); every event carries
+/// the flags and counters after it. The result must equal the live state — the
+/// test `state_rebuilt_from_history_equals_live_state` keeps it that way.
+pub fn rebuild_from_history(
+    events: &[PatternEvent],
+) -> crate::Result<BTreeMap<PatternId, Pattern>> {
+    let mut patterns: BTreeMap<PatternId, Pattern> = BTreeMap::new();
+    for event in events {
+        if let Some(full) = &event.full {
+            patterns.insert(event.pattern_id, full.clone());
+            continue;
+        }
+        let Some(p) = patterns.get_mut(&event.pattern_id) else {
+            return Err(crate::Error::Store {
+                operation: "rebuild from history".into(),
+                reason: format!(
+                    "event {} changes pattern {} before any event created it",
+                    event.seq, event.pattern_id
+                ),
+            });
+        };
+        if matches!(
+            event.kind,
+            ChangeKind::Approved | ChangeKind::Modified | ChangeKind::Answered
+        ) {
+            if let Some(message) = &event.message {
+                let sig = crate::signature::signature(message);
+                if !p
+                    .trigger_examples
+                    .iter()
+                    .any(|e| crate::signature::signature(e) == sig)
+                {
+                    p.trigger_examples.push(message.clone());
+                }
+            }
+        }
+        event.state.apply_to(p);
+    }
+    Ok(patterns)
 }
 
 /// Example texts and optional caller vectors to index with a pattern.
@@ -273,19 +340,25 @@ impl PatternBook {
         let old_reply = reply_key(&pattern.response_template);
         change(pattern);
         pattern.confidence = sanitize_confidence(pattern.confidence);
-        let after = pattern.clone();
-        if old_reply != reply_key(&after.response_template) {
+        let new_reply = reply_key(&pattern.response_template);
+        let event = event(
+            self.history.len() as u64 + 1,
+            kind,
+            Some(old_confidence),
+            pattern,
+            message,
+            actor,
+        );
+        if old_reply != new_reply {
             if self.by_reply.get(&old_reply) == Some(&id) {
                 self.by_reply.remove(&old_reply);
             }
-            self.by_reply
-                .entry(reply_key(&after.response_template))
-                .or_insert(id);
+            self.by_reply.entry(new_reply).or_insert(id);
         }
         if reindex {
             self.reindex_pattern(id);
         }
-        self.record(kind, Some(old_confidence), &after, message, actor);
+        self.history.push(event);
         self.patterns.get(&id)
     }
 
@@ -333,18 +406,8 @@ impl PatternBook {
         actor: Option<String>,
     ) {
         let seq = self.history.len() as u64 + 1;
-        self.history.push(PatternEvent {
-            seq,
-            at: after.last_modified,
-            actor,
-            kind,
-            pattern_id: after.id,
-            old_confidence,
-            new_confidence: after.confidence,
-            message: message.map(|m| m.chars().take(2000).collect()),
-            state: PatternState::of(after),
-            full: matches!(kind, ChangeKind::Created | ChangeKind::Updated).then(|| after.clone()),
-        });
+        self.history
+            .push(event(seq, kind, old_confidence, after, message, actor));
     }
 
     /// Approximate heap bytes of patterns, index and history.
@@ -362,6 +425,34 @@ impl PatternBook {
             })
             .sum();
         patterns + self.index.heap_bytes()
+    }
+}
+
+/// The history entry for a change; the whole pattern is kept only on creation and
+/// content updates (feedback events carry the compact state and the message).
+fn event(
+    seq: u64,
+    kind: ChangeKind,
+    old_confidence: Option<f64>,
+    after: &Pattern,
+    message: Option<&str>,
+    actor: Option<String>,
+) -> PatternEvent {
+    PatternEvent {
+        seq,
+        at: after.last_modified,
+        actor,
+        kind,
+        pattern_id: after.id,
+        old_confidence,
+        new_confidence: after.confidence,
+        message: message.map(str::to_owned),
+        state: PatternState::of(after),
+        full: matches!(
+            kind,
+            ChangeKind::Created | ChangeKind::Updated | ChangeKind::Undone
+        )
+        .then(|| after.clone()),
     }
 }
 

@@ -468,7 +468,8 @@ impl Engine {
         let result = book.index().search(&query, blend, |id| {
             book.get(id).is_some_and(|p| p.is_active && !p.is_deleted)
         });
-        let Some(assessment) = assess(&result, &config.gates, |id| book.get(id)) else {
+        let Some(assessment) = assess(&result, query.words(), &config.gates, |id| book.get(id))
+        else {
             return self.bare(
                 message,
                 Action::Escalate,
@@ -592,7 +593,10 @@ impl Engine {
         match outcome {
             GuardOutcome::Allow => {}
             GuardOutcome::Block(reason) => {
-                if d.outbound.as_ref().is_some_and(|o| o.kind == OutboundKind::Escalation) {
+                if d.outbound
+                    .as_ref()
+                    .is_some_and(|o| o.kind == OutboundKind::Escalation)
+                {
                     d.outbound = None;
                 }
                 if d.action == Action::AutoExecute {

@@ -30,7 +30,7 @@ pub mod topic;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use book::{ChangeKind, PatternEvent, PatternState};
+pub use book::{rebuild_from_history, ChangeKind, PatternEvent, PatternState};
 pub use config::{Config, Profile};
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
 pub use engine::{Engine, EngineBuilder, MessageContext};

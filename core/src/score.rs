@@ -81,6 +81,7 @@ pub(crate) enum FailedGate {
 /// ignored.
 pub(crate) fn assess<'a>(
     result: &SearchResult,
+    query_words: &[String],
     gates: &Gates,
     pattern_of: impl Fn(PatternId) -> Option<&'a Pattern>,
 ) -> Option<Assessment> {
@@ -137,13 +138,18 @@ pub(crate) fn assess<'a>(
             support_ok,
         ),
     ];
-    let mut keyword_hits: Vec<String> = result
-        .keyword_hits
+    let keyword_hits: Vec<String> = pattern
+        .trigger_keywords
         .iter()
-        .filter(|(p, _)| *p == best.pattern)
-        .map(|(_, k)| k.clone())
+        .filter(|k| {
+            let words: Vec<String> = crate::text::word_list(k)
+                .iter()
+                .map(|w| crate::text::strip_apostrophes(w).into_owned())
+                .collect();
+            crate::text::contains_phrase(query_words, &words)
+        })
+        .cloned()
         .collect();
-    keyword_hits.dedup();
     let match_kind = if best.kind == MatchKind::Lexical && !keyword_hits.is_empty() {
         MatchKind::Keyword
     } else {

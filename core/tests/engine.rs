@@ -72,12 +72,22 @@ fn engine_is_send_and_sync() {
 fn an_answer_extends_the_pattern_that_carries_the_reply() {
     let e = engine();
     let a = teach(&e, &GIFT_PHRASINGS[..3], GIFT);
-    let b = teach(&e, &GIFT_PHRASINGS[3..5], &format!("  {}  ", GIFT.to_uppercase()));
+    let b = teach(
+        &e,
+        &GIFT_PHRASINGS[3..5],
+        &format!("  {}  ", GIFT.to_uppercase()),
+    );
     assert_eq!(a, b, "same reply modulo case and spaces → same pattern");
     let p = e.pattern(a).unwrap();
     assert_eq!(p.trigger_examples.len(), 5);
-    assert_eq!(p.execution_count, 5, "each operator send is a confirmed use");
-    assert!(p.is_active && !p.auto_executable, "learned patterns must earn auto-send");
+    assert_eq!(
+        p.execution_count, 5,
+        "each operator send is a confirmed use"
+    );
+    assert!(
+        p.is_active && !p.auto_executable,
+        "learned patterns must earn auto-send"
+    );
 }
 
 #[test]
@@ -96,7 +106,11 @@ fn approvals_promote_a_pattern_and_then_it_auto_sends() {
     let id = teach(&e, &GIFT_PHRASINGS, GIFT);
     teach(&e, &FROZEN_PHRASINGS, FROZEN);
     let before = e.pattern(id).unwrap().confidence;
-    for msg in ["do you guys sell gift cards", "gift cards for sale?", "can i buy gift cards"] {
+    for msg in [
+        "do you guys sell gift cards",
+        "gift cards for sale?",
+        "can i buy gift cards",
+    ] {
         let d = e.process(msg, &ctx()).unwrap();
         assert_eq!(d.pattern_id, Some(id));
         let mut fb = Feedback::approve(msg, id);
@@ -105,7 +119,10 @@ fn approvals_promote_a_pattern_and_then_it_auto_sends() {
     }
     let p = e.pattern(id).unwrap();
     assert!((p.confidence - (before + 0.45).min(1.0)).abs() < 1e-9);
-    assert!(p.auto_executable, "confidence > 0.85 with > 3 executions promotes");
+    assert!(
+        p.auto_executable,
+        "confidence > 0.85 with > 3 executions promotes"
+    );
     let d = e.process("do you sell gift cards", &ctx()).unwrap();
     assert_eq!(d.action, Action::AutoExecute, "{:#?}", d.evidence);
     assert_eq!(d.reason, Reason::ConfidentMatch);
@@ -126,7 +143,10 @@ fn a_generic_keyword_on_a_trusted_pattern_does_not_auto_send() {
         .unwrap()
         .id;
     let d = e
-        .process("my friend booking a party wants to know about food trucks", &ctx())
+        .process(
+            "my friend booking a party wants to know about food trucks",
+            &ctx(),
+        )
         .unwrap();
     assert_ne!(d.action, Action::AutoExecute, "{d:#?}");
     assert!(d.evidence.keyword_hits.contains(&"booking".to_string()) || d.pattern_id != Some(id));
@@ -167,11 +187,17 @@ fn confidence_stays_clamped_under_many_rejections_and_approvals() {
     let e = engine();
     let id = teach(&e, &GIFT_PHRASINGS[..2], GIFT);
     for i in 0..10 {
-        e.feedback(&Feedback::reject(format!("gift card question {i}"), id, None)).unwrap();
+        e.feedback(&Feedback::reject(
+            format!("gift card question {i}"),
+            id,
+            None,
+        ))
+        .unwrap();
     }
     assert_eq!(e.pattern(id).unwrap().confidence, 0.0);
     for i in 0..10 {
-        e.feedback(&Feedback::approve(format!("gift card {i}"), id)).unwrap();
+        e.feedback(&Feedback::approve(format!("gift card {i}"), id))
+            .unwrap();
     }
     assert_eq!(e.pattern(id).unwrap().confidence, 1.0);
 }
@@ -195,14 +221,20 @@ fn an_unfilled_variable_is_never_sent_and_the_decision_says_why() {
     let reply = "Hi {{customer_name}}, your door code is {{code}}.";
     let id = e
         .create_pattern(
-            NewPattern::new(GIFT_PHRASINGS.iter().map(|s| s.replace("gift card", "door code")), reply)
-                .confidence(1.0)
-                .auto_executable(true),
+            NewPattern::new(
+                GIFT_PHRASINGS
+                    .iter()
+                    .map(|s| s.replace("gift card", "door code")),
+                reply,
+            )
+            .confidence(1.0)
+            .auto_executable(true),
         )
         .unwrap()
         .id;
     for i in 0..5 {
-        e.feedback(&Feedback::approve(format!("what is the door code {i}"), id)).unwrap();
+        e.feedback(&Feedback::approve(format!("what is the door code {i}"), id))
+            .unwrap();
     }
     let d = e
         .process("what is the door code", &ctx().customer_name("Sam"))
@@ -220,26 +252,38 @@ fn an_unfilled_variable_is_never_sent_and_the_decision_says_why() {
             &ctx().customer_name("Sam").variable("code", "4321"),
         )
         .unwrap();
-    assert_eq!(filled.response.as_deref(), Some("Hi Sam, your door code is 4321."));
+    assert_eq!(
+        filled.response.as_deref(),
+        Some("Hi Sam, your door code is 4321.")
+    );
 }
 
 #[test]
 fn a_bay_number_is_not_a_time_in_templates() {
     let e = engine();
     let id = e
-        .create_pattern(NewPattern::new(["trackman frozen in bay 3"], "Resetting bay {{bay_number}} at {{time|once you reply}}."))
+        .create_pattern(NewPattern::new(
+            ["trackman frozen in bay 3"],
+            "Resetting bay {{bay_number}} at {{time|once you reply}}.",
+        ))
         .unwrap()
         .id;
     let d = e.process("trackman frozen in bay 3", &ctx()).unwrap();
     assert_eq!(d.pattern_id, Some(id));
-    assert_eq!(d.response.as_deref(), Some("Resetting bay 3 at once you reply."));
+    assert_eq!(
+        d.response.as_deref(),
+        Some("Resetting bay 3 at once you reply.")
+    );
 }
 
 #[test]
 fn pattern_management_round_trip() {
     let e = engine();
     let p = e
-        .create_pattern(NewPattern::new(["Do you rent clubs?", "can i rent golf clubs"], "Yes, clubs are free to use."))
+        .create_pattern(NewPattern::new(
+            ["Do you rent clubs?", "can i rent golf clubs"],
+            "Yes, clubs are free to use.",
+        ))
         .unwrap();
     assert_eq!(p.trigger_keywords, ["rent", "clubs", "golf"]);
     assert!(p.v1_signature.is_some());
@@ -261,7 +305,10 @@ fn pattern_management_round_trip() {
     e.delete_pattern(p.id).unwrap();
     assert!(e.patterns(PatternFilter::default()).is_empty());
     assert_eq!(e.patterns(PatternFilter::all()).len(), 1);
-    assert!(matches!(e.delete_pattern(p.id), Err(Error::UnknownPattern(_))));
+    assert!(matches!(
+        e.delete_pattern(p.id),
+        Err(Error::UnknownPattern(_))
+    ));
     let restored = e.restore_pattern(p.id).unwrap();
     assert!(!restored.is_deleted);
     let kinds: Vec<_> = e.history(p.id).iter().map(|ev| ev.kind).collect();
@@ -282,7 +329,10 @@ fn process_batch_keeps_order_and_matches_process() {
     for ((msg, c), d) in batch.iter().zip(&out) {
         let single = e.process(msg, c).unwrap();
         let d = d.as_ref().unwrap();
-        assert_eq!((d.action, d.pattern_id, d.reason), (single.action, single.pattern_id, single.reason));
+        assert_eq!(
+            (d.action, d.pattern_id, d.reason),
+            (single.action, single.pattern_id, single.reason)
+        );
     }
 }
 
@@ -310,7 +360,10 @@ fn v2_structured_feedback_is_accepted() {
     let out = e.feedback(&fb).unwrap();
     assert_eq!(out.action, FeedbackAction::Approve);
     assert!(!out.duplicate);
-    assert!(e.feedback(&fb).unwrap().duplicate, "same feedback id twice is ignored");
+    assert!(
+        e.feedback(&fb).unwrap().duplicate,
+        "same feedback id twice is ignored"
+    );
     let history = e.history(id);
     assert_eq!(history.last().unwrap().actor.as_deref(), Some("op-1"));
 }
@@ -345,7 +398,10 @@ fn a_one_megabyte_message_is_handed_off() {
     let e = engine();
     let big = "trackman ".repeat(120_000);
     let d = e.process(&big, &ctx()).unwrap();
-    assert_eq!((d.action, d.reason), (Action::Escalate, Reason::MessageTooLong));
+    assert_eq!(
+        (d.action, d.reason),
+        (Action::Escalate, Reason::MessageTooLong)
+    );
     assert!(matches!(
         e.feedback(&Feedback::answer(big.as_str(), "ok")),
         Err(Error::TextTooLong { .. })
@@ -364,8 +420,14 @@ fn control_characters_emoji_and_rtl_text_get_defined_decisions() {
         "\u{FEFF}gift cards\u{200B}",
     ] {
         let d = e.process(msg, &ctx()).unwrap();
-        assert!((0.0..=1.0).contains(&d.confidence) && d.confidence.is_finite(), "{msg:?}");
-        assert!(d.outbound.is_none(), "nothing is trusted enough yet: {msg:?}");
+        assert!(
+            (0.0..=1.0).contains(&d.confidence) && d.confidence.is_finite(),
+            "{msg:?}"
+        );
+        assert!(
+            d.outbound.is_none(),
+            "nothing is trusted enough yet: {msg:?}"
+        );
     }
 }
 
@@ -373,22 +435,37 @@ fn control_characters_emoji_and_rtl_text_get_defined_decisions() {
 fn nan_and_out_of_order_thresholds_are_typed_errors() {
     let mut c = Config::default();
     c.thresholds.auto = f64::NAN;
-    assert!(matches!(Engine::with_config(c.clone()), Err(Error::InvalidConfig { .. })));
+    assert!(matches!(
+        Engine::with_config(c.clone()),
+        Err(Error::InvalidConfig { .. })
+    ));
     c.thresholds.auto = 0.5;
-    assert!(matches!(Engine::with_config(c.clone()), Err(Error::ThresholdsOutOfOrder { .. })));
+    assert!(matches!(
+        Engine::with_config(c.clone()),
+        Err(Error::ThresholdsOutOfOrder { .. })
+    ));
     let e = engine();
     c.thresholds.auto = -1.0;
     assert!(e.set_config(c).is_err());
-    assert_eq!(e.config(), Config::default(), "a rejected config changes nothing");
+    assert_eq!(
+        e.config(),
+        Config::default(),
+        "a rejected config changes nothing"
+    );
 }
 
 #[test]
 fn feedback_on_an_unknown_pattern_is_a_typed_error() {
     let e = engine();
-    let err = e.feedback(&Feedback::approve("hi", PatternId(999))).unwrap_err();
+    let err = e
+        .feedback(&Feedback::approve("hi", PatternId(999)))
+        .unwrap_err();
     assert_eq!(err, Error::UnknownPattern(PatternId(999)));
     assert!(matches!(
-        e.feedback(&Feedback { query: "x".into(), ..Feedback::default() }),
+        e.feedback(&Feedback {
+            query: "x".into(),
+            ..Feedback::default()
+        }),
         Err(Error::InvalidFeedback(_))
     ));
     assert!(matches!(
@@ -405,24 +482,85 @@ fn invalid_caller_embeddings_are_typed_errors() {
         ..NewPattern::new(["gift cards"], GIFT)
     };
     e.create_pattern(p).unwrap();
-    for bad in [vec![f32::NAN, 0.0, 1.0], vec![1.0, 2.0], vec![0.0, 0.0, 0.0]] {
+    for bad in [
+        vec![f32::NAN, 0.0, 1.0],
+        vec![1.0, 2.0],
+        vec![0.0, 0.0, 0.0],
+    ] {
         let err = e.process("gift cards", &ctx().embedding(bad)).unwrap_err();
         assert!(matches!(err, Error::InvalidEmbedding(_)));
     }
-    let d = e.process("gift cards", &ctx().embedding(vec![0.1, 0.2, 0.3])).unwrap();
+    let d = e
+        .process("gift cards", &ctx().embedding(vec![0.1, 0.2, 0.3]))
+        .unwrap();
     assert!(d.evidence.semantic.is_some());
 }
 
 #[test]
 fn invalid_patterns_are_rejected() {
     let e = engine();
-    assert!(matches!(e.create_pattern(NewPattern::new(Vec::<String>::new(), "x")), Err(Error::InvalidPattern(_))));
-    assert!(matches!(e.create_pattern(NewPattern::new(["hi"], "  ")), Err(Error::InvalidPattern(_))));
+    assert!(matches!(
+        e.create_pattern(NewPattern::new(Vec::<String>::new(), "x")),
+        Err(Error::InvalidPattern(_))
+    ));
+    assert!(matches!(
+        e.create_pattern(NewPattern::new(["hi"], "  ")),
+        Err(Error::InvalidPattern(_))
+    ));
     assert!(matches!(
         e.create_pattern(NewPattern::new(["hi"], "x").confidence(f64::INFINITY)),
         Err(Error::InvalidPattern(_))
     ));
     let mut bad_topic = NewPattern::new(["hi"], "x");
     bad_topic.topic = Some("weather".into());
-    assert!(matches!(e.create_pattern(bad_topic), Err(Error::Parse { .. })));
+    assert!(matches!(
+        e.create_pattern(bad_topic),
+        Err(Error::Parse { .. })
+    ));
+}
+
+#[test]
+fn state_rebuilt_from_history_equals_live_state() {
+    let e = engine();
+    let gift = teach(&e, &GIFT_PHRASINGS, GIFT);
+    let frozen = teach(&e, &FROZEN_PHRASINGS[..4], FROZEN);
+    for (i, msg) in [
+        "gift cards?",
+        "GIFT CARDS?",
+        "trackman froze",
+        "do you sell gift cards",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let d = e.process(msg, &ctx()).unwrap();
+        if let Some(pid) = d.pattern_id {
+            let fb = if i % 2 == 0 {
+                Feedback::approve(*msg, pid)
+            } else {
+                Feedback::reject(*msg, pid, Some(FROZEN.into()))
+            };
+            e.feedback(&fb).unwrap();
+        }
+    }
+    e.feedback(&Feedback::modify("gift card for mom", gift, "Yes, online!"))
+        .unwrap();
+    e.update_pattern(
+        frozen,
+        PatternUpdate {
+            trigger_keywords: Some(vec!["frozen".into()]),
+            ..PatternUpdate::default()
+        },
+    )
+    .unwrap();
+    e.set_auto_executable(frozen, true).unwrap();
+    e.delete_pattern(frozen).unwrap();
+    e.restore_pattern(frozen).unwrap();
+    let rebuilt = pattern_learning::rebuild_from_history(&e.full_history()).unwrap();
+    let live: std::collections::BTreeMap<_, _> = e
+        .patterns(PatternFilter::all())
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    assert_eq!(rebuilt, live);
 }

@@ -154,7 +154,7 @@ thread_local! {
 }
 
 /// Most postings entries scanned per query; rare words are scanned first.
-const POSTINGS_BUDGET: usize = 12_000;
+const POSTINGS_BUDGET: usize = 6_000;
 /// Documents ranked before filtering, as a multiple of the requested limit.
 const OVERFETCH: usize = 4;
 
@@ -271,8 +271,12 @@ impl LexicalIndex {
                 scores.resize(self.docs.len(), 0.0);
             }
             let mut scanned = 0usize;
+            // Words in more than a fifth of the documents rank nothing once two
+            // rarer words have been scanned.
+            let common = (self.live_docs / 5).max(500);
             for (i, (postings, idf)) in terms.iter().enumerate() {
-                if i >= 2 && scanned + postings.len() > POSTINGS_BUDGET {
+                if i >= 2 && (scanned + postings.len() > POSTINGS_BUDGET || postings.len() > common)
+                {
                     break;
                 }
                 scanned += postings.len();

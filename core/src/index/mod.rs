@@ -46,11 +46,11 @@ struct Example {
     live: bool,
 }
 
-#[derive(Debug, Clone)]
+/// The patterns that share one keyword phrase.
+#[derive(Debug, Clone, Default)]
 struct KeywordEntry {
     words: Vec<String>,
-    phrase: String,
-    pattern: PatternId,
+    patterns: Vec<PatternId>,
 }
 
 /// An analysed message, ready to search with.
@@ -63,7 +63,12 @@ pub(crate) struct Query {
     caller_vector: Option<Vec<f32>>,
 }
 
-impl Query {}
+impl Query {
+    /// The message's words (normalised, apostrophes removed).
+    pub fn words(&self) -> &[String] {
+        &self.analysed.words
+    }
+}
 
 /// A scored candidate example.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +87,6 @@ pub(crate) struct Candidate {
 pub(crate) struct SearchResult {
     /// Candidates, most similar first.
     pub candidates: Vec<Candidate>,
-    /// Keyword hits: pattern and the keyword found.
-    pub keyword_hits: Vec<(PatternId, String)>,
 }
 
 /// How similarities are blended.
@@ -113,7 +116,8 @@ pub(crate) struct Index {
     examples: Vec<Example>,
     by_signature: HashMap<String, Vec<u32>>,
     by_pattern: HashMap<PatternId, Vec<u32>>,
-    keywords: HashMap<String, Vec<KeywordEntry>>,
+    /// First word → phrase → the phrase's words and patterns.
+    keywords: HashMap<String, HashMap<String, KeywordEntry>>,
     vocabulary: Vocabulary,
     caller_dimension: Option<usize>,
 }
@@ -199,10 +203,13 @@ impl Index {
                 }
             }
         }
-        for entries in self.keywords.values_mut() {
-            entries.retain(|e| e.pattern != pattern);
+        for phrases in self.keywords.values_mut() {
+            for entry in phrases.values_mut() {
+                entry.patterns.retain(|p| *p != pattern);
+            }
+            phrases.retain(|_, e| !e.patterns.is_empty());
         }
-        self.keywords.retain(|_, entries| !entries.is_empty());
+        self.keywords.retain(|_, phrases| !phrases.is_empty());
     }
 
     /// Registers a trigger keyword (a word or phrase) of `pattern`.
@@ -217,11 +224,17 @@ impl Index {
         for w in &words {
             self.vocabulary.insert(w);
         }
-        self.keywords.entry(first).or_default().push(KeywordEntry {
-            phrase: words.join(" "),
-            words,
-            pattern,
-        });
+        let entry = self
+            .keywords
+            .entry(first)
+            .or_default()
+            .entry(words.join(" "))
+            .or_default();
+        if entry.patterns.contains(&pattern) {
+            return;
+        }
+        entry.words = words;
+        entry.patterns.push(pattern);
     }
 
     /// The caller-vector dimension fixed by the first supplied vector.
@@ -254,22 +267,25 @@ impl Index {
                     .map(|d| (*d, MatchKind::ExactSignature)),
             );
         }
-        let mut keyword_hits = Vec::new();
+        // Keyword phrases found in the message add examples of their patterns,
+        // a bounded number in all (a common keyword may belong to many patterns).
         let mut keyword_docs = 0usize;
-        for word in query.analysed.words.iter() {
-            for entry in self.keywords.get(word).into_iter().flatten() {
-                if accept(entry.pattern)
-                    && text::contains_phrase(&query.analysed.words, &entry.words)
-                    && !keyword_hits.iter().any(|(p, k): &(PatternId, String)| {
-                        *p == entry.pattern && *k == entry.phrase
-                    })
-                {
-                    keyword_hits.push((entry.pattern, entry.phrase.clone()));
+        'words: for word in query.analysed.words.iter() {
+            for entry in self.keywords.get(word).into_iter().flat_map(|m| m.values()) {
+                if !text::contains_phrase(&query.analysed.words, &entry.words) {
+                    continue;
+                }
+                for pattern in entry.patterns.iter().filter(|p| accept(**p)) {
                     let room = KEYWORD_CANDIDATES_TOTAL.saturating_sub(keyword_docs);
-                    let pattern_docs = self.by_pattern.get(&entry.pattern).into_iter().flatten();
+                    if room == 0 {
+                        break 'words;
+                    }
                     let before = docs.len();
                     docs.extend(
-                        pattern_docs
+                        self.by_pattern
+                            .get(pattern)
+                            .into_iter()
+                            .flatten()
                             .filter(|d| self.examples[**d as usize].polarity == Polarity::Positive)
                             .take(KEYWORD_CANDIDATES.min(room))
                             .map(|d| (*d, MatchKind::Keyword)),
@@ -307,10 +323,7 @@ impl Index {
                 .total_cmp(&a.similarity)
                 .then(a.doc.cmp(&b.doc))
         });
-        SearchResult {
-            candidates,
-            keyword_hits,
-        }
+        SearchResult { candidates }
     }
 
     fn nearest_by_caller_vector(
