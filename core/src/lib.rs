@@ -21,6 +21,7 @@ pub mod replay;
 pub mod safety;
 pub mod score;
 pub mod signature;
+pub mod store;
 pub mod template;
 pub mod text;
 pub mod topic;

@@ -1,0 +1,160 @@
+//! [`MemoryStore`]: a [`Store`] that keeps everything in memory.
+
+use std::collections::BTreeMap;
+
+use parking_lot::Mutex;
+
+use super::{Commit, DecisionRecord, ExampleVector, Store, StoredState, SCHEMA_VERSION};
+use crate::book::PatternEvent;
+use crate::error::Result;
+use crate::pattern::{Pattern, PatternId};
+
+/// A [`Store`] that keeps everything in memory, for tests, replays and benchmarks.
+///
+/// It applies exactly the checks of [`SqliteStore`](super::SqliteStore), so code
+/// tested against it behaves the same on disk. Nothing survives the process.
+///
+/// Memory grows without bound: the event and decision logs are append-only, as in
+/// every store, and every conversation state is kept until it is deleted (upserted as
+/// `null`). A long replay holds its whole history; budget roughly the size of the
+/// messages and replies it logged, plus about 200 bytes per event or decision.
+///
+/// # Example
+/// ```
+/// use pattern_learning::store::{Commit, MemoryStore, Store};
+/// # fn main() -> pattern_learning::Result<()> {
+/// let store = MemoryStore::new();
+/// store.commit(&Commit::default())?;
+/// assert!(store.load()?.patterns.is_empty());
+/// assert!(store.events(None, 0, 10)?.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    patterns: BTreeMap<PatternId, Pattern>,
+    /// Rejected messages, in insertion order.
+    rejections: Vec<(PatternId, String)>,
+    vectors: BTreeMap<(PatternId, u32), Vec<f32>>,
+    events: Vec<PatternEvent>,
+    decisions: Vec<DecisionRecord>,
+    settings: BTreeMap<String, serde_json::Value>,
+    conversations: BTreeMap<String, serde_json::Value>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Inner {
+    fn last_event_seq(&self) -> u64 {
+        self.events.last().map_or(0, |e| e.seq)
+    }
+
+    fn last_decision_seq(&self) -> u64 {
+        self.decisions.last().map_or(0, |d| d.seq)
+    }
+
+    /// Applies a commit that passed every check; cannot fail.
+    fn apply(&mut self, commit: &Commit) {
+        for id in &commit.removed_patterns {
+            self.patterns.remove(id);
+            self.rejections.retain(|(p, _)| p != id);
+            self.vectors.retain(|(p, _), _| p != id);
+        }
+        for p in &commit.patterns {
+            self.patterns.insert(p.id, p.clone());
+        }
+        self.rejections.extend(commit.rejections.iter().cloned());
+        for v in &commit.vectors {
+            self.vectors
+                .insert((v.pattern_id, v.example_index), v.vector.clone());
+        }
+        self.events.extend(commit.events.iter().cloned());
+        self.decisions.extend(commit.decisions.iter().cloned());
+        upsert_documents(&mut self.settings, &commit.settings);
+        upsert_documents(&mut self.conversations, &commit.conversations);
+    }
+}
+
+fn upsert_documents(
+    into: &mut BTreeMap<String, serde_json::Value>,
+    documents: &[(String, serde_json::Value)],
+) {
+    for (key, value) in documents {
+        if value.is_null() {
+            into.remove(key);
+        } else {
+            into.insert(key.clone(), value.clone());
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn load(&self) -> Result<StoredState> {
+        let inner = self.inner.lock();
+        Ok(StoredState {
+            patterns: inner.patterns.values().cloned().collect(),
+            rejections: inner.rejections.clone(),
+            vectors: inner
+                .vectors
+                .iter()
+                .map(|(&(pattern_id, example_index), vector)| ExampleVector {
+                    pattern_id,
+                    example_index,
+                    vector: vector.clone(),
+                })
+                .collect(),
+            settings: inner.settings.clone(),
+            conversations: inner.conversations.clone(),
+            last_event_seq: inner.last_event_seq(),
+            last_decision_seq: inner.last_decision_seq(),
+        })
+    }
+
+    fn commit(&self, commit: &Commit) -> Result<()> {
+        let mut inner = self.inner.lock();
+        commit.check(inner.last_event_seq(), inner.last_decision_seq())?;
+        commit.check_references(|id| Ok(inner.patterns.contains_key(&id)))?;
+        inner.apply(commit);
+        Ok(())
+    }
+
+    fn events(
+        &self,
+        pattern: Option<PatternId>,
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<PatternEvent>> {
+        let inner = self.inner.lock();
+        let start = inner.events.partition_point(|e| e.seq <= after_seq);
+        Ok(inner.events[start..]
+            .iter()
+            .filter(|e| pattern.is_none_or(|id| e.pattern_id == id))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn decisions(&self, after_seq: u64, limit: usize) -> Result<Vec<DecisionRecord>> {
+        let inner = self.inner.lock();
+        let start = inner.decisions.partition_point(|d| d.seq <= after_seq);
+        Ok(inner.decisions[start..]
+            .iter()
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn schema_version(&self) -> u32 {
+        SCHEMA_VERSION
+    }
+}

@@ -1,0 +1,161 @@
+//! Persistent state: the [`Store`] trait, its implementations and V1 row import/export.
+//!
+//! The store is the source of truth. An engine reads everything once at open
+//! ([`Store::load`]), rebuilds its indexes from it, and from then on sends every change
+//! as one [`Commit`] that is applied atomically and durably ([`Store::commit`]).
+//! Pattern events and decisions are append-only logs, read back in pages
+//! ([`Store::events`], [`Store::decisions`]).
+//!
+//! | implementation | for | durability |
+//! |---|---|---|
+//! | [`MemoryStore`] | tests, replays, benchmarks | none: gone with the process |
+//! | [`SqliteStore`] | the embedded default: one file, one process | every acknowledged commit survives a crash of the process and of the machine |
+//!
+//! [`v1_rows`] reads and writes V1 `decision_patterns` rows (JSON and PostgreSQL CSV).
+//!
+//! # Contract shared by every implementation
+//!
+//! * A commit is applied whole or not at all; when [`Store::commit`] returns an error,
+//!   the store's content is what it was before the call.
+//! * Within a commit, changes apply in this order: `removed_patterns`, `patterns`
+//!   (upsert by id), `rejections`, `vectors` (upsert by pattern and example index),
+//!   `events`, `decisions`, `settings`, `conversations`.
+//! * Rejections and vectors must belong to a pattern that exists once the commit's
+//!   removals and upserts are applied. Removing a pattern removes its rejections and
+//!   vectors; its events stay (history is never rewritten).
+//! * Event and decision `seq` numbers are assigned by the engine: within a commit and
+//!   across commits they must be strictly increasing, otherwise the whole commit is
+//!   refused with [`Error::Store`](crate::Error::Store).
+//! * Floating-point fields of patterns, events and decisions must be finite; counters,
+//!   ids and sequence numbers must fit in an `i64` (SQLite's integer).
+//! * A `null` value in `settings` or `conversations` deletes that key.
+//!
+//! # Example
+//! ```
+//! use pattern_learning::store::{Commit, MemoryStore, Store};
+//! # fn main() -> pattern_learning::Result<()> {
+//! let store = MemoryStore::new();
+//! store.commit(&Commit {
+//!     settings: vec![("config".to_owned(), serde_json::json!({"profile": "seed"}))],
+//!     ..Commit::default()
+//! })?;
+//! let state = store.load()?;
+//! assert_eq!(state.settings["config"]["profile"], "seed");
+//! assert_eq!(state.last_event_seq, 0);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::book::PatternEvent;
+use crate::clock::Timestamp;
+use crate::error::Result;
+use crate::pattern::{Pattern, PatternId};
+
+mod commit;
+mod memory;
+mod sqlite;
+pub mod v1_rows;
+
+pub use commit::Commit;
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+/// The newest schema version this library reads and writes.
+///
+/// A store written with a newer version is refused with
+/// [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) and left untouched.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Persistent state of one engine. Implementations are the source of truth; indexes
+/// are rebuilt from [`Store::load`].
+///
+/// See the [module documentation](self) for the contract every implementation keeps.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Everything needed to rebuild an engine (called once at open).
+    fn load(&self) -> Result<StoredState>;
+
+    /// Applies one commit atomically and durably: all of it or nothing; when it
+    /// returns `Ok` the data survives a crash (SIGKILL) of the process.
+    fn commit(&self, commit: &Commit) -> Result<()>;
+
+    /// Pattern events with `seq > after_seq`, oldest first, of one pattern or of all,
+    /// at most `limit`.
+    fn events(
+        &self,
+        pattern: Option<PatternId>,
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<PatternEvent>>;
+
+    /// Decision records with `seq > after_seq`, oldest first, at most `limit`.
+    fn decisions(&self, after_seq: u64, limit: usize) -> Result<Vec<DecisionRecord>>;
+
+    /// The schema version of the store.
+    fn schema_version(&self) -> u32;
+}
+
+/// Everything an engine needs at open, as returned by [`Store::load`].
+///
+/// Events and decisions are not part of it: they are read in pages with
+/// [`Store::events`] and [`Store::decisions`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredState {
+    /// Every pattern (deleted and inactive ones included), by ascending id.
+    pub patterns: Vec<Pattern>,
+    /// Rejected messages, in the order they were committed.
+    pub rejections: Vec<(PatternId, String)>,
+    /// Caller-supplied vectors, by pattern id and example index.
+    pub vectors: Vec<ExampleVector>,
+    /// Settings documents by key (`config`, `safety_thresholds`, `safety_settings`, …).
+    pub settings: BTreeMap<String, serde_json::Value>,
+    /// Per-conversation guard state by conversation id (opaque to the store).
+    pub conversations: BTreeMap<String, serde_json::Value>,
+    /// The highest pattern event `seq` stored, 0 when there is none.
+    pub last_event_seq: u64,
+    /// The highest decision `seq` stored, 0 when there is none.
+    pub last_decision_seq: u64,
+}
+
+/// A caller-supplied vector of one trigger example of a pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleVector {
+    /// The pattern.
+    pub pattern_id: PatternId,
+    /// Position of the example in [`Pattern::trigger_examples`].
+    pub example_index: u32,
+    /// The vector (stored as little-endian `f32`s).
+    pub vector: Vec<f32>,
+}
+
+/// One entry of the decision log: what the engine decided for one message, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    /// Position in the engine-wide decision log (starts at 1).
+    pub seq: u64,
+    /// When the decision was made.
+    pub at: Timestamp,
+    /// The decision's id, as returned to the caller.
+    pub decision_id: u64,
+    /// The caller's id of the inbound message, if given.
+    pub message_id: Option<String>,
+    /// The conversation, if given.
+    pub conversation_id: Option<String>,
+    /// The customer message.
+    pub message: String,
+    /// The action taken (`auto_execute`, `suggest`, `queue`, `escalate`, `shadow`).
+    pub action: String,
+    /// The reason for it (`low_confidence`, `safety_blacklist`, …).
+    pub reason: String,
+    /// The pattern proposed, if any.
+    pub pattern_id: Option<PatternId>,
+    /// The decision confidence.
+    pub confidence: f64,
+    /// The rendered reply, if any.
+    pub response: Option<String>,
+    /// The evidence behind the decision (opaque to the store).
+    pub evidence: serde_json::Value,
+}
