@@ -302,6 +302,15 @@ impl Engine {
         Ok(())
     }
 
+    /// Applies a partial configuration update (see [`Config::apply_partial`]);
+    /// all or nothing. Returns the configuration now in force.
+    pub fn update_config(&self, patch: &serde_json::Value) -> Result<Config> {
+        let mut next = self.config();
+        next.apply_partial(patch)?;
+        self.set_config(next.clone())?;
+        Ok(next)
+    }
+
     /// The engine's clock.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
@@ -364,6 +373,10 @@ impl Engine {
             ),
         };
         d.id = id;
+        // The same decision, but never a second send: a caller that looks only at
+        // `action` must not act on it again.
+        d.would_action = Some(d.action);
+        d.action = Action::Escalate;
         d.outbound = None;
         d.reason = Reason::DuplicateMessage;
         d.message_id = ctx.message_id.clone();

@@ -116,6 +116,50 @@ pub enum Error {
     Import(Vec<RowError>),
 }
 
+impl Error {
+    /// A stable, machine-readable code for this kind of error (the bindings expose
+    /// it as `error.code`): `INVALID_CONFIG`, `THRESHOLDS_OUT_OF_ORDER`,
+    /// `UNKNOWN_SETTING`, `UNKNOWN_PATTERN`, `INVALID_PATTERN`, `TEXT_TOO_LONG`,
+    /// `INVALID_FEEDBACK`, `INVALID_EMBEDDING`, `INVALID_RULE`, `PARSE_ERROR`,
+    /// `SCHEMA_TOO_NEW`, `CORRUPT_STORE`, `STORE_LOCKED`, `STORE_ERROR`, `IMPORT_ERROR`.
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::{Error, PatternId};
+    /// assert_eq!(Error::UnknownPattern(PatternId(7)).code(), "UNKNOWN_PATTERN");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidConfig { .. } => "INVALID_CONFIG",
+            Error::ThresholdsOutOfOrder { .. } => "THRESHOLDS_OUT_OF_ORDER",
+            Error::UnknownSetting { .. } => "UNKNOWN_SETTING",
+            Error::UnknownPattern(_) => "UNKNOWN_PATTERN",
+            Error::InvalidPattern(_) => "INVALID_PATTERN",
+            Error::TextTooLong { .. } => "TEXT_TOO_LONG",
+            Error::InvalidFeedback(_) => "INVALID_FEEDBACK",
+            Error::InvalidEmbedding(_) => "INVALID_EMBEDDING",
+            Error::InvalidRule { .. } => "INVALID_RULE",
+            Error::Parse { .. } => "PARSE_ERROR",
+            Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
+            Error::CorruptStore { .. } => "CORRUPT_STORE",
+            Error::StoreLocked { .. } => "STORE_LOCKED",
+            Error::Store { .. } => "STORE_ERROR",
+            Error::Import(_) => "IMPORT_ERROR",
+        }
+    }
+
+    /// True for errors caused by invalid configuration or settings values.
+    pub fn is_config_error(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidConfig { .. }
+                | Error::ThresholdsOutOfOrder { .. }
+                | Error::UnknownSetting { .. }
+                | Error::InvalidRule { .. }
+        )
+    }
+}
+
 /// One bad row of an import.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("row {row}: {reason}")]

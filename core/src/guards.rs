@@ -127,6 +127,11 @@ impl Guards {
             next.inbound.pop_front();
         }
         next.inbound.push_back(now);
+        // Only the latest `threshold` arrivals decide whether the window is full.
+        let keep = thresholds.rapid_message_threshold.max(1) as usize;
+        while next.inbound.len() > keep {
+            next.inbound.pop_front();
+        }
         if bypass {
             // Test numbers: clear locks and counters, skip the conversation guards.
             next.auto_replies = 0;

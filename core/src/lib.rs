@@ -25,6 +25,7 @@ pub mod store;
 pub mod template;
 pub mod text;
 pub mod topic;
+pub mod v1;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,6 +1,9 @@
 //! One test per V1 safety incident (v1-reference §9), named after it, plus the
 //! conversation guards and modes of DESIGN §7.
 
+// Tests start from a default config and change one field; that reads best here.
+#![allow(clippy::field_reassign_with_default)]
+
 use std::sync::Arc;
 
 use pattern_learning::clock::{ManualClock, Timestamp};
@@ -36,11 +39,17 @@ fn trained(config: Config) -> Fixture {
         .build()
         .unwrap();
     let pattern = engine
-        .create_pattern(NewPattern::new(PHRASINGS, REPLY).confidence(1.0).auto_executable(true))
+        .create_pattern(
+            NewPattern::new(PHRASINGS, REPLY)
+                .confidence(1.0)
+                .auto_executable(true),
+        )
         .unwrap()
         .id;
     for p in PHRASINGS.iter().take(5) {
-        engine.feedback(&Feedback::approve(format!("{p}!"), pattern)).unwrap();
+        engine
+            .feedback(&Feedback::approve(format!("{p}!"), pattern))
+            .unwrap();
     }
     Fixture {
         engine,
@@ -50,7 +59,9 @@ fn trained(config: Config) -> Fixture {
 }
 
 fn conv(id: &str) -> MessageContext {
-    MessageContext::new().conversation(id).phone("+1 902 555 0100")
+    MessageContext::new()
+        .conversation(id)
+        .phone("+1 902 555 0100")
 }
 
 const LOGIN: &str = "i can't log in to the trackman";
@@ -67,7 +78,10 @@ fn fixture_auto_sends_in_a_fresh_conversation() {
 #[test]
 fn incident_2025_09_04_thanks_never_gets_a_substantive_reply() {
     let f = trained(Config::default());
-    for (i, msg) in ["Thanks", "thanks!", "ok thank you", "👍"].iter().enumerate() {
+    for (i, msg) in ["Thanks", "thanks!", "ok thank you", "👍"]
+        .iter()
+        .enumerate()
+    {
         let d = f.engine.process(msg, &conv(&format!("c1-{i}"))).unwrap();
         assert!(d.outbound.is_none(), "{msg}: {d:#?}");
     }
@@ -91,7 +105,10 @@ fn incident_2025_09_07_active_pattern_without_auto_flag_never_auto_sends() {
     let f = trained(Config::default());
     f.engine.set_auto_executable(f.pattern, false).unwrap();
     let d = f.engine.process(LOGIN, &conv("c1")).unwrap();
-    assert_eq!((d.action, d.reason), (Action::Suggest, Reason::NotAutoExecutable));
+    assert_eq!(
+        (d.action, d.reason),
+        (Action::Suggest, Reason::NotAutoExecutable)
+    );
     assert!(d.outbound.is_none());
 }
 
@@ -125,7 +142,10 @@ fn incident_2025_10_02_rapid_message_detection_counts_inbound_only() {
     // A third inbound within 60 s is rapid: one customer-facing escalation …
     f.clock.advance_secs(5);
     let third = f.engine.process("also where is the bathroom", &c).unwrap();
-    assert_eq!((third.action, third.reason), (Action::Escalate, Reason::RapidMessages));
+    assert_eq!(
+        (third.action, third.reason),
+        (Action::Escalate, Reason::RapidMessages)
+    );
     assert_eq!(third.outbound.unwrap().kind, OutboundKind::Escalation);
     // … and only one per lock.
     f.clock.advance_secs(5);
@@ -143,19 +163,31 @@ fn incident_2025_11_24_same_pattern_not_repeated_in_one_conversation() {
     let again = f.engine.process(LOGIN, &c).unwrap();
     assert!(again.outbound.is_none(), "{again:#?}");
     assert_eq!(again.reason, Reason::PatternReuseLimit);
-    assert_eq!(again.action, Action::Suggest, "an explicit outcome, shown to an operator");
+    assert_eq!(
+        again.action,
+        Action::Suggest,
+        "an explicit outcome, shown to an operator"
+    );
 }
 
 /// 2025-12-02 → 2026-03-23: every "no match" texted "still having trouble" and locked.
 #[test]
 fn incident_2025_12_02_no_match_is_a_silent_hand_off() {
     let f = trained(Config::default());
-    let d = f.engine.process("what time does the pro shop in truro open", &conv("c4")).unwrap();
+    let d = f
+        .engine
+        .process("what time does the pro shop in truro open", &conv("c4"))
+        .unwrap();
     assert_eq!(d.action, Action::Escalate);
     assert!(d.outbound.is_none());
     // The conversation is not locked: a later known question still auto-replies.
     f.clock.advance_secs(600);
-    assert!(f.engine.process(LOGIN, &conv("c4")).unwrap().outbound.is_some());
+    assert!(f
+        .engine
+        .process(LOGIN, &conv("c4"))
+        .unwrap()
+        .outbound
+        .is_some());
 }
 
 /// 2025-12-02 → 2026-01-08: the disabled system still sent escalation texts.
@@ -165,7 +197,14 @@ fn incident_2026_01_08_disabled_engine_sends_nothing() {
     c.enabled = false;
     let f = trained(c);
     let conversation = conv("c5");
-    for msg in [LOGIN, "this is ridiculous, still not working", "I hurt my wrist", "a", "b", "c"] {
+    for msg in [
+        LOGIN,
+        "this is ridiculous, still not working",
+        "I hurt my wrist",
+        "a",
+        "b",
+        "c",
+    ] {
         let d = f.engine.process(msg, &conversation).unwrap();
         assert!(d.outbound.is_none(), "{msg}: {d:#?}");
         assert_eq!(d.reason, Reason::Disabled);
@@ -179,7 +218,9 @@ fn incident_2026_01_02_ai_reply_cap_fires() {
     config.guards.max_pattern_uses_per_conversation = 10;
     let f = trained(config);
     f.engine
-        .update_safety_thresholds(&serde_json::json!({"aiResponseLimit": 2, "rapidMessageEnabled": false}))
+        .update_safety_thresholds(
+            &serde_json::json!({"aiResponseLimit": 2, "rapidMessageEnabled": false}),
+        )
         .unwrap();
     let c = conv("c6");
     let mut sent = 0;
@@ -206,16 +247,34 @@ fn incident_2026_04_05_duplicate_webhook_never_sends_twice() {
     assert!(second.outbound.is_none());
     assert_eq!(second.reason, Reason::DuplicateMessage);
     assert_eq!(second.pattern_id, first.pattern_id, "the same decision");
+    assert_eq!(
+        second.action,
+        Action::Escalate,
+        "a caller looking at the action alone must not send again"
+    );
+    assert_eq!(second.would_action, Some(Action::AutoExecute));
 }
 
 /// [static] Blacklisted topics were still auto-answered by V3-PLS.
 #[test]
 fn incident_static_blacklisted_message_never_auto_answered() {
     let f = trained(Config::default());
-    let d = f.engine.process("i can't log in to the trackman, my lawyer says", &conv("c8")).unwrap();
-    assert_eq!((d.action, d.reason), (Action::Escalate, Reason::SafetyBlacklist));
+    let d = f
+        .engine
+        .process(
+            "i can't log in to the trackman, my lawyer says",
+            &conv("c8"),
+        )
+        .unwrap();
+    assert_eq!(
+        (d.action, d.reason),
+        (Action::Escalate, Reason::SafetyBlacklist)
+    );
     assert!(d.outbound.is_none());
-    let d = f.engine.process("urgent i can't log in to the trackman", &conv("c9")).unwrap();
+    let d = f
+        .engine
+        .process("urgent i can't log in to the trackman", &conv("c9"))
+        .unwrap();
     assert_eq!(d.reason, Reason::SafetyEscalation);
     assert!(d.outbound.is_none());
 }
@@ -224,9 +283,19 @@ fn incident_static_blacklisted_message_never_auto_answered() {
 #[test]
 fn incident_static_keywords_match_words_not_substrings() {
     let f = trained(Config::default());
-    let d = f.engine.process("i have an issue, i can't log in to the trackman", &conv("c10")).unwrap();
+    let d = f
+        .engine
+        .process(
+            "i have an issue, i can't log in to the trackman",
+            &conv("c10"),
+        )
+        .unwrap();
     assert!(d.safety.safe, "{:?}", d.safety);
-    assert!(f.engine.check_message_safety("Is it illegal to bring beer?").safe);
+    assert!(
+        f.engine
+            .check_message_safety("Is it illegal to bring beer?")
+            .safe
+    );
 }
 
 /// [static] Topic-aware lockout ignored `conversation_locked` after an escalation.
@@ -239,7 +308,10 @@ fn incident_static_locked_conversation_gets_no_automatic_reply() {
     assert_eq!(d.outbound.unwrap().kind, OutboundKind::Escalation);
     f.clock.advance_secs(600);
     let again = f.engine.process("this is ridiculous!!", &c).unwrap();
-    assert!(again.outbound.is_none(), "one customer-facing escalation per lock");
+    assert!(
+        again.outbound.is_none(),
+        "one customer-facing escalation per lock"
+    );
     f.clock.advance_secs(600);
     let later = f.engine.process(LOGIN, &c).unwrap();
     assert!(later.outbound.is_none(), "{later:#?}");
@@ -252,7 +324,10 @@ fn incident_static_engine_never_learns_its_own_replies() {
     c.ai_signature = Some("- ClubAI".into());
     let e = Engine::with_config(c).unwrap();
     let err = e
-        .feedback(&Feedback::answer("wifi?", "The wifi password is golf2024\n\n- ClubAI"))
+        .feedback(&Feedback::answer(
+            "wifi?",
+            "The wifi password is golf2024\n\n- ClubAI",
+        ))
         .unwrap_err();
     assert!(matches!(err, Error::InvalidFeedback(_)));
     assert_eq!(e.pattern_count(), 0);
@@ -267,7 +342,10 @@ fn operator_takeover_locks_the_topic_for_the_lockout_hours() {
     // Global cool-down (60 min): nothing automatic on any topic.
     f.clock.advance_secs(30 * 60);
     let d = f.engine.process(LOGIN, &conv("c12")).unwrap();
-    assert_eq!((d.action, d.reason), (Action::Suggest, Reason::GlobalCooldown));
+    assert_eq!(
+        (d.action, d.reason),
+        (Action::Suggest, Reason::GlobalCooldown)
+    );
     // After the cool-down, the operator's topic stays locked for 4 h.
     f.clock.advance_secs(60 * 60);
     let d = f.engine.process(LOGIN, &conv("c12")).unwrap();
@@ -275,7 +353,12 @@ fn operator_takeover_locks_the_topic_for_the_lockout_hours() {
     assert!(d.outbound.is_none());
     // After 4 h the lock is over.
     f.clock.advance_secs(3 * 3600);
-    assert!(f.engine.process(LOGIN, &conv("c12")).unwrap().outbound.is_some());
+    assert!(f
+        .engine
+        .process(LOGIN, &conv("c12"))
+        .unwrap()
+        .outbound
+        .is_some());
 }
 
 #[test]
@@ -284,7 +367,8 @@ fn blanket_lockout_mode_locks_every_topic() {
     f.engine
         .update_safety_thresholds(&serde_json::json!({"topicLockoutEnabled": false}))
         .unwrap();
-    f.engine.record_operator_message("c13", Some("what are your hours"));
+    f.engine
+        .record_operator_message("c13", Some("what are your hours"));
     f.clock.advance_secs(2 * 3600);
     let d = f.engine.process(LOGIN, &conv("c13")).unwrap();
     assert_eq!(d.reason, Reason::OperatorActive);
@@ -306,7 +390,12 @@ fn global_hourly_cap_is_never_exceeded() {
     }
     assert_eq!(sent, 3);
     f.clock.advance_secs(3601);
-    assert!(f.engine.process(LOGIN, &conv("cap-next")).unwrap().outbound.is_some());
+    assert!(f
+        .engine
+        .process(LOGIN, &conv("cap-next"))
+        .unwrap()
+        .outbound
+        .is_some());
 }
 
 #[test]
@@ -328,7 +417,10 @@ fn test_numbers_bypass_the_conversation_guards() {
     let f = trained(c);
     f.engine.record_operator_message("c15", Some(LOGIN));
     let d = f.engine.process(LOGIN, &conv("c15")).unwrap();
-    assert!(d.outbound.is_some(), "the test phone ignores the lockout: {d:#?}");
+    assert!(
+        d.outbound.is_some(),
+        "the test phone ignores the lockout: {d:#?}"
+    );
 }
 
 #[test]
@@ -340,7 +432,9 @@ fn settings_updates_are_validated_and_all_or_nothing() {
         Err(Error::InvalidConfig { .. })
     ));
     assert!(matches!(
-        e.update_safety_thresholds(&serde_json::json!({"aiResponseLimit": 2, "minConfidenceToAct": 0.9})),
+        e.update_safety_thresholds(
+            &serde_json::json!({"aiResponseLimit": 2, "minConfidenceToAct": 0.9})
+        ),
         Err(Error::UnknownSetting { .. })
     ));
     assert_eq!(e.safety_thresholds(), before);
@@ -349,7 +443,10 @@ fn settings_updates_are_validated_and_all_or_nothing() {
         .unwrap();
     assert_eq!(after.blacklist_topics, ["weather"]);
     assert!(!e.check_message_safety("how is the weather").safe);
-    assert!(e.check_message_safety("Can I get a refund?").safe, "what get returns is what is used");
+    assert!(
+        e.check_message_safety("Can I get a refund?").safe,
+        "what get returns is what is used"
+    );
     e.reset_sentiment_rules().unwrap();
     assert_eq!(
         e.safety_thresholds().negative_sentiment_patterns,

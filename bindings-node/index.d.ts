@@ -1,0 +1,259 @@
+// Public types of @clubos/pattern-learning.
+//
+// The engine class and every data shape come from `native.d.ts`, which
+// `napi build` generates from the Rust binding (src/*.rs); this file adds what the
+// JavaScript layer (index.js, lib/) defines: the error class and V1's services.
+
+import type {
+  Config,
+  EngineOptions,
+  LearnResult as NativeLearnResult,
+  PatternResult,
+  Profile,
+  SafetySettings,
+  SafetyThresholds,
+  SafetyVerdict,
+  SentimentRule,
+  V1ConfigView,
+  V1ProcessOptions,
+} from './native'
+
+export { PatternEngine } from './native'
+export type {
+  Action,
+  AlertType,
+  ConfidenceChange,
+  Config,
+  Decision,
+  EngineOptions,
+  Evidence,
+  FallbackMessages,
+  Feedback,
+  FeedbackAction,
+  FeedbackContext,
+  FeedbackOutcome,
+  FeedbackRating,
+  GateCheck,
+  Gates,
+  GuardLimits,
+  LearningRates,
+  MessageContext,
+  NewPattern,
+  Outbound,
+  OutboundKind,
+  Pattern,
+  PatternEvent,
+  PatternFilter,
+  PatternResult,
+  PatternState,
+  PatternUpdate,
+  Profile,
+  Promotion,
+  Rating,
+  SafetySettings,
+  SafetyThresholds,
+  SafetyVerdict,
+  SentimentRule,
+  Severity,
+  Thresholds,
+  V1ConfigView,
+  V1PatternRow,
+  V1ProcessOptions,
+  V1Reasoning,
+} from './native'
+
+/** A partial configuration: top-level keys, nested sections merged key by key. */
+export type ConfigPatch = NonNullable<EngineOptions['config']>
+
+// ---------------------------------------------------------------------------------
+// Errors
+
+/** Every code a `PatternLearningError` can carry. Codes are stable. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_CONFIG'
+  | 'THRESHOLDS_OUT_OF_ORDER'
+  | 'UNKNOWN_SETTING'
+  | 'UNKNOWN_PATTERN'
+  | 'INVALID_PATTERN'
+  | 'TEXT_TOO_LONG'
+  | 'INVALID_FEEDBACK'
+  | 'INVALID_EMBEDDING'
+  | 'INVALID_RULE'
+  | 'PARSE_ERROR'
+  | 'SCHEMA_TOO_NEW'
+  | 'CORRUPT_STORE'
+  | 'STORE_LOCKED'
+  | 'STORE_ERROR'
+  | 'IMPORT_ERROR'
+  | 'PATTERN_LEARNING_ERROR'
+  | 'INTERNAL'
+
+/** The codes as constants: `ErrorCode.UNKNOWN_PATTERN === 'UNKNOWN_PATTERN'`. */
+export declare const ErrorCode: { readonly [K in ErrorCode]: K }
+
+/**
+ * Every error this package throws or rejects with. `code` says what went wrong;
+ * wrong argument types get `INVALID_ARGUMENT`.
+ */
+export declare class PatternLearningError extends Error {
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions)
+  readonly name: 'PatternLearningError'
+  readonly code: ErrorCode
+}
+
+// ---------------------------------------------------------------------------------
+// V1 services
+
+/** What `learnFromHumanResponse` / `recordOperatorResponse` did. */
+export interface LearnResult extends Omit<NativeLearnResult, 'skipped'> {
+  /** Why nothing was learned: the reply carries `- ClubAI`, has no words, or the call failed (logged). */
+  skipped?: 'ai_reply' | 'no_text' | 'error'
+}
+
+/** Where V1 services log the failures they swallow (default: `console`). */
+export interface Logger {
+  error(message: string): void
+}
+
+/** Options of `createV1Service`. */
+export interface V1ServiceOptions {
+  /** Use this engine (shared with the modern API) instead of creating one. */
+  engine?: import('./native').PatternEngine
+  /** Profile of the engine created (default `'v1'`). */
+  profile?: Profile
+  /** Configuration overrides (default adds `aiSignature: '- ClubAI'`). */
+  config?: ConfigPatch
+  /** Safety thresholds overrides. */
+  safetyThresholds?: Partial<SafetyThresholds>
+  /** Safety settings overrides. */
+  safetySettings?: Partial<SafetySettings>
+  /** Where swallowed failures are logged; `null` for nowhere. */
+  logger?: Logger | null
+}
+
+/** A V1 conversation id, phone number or operator id: V1 passed numbers too. */
+export type V1Id = string | number
+
+/** V1's `patternLearningService`. */
+export interface PatternLearningServiceApi {
+  /** The engine behind the service (modern API on the same patterns). */
+  readonly engine: import('./native').PatternEngine
+  /**
+   * Decides what to do with an inbound message. Never rejects: a failure resolves to
+   * `{ action: 'escalate', reason: 'processing_error' }` and is logged.
+   */
+  processMessage(
+    message: string,
+    phoneNumber?: V1Id | null,
+    conversationId?: V1Id | null,
+    customerName?: string | null,
+    options?: V1ProcessOptions,
+  ): Promise<PatternResult>
+  /**
+   * An operator answered `originalMessage` by hand: learns the answer (unless it
+   * carries `- ClubAI`) and records the operator takeover of the conversation.
+   * `actionsTaken` is accepted for V1 compatibility and ignored. Never rejects.
+   */
+  learnFromHumanResponse(
+    originalMessage: string,
+    humanResponse: string,
+    actionsTaken?: unknown,
+    conversationId?: V1Id | null,
+    phoneNumber?: V1Id | null,
+    operatorId?: V1Id | null,
+  ): Promise<LearnResult>
+  /**
+   * An operator replied to a message `patternId` was proposed for (approval or
+   * approval with edits; the pattern's reply is never replaced), or, without a
+   * pattern id, answered it (learned). Never rejects.
+   */
+  recordOperatorResponse(
+    customerMessage: string,
+    operatorResponse: string,
+    phoneNumber?: V1Id | null,
+    patternId?: number | string | null,
+    operatorId?: V1Id | null,
+  ): Promise<LearnResult>
+  /** `{ enabled, openphoneEnabled, shadowMode }` of the configuration in force. */
+  getConfig(): Promise<V1ConfigView>
+  /** V1's MD5 signature of a message. */
+  generateSignature(message: string): string
+}
+
+/** V1's `patternSafetyService`. */
+export interface PatternSafetyServiceApi {
+  /** The engine behind the service. */
+  readonly engine: import('./native').PatternEngine
+  /** Checks a message against the sentiment rules, blacklist and escalation keywords. */
+  checkMessageSafety(message: string, conversationId?: V1Id | null, phoneNumber?: V1Id | null): Promise<SafetyVerdict>
+  getSafetyThresholds(): Promise<SafetyThresholds>
+  /** Updates the given keys (all or nothing); resolves to the thresholds in force. */
+  updateSafetyThresholds(partial: Partial<SafetyThresholds>): Promise<SafetyThresholds>
+  /** Restores the default sentiment rules; resolves to the thresholds in force. */
+  resetSentimentPatterns(): Promise<SafetyThresholds>
+  getDefaultSentimentPatterns(): SentimentRule[]
+  getSettings(): Promise<SafetySettings>
+  /** Updates the given keys (all or nothing); resolves to the settings in force. */
+  updateSettings(settings: Partial<SafetySettings>): Promise<SafetySettings>
+}
+
+/** Both V1 services on one engine, plus V1's topic helpers. */
+export declare class V1Service implements PatternLearningServiceApi, PatternSafetyServiceApi {
+  /** A service whose engine is created on first use. Prefer `createV1Service`. */
+  constructor(options?: V1ServiceOptions)
+  readonly engine: import('./native').PatternEngine
+  processMessage: PatternLearningServiceApi['processMessage']
+  learnFromHumanResponse: PatternLearningServiceApi['learnFromHumanResponse']
+  recordOperatorResponse: PatternLearningServiceApi['recordOperatorResponse']
+  getConfig: PatternLearningServiceApi['getConfig']
+  generateSignature: PatternLearningServiceApi['generateSignature']
+  checkMessageSafety: PatternSafetyServiceApi['checkMessageSafety']
+  getSafetyThresholds: PatternSafetyServiceApi['getSafetyThresholds']
+  updateSafetyThresholds: PatternSafetyServiceApi['updateSafetyThresholds']
+  resetSentimentPatterns: PatternSafetyServiceApi['resetSentimentPatterns']
+  getDefaultSentimentPatterns: PatternSafetyServiceApi['getDefaultSentimentPatterns']
+  getSettings: PatternSafetyServiceApi['getSettings']
+  updateSettings: PatternSafetyServiceApi['updateSettings']
+  detectMessageTopic(message: string): string
+  getTopicLabel(topic?: string | null): string
+  isSameTopic(a?: string | null, b?: string | null): boolean
+  getAvailableTopics(): string[]
+}
+
+/** A V1 service with its own engine; throws a `PatternLearningError` for bad options. */
+export declare function createV1Service(options?: V1ServiceOptions): V1Service
+/** The service behind the module-level V1 functions and the two singletons. */
+export declare function defaultV1Service(): V1Service
+/** V1's `patternLearningService` singleton (default engine, created on first use). */
+export declare const patternLearningService: PatternLearningServiceApi
+/** V1's `patternSafetyService` singleton (the same default engine). */
+export declare const patternSafetyService: PatternSafetyServiceApi
+
+export declare const processMessage: PatternLearningServiceApi['processMessage']
+export declare const learnFromHumanResponse: PatternLearningServiceApi['learnFromHumanResponse']
+export declare const recordOperatorResponse: PatternLearningServiceApi['recordOperatorResponse']
+export declare const getConfig: PatternLearningServiceApi['getConfig']
+export declare const checkMessageSafety: PatternSafetyServiceApi['checkMessageSafety']
+export declare const getSafetyThresholds: PatternSafetyServiceApi['getSafetyThresholds']
+export declare const updateSafetyThresholds: PatternSafetyServiceApi['updateSafetyThresholds']
+export declare const resetSentimentPatterns: PatternSafetyServiceApi['resetSentimentPatterns']
+export declare const getDefaultSentimentPatterns: PatternSafetyServiceApi['getDefaultSentimentPatterns']
+export declare const getSettings: PatternSafetyServiceApi['getSettings']
+export declare const updateSettings: PatternSafetyServiceApi['updateSettings']
+
+// ---------------------------------------------------------------------------------
+// Pure functions (synchronous)
+
+/** V1's `generateSignature`: MD5 hex of V1's normalisation of the message. */
+export declare function generateSignature(message: string): string
+/** The stable signature this library uses (Unicode-aware). */
+export declare function signature(message: string): string
+/** V1's `detectMessageTopic`: `tech_support`, `access`, `booking`, `gift_cards`, `pricing`, `membership`, `hours` or `general`. */
+export declare function detectMessageTopic(message: string): string
+/** V1's `getTopicLabel`; unknown names get `General Inquiry`. */
+export declare function getTopicLabel(topic?: string | null): string
+/** V1's `isSameTopic`; missing names count as `general`. */
+export declare function isSameTopic(a?: string | null, b?: string | null): boolean
+/** V1's `getAvailableTopics`: every topic, highest priority first. */
+export declare function getAvailableTopics(): string[]

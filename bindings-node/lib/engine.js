@@ -1,0 +1,196 @@
+'use strict'
+
+/**
+ * `PatternEngine`: the modern API. A thin wrapper around the native class that turns
+ * every error into a `PatternLearningError` and every failure of an asynchronous
+ * method into a rejected promise (never a synchronous throw).
+ */
+
+const native = require('../native.js')
+const { checkObject, checkString, wrapError } = require('./errors.js')
+
+/** Runs a synchronous native call of `method`, mapping its errors. */
+function call(method, fn) {
+  try {
+    return fn()
+  } catch (err) {
+    throw wrapError(err, method)
+  }
+}
+
+/** Runs an asynchronous native call of `method`: always a promise, errors mapped. */
+function callAsync(method, fn) {
+  let promise
+  try {
+    promise = fn()
+  } catch (err) {
+    return Promise.reject(wrapError(err, method))
+  }
+  return promise.catch((err) => {
+    throw wrapError(err, method)
+  })
+}
+
+let nativeOf
+
+class PatternEngine {
+  #native
+
+  static {
+    /** The native engine behind a `PatternEngine` (for the V1 service). */
+    nativeOf = (engine) => {
+      if (!(engine instanceof PatternEngine)) {
+        throw new TypeError('expected a PatternEngine')
+      }
+      return engine.#native
+    }
+  }
+
+  /**
+   * An in-memory engine.
+   * @param {import('./../native').EngineOptions} [options]
+   */
+  constructor(options) {
+    checkObject('new PatternEngine', 'options', options)
+    this.#native = call('new PatternEngine', () => new native.PatternEngine(options))
+  }
+
+  process(message, context) {
+    return callAsync('process', () => {
+      checkString('process', 'message', message)
+      checkObject('process', 'context', context)
+      return this.#native.process(message, context)
+    })
+  }
+
+  processSync(message, context) {
+    checkString('processSync', 'message', message)
+    checkObject('processSync', 'context', context)
+    try {
+      return this.#native.processSync(message, context)
+    } catch (err) {
+      throw wrapError(err, 'processSync')
+    }
+  }
+
+  feedback(event) {
+    return callAsync('feedback', () => {
+      checkObject('feedback', 'event', event, false)
+      return this.#native.feedback(event)
+    })
+  }
+
+  recordOperatorMessage(conversationId, lastCustomerMessage) {
+    return call('recordOperatorMessage', () => {
+      checkString('recordOperatorMessage', 'conversationId', conversationId)
+      checkString('recordOperatorMessage', 'lastCustomerMessage', lastCustomerMessage, true)
+      return this.#native.recordOperatorMessage(conversationId, lastCustomerMessage)
+    })
+  }
+
+  createPattern(pattern) {
+    return callAsync('createPattern', () => {
+      checkObject('createPattern', 'pattern', pattern, false)
+      return this.#native.createPattern(pattern)
+    })
+  }
+
+  updatePattern(id, update) {
+    return callAsync('updatePattern', () => {
+      checkObject('updatePattern', 'update', update, false)
+      return this.#native.updatePattern(id, update)
+    })
+  }
+
+  setActive(id, active) {
+    return callAsync('setActive', () => this.#native.setActive(id, active))
+  }
+
+  setAutoExecutable(id, auto) {
+    return callAsync('setAutoExecutable', () => this.#native.setAutoExecutable(id, auto))
+  }
+
+  deletePattern(id) {
+    return callAsync('deletePattern', () => this.#native.deletePattern(id))
+  }
+
+  restorePattern(id) {
+    return callAsync('restorePattern', () => this.#native.restorePattern(id))
+  }
+
+  pattern(id) {
+    return call('pattern', () => this.#native.pattern(id))
+  }
+
+  patterns(filter) {
+    return call('patterns', () => {
+      checkObject('patterns', 'filter', filter)
+      return this.#native.patterns(filter)
+    })
+  }
+
+  history(id) {
+    return call('history', () => this.#native.history(id))
+  }
+
+  get patternCount() {
+    return this.#native.patternCount
+  }
+
+  getConfig() {
+    return call('getConfig', () => this.#native.getConfig())
+  }
+
+  setConfig(patch) {
+    return call('setConfig', () => {
+      checkObject('setConfig', 'patch', patch, false)
+      return this.#native.setConfig(patch)
+    })
+  }
+
+  checkMessageSafety(message) {
+    return call('checkMessageSafety', () => {
+      checkString('checkMessageSafety', 'message', message)
+      return this.#native.checkMessageSafety(message)
+    })
+  }
+
+  getSafetyThresholds() {
+    return call('getSafetyThresholds', () => this.#native.getSafetyThresholds())
+  }
+
+  updateSafetyThresholds(patch) {
+    return call('updateSafetyThresholds', () => {
+      checkObject('updateSafetyThresholds', 'patch', patch, false)
+      return this.#native.updateSafetyThresholds(patch)
+    })
+  }
+
+  resetSentimentRules() {
+    return call('resetSentimentRules', () => this.#native.resetSentimentRules())
+  }
+
+  getSafetySettings() {
+    return call('getSafetySettings', () => this.#native.getSafetySettings())
+  }
+
+  updateSafetySettings(patch) {
+    return call('updateSafetySettings', () => {
+      checkObject('updateSafetySettings', 'patch', patch, false)
+      return this.#native.updateSafetySettings(patch)
+    })
+  }
+
+  static defaultSentimentRules() {
+    return native.PatternEngine.defaultSentimentRules()
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'PatternEngine'
+  }
+}
+
+// A durable engine (`PatternEngine.open(path, options)`) arrives with the core's
+// store; it will be a static factory here, built by `build()` in src/engine.rs.
+
+module.exports = { PatternEngine, nativeOf, call, callAsync }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds, tests, packs and installs the Node package @clubos/pattern-learning.
+#
+#   bash bindings-node/scripts/test.sh        (from anywhere)
+#
+# Needs node >= 18 with npm, and cargo. Steps: npm ci (pinned by package-lock.json),
+# release build (napi build, which regenerates native.js / native.d.ts), type check of
+# the published .d.ts, the node --test suite, npm pack, install of the tarball into a
+# fresh temporary folder, a CommonJS and an ES module consumer, and the
+# examples/node-backend smoke test run against the installed package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PKG=$(pwd)
+EXAMPLE="$PKG/../examples/node-backend"
+
+section() { printf '\n==> [node] %s\n' "$*"; }
+started=$(date +%s)
+
+section "npm ci (dev dependencies pinned by package-lock.json)"
+npm ci --no-audit --no-fund --loglevel=error
+
+section "napi build --release (cargo build + generated native.js / native.d.ts)"
+generated=$(mktemp -d)
+for f in native.js native.d.ts; do
+  [[ -f "$f" ]] && cp "$f" "$generated/$f"
+done
+npm run --silent build
+for f in native.js native.d.ts; do
+  if [[ -f "$generated/$f" ]] && ! cmp -s "$f" "$generated/$f"; then
+    echo "error: the generated $f differs from the checked-in one; commit the regenerated file" >&2
+    diff -u "$generated/$f" "$f" | head -40 >&2 || true
+    rm -rf "$generated"
+    exit 1
+  fi
+done
+rm -rf "$generated"
+ls -l ./*.node
+
+section "tsc --noEmit: the published types (index.d.ts, native.d.ts)"
+npx --no-install tsc -p test/tsconfig.json
+
+section "node --test"
+node --test test/
+
+section "npm pack"
+tarball="$PKG/$(npm pack --silent --pack-destination "$PKG" | tail -n 1)"
+tar -tzf "$tarball" | sed 's/^/  /'
+
+consumer=$(mktemp -d)
+trap 'rm -rf "$consumer"; rm -f "$tarball"' EXIT
+
+section "install the tarball into a fresh folder ($consumer)"
+cd "$consumer"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$tarball"
+cp "$PKG/scripts/consumer/consumer.cjs" "$PKG/scripts/consumer/consumer.mjs" .
+
+section "consumer: CommonJS require"
+node consumer.cjs
+
+section "consumer: ES module import"
+node consumer.mjs
+
+section "examples/node-backend against the installed package (smoke test)"
+cp "$EXAMPLE"/*.js .
+node webhook-demo.js | tee demo.out
+for expected in \
+  "HANDED OFF (silent) conv-1: no_matching_pattern" \
+  "LEARNED from operator" \
+  "SUGGESTED to operator" \
+  "SENT auto-reply" \
+  "DUPLICATE webhook ignored" \
+  "SENT hand-off notice" \
+  "NOT AUTO-SENT (operator took over)" \
+  "demo finished: 1 auto-reply"; do
+  if ! grep -qF "$expected" demo.out; then
+    echo "error: the demo output lacks \"$expected\"" >&2
+    exit 1
+  fi
+done
+
+section "node package: all steps passed in $(( $(date +%s) - started )) s"

@@ -1,0 +1,242 @@
+//! Engine configuration in JavaScript's camelCase (mirrors `core/src/config.rs`).
+//!
+//! Output is a typed object; input is a partial object in camelCase (or snake_case)
+//! that is merged over a full configuration and parsed by the core, so unknown keys,
+//! wrong types and out-of-range values get the core's typed errors.
+
+use napi_derive::napi;
+use pattern_learning::config as pl;
+use serde_json::Value;
+
+use crate::decision::count;
+use crate::error::BindingError;
+
+/// A named starting point for a configuration.
+#[napi(string_enum = "lowercase")]
+pub enum Profile {
+    /// The recommended defaults (tiers 0.85 / 0.60 / 0.40, strict).
+    Seed,
+    /// V1's last code defaults (tiers 0.65 / 0.60 / 0.40, inclusive; V1's increments).
+    V1,
+}
+
+impl From<Profile> for pl::Profile {
+    fn from(p: Profile) -> Self {
+        match p {
+            Profile::Seed => pl::Profile::Seed,
+            Profile::V1 => pl::Profile::V1,
+        }
+    }
+}
+
+impl From<pl::Profile> for Profile {
+    fn from(p: pl::Profile) -> Self {
+        match p {
+            pl::Profile::Seed => Profile::Seed,
+            pl::Profile::V1 => Profile::V1,
+        }
+    }
+}
+
+/// Decision tiers on the decision confidence.
+#[napi(object)]
+pub struct Thresholds {
+    /// Auto-execute at or above (`inclusive`) / above this, if every gate passes.
+    pub auto: f64,
+    /// Suggest to an operator above this.
+    pub suggest: f64,
+    /// Queue for review above this; below: escalate.
+    pub queue: f64,
+    /// Compare with `>=` (V1) instead of `>` (seed).
+    pub inclusive: bool,
+}
+
+/// How operator reactions move a pattern's confidence.
+#[napi(object)]
+pub struct LearningRates {
+    /// Added on approval.
+    pub approve: f64,
+    /// Added when approved with edits.
+    pub modify: f64,
+    /// Subtracted on rejection.
+    pub reject: f64,
+    /// Added when an operator answers with a reply the pattern already carries.
+    pub answer: f64,
+    /// Confidence of a pattern created from an operator answer.
+    pub initial_learned: f64,
+    /// Confidence of a pattern created through pattern management, unless given.
+    pub initial_manual: f64,
+}
+
+/// When a pattern becomes auto-executable without an explicit approval.
+#[napi(object)]
+pub struct Promotion {
+    /// Promote automatically at all.
+    pub enabled: bool,
+    /// Pattern confidence must be above this.
+    pub min_confidence: f64,
+    /// Confirmed executions must be more than this.
+    pub min_executions: f64,
+}
+
+/// The gates an automatic send must pass besides the confidence threshold.
+#[napi(object)]
+pub struct Gates {
+    /// Nearest trigger examples that must all carry the proposed reply.
+    pub neighbours: u32,
+    /// Similarity lead of the best reply over the best different reply.
+    pub min_margin: f64,
+    /// Times operators must have sent (or approved) the reply.
+    pub min_support: f64,
+    /// Weight of the embedder's cosine in the similarity.
+    pub semantic_weight: f64,
+}
+
+/// Limits on automatic sending, plus V1's test-number bypass.
+#[napi(object, use_nullable = true)]
+pub struct GuardLimits {
+    /// Most automatic sends per rolling hour across all conversations (`null`: no cap).
+    pub max_auto_sends_per_hour: Option<u32>,
+    /// Times one pattern may auto-reply within one conversation.
+    pub max_pattern_uses_per_conversation: u32,
+    /// Phone numbers that bypass the conversation guards (V1 `V3PLS_TEST_PHONES`).
+    pub test_phones: Vec<String>,
+}
+
+/// Engine configuration.
+#[napi(object, use_nullable = true)]
+pub struct Config {
+    /// The profile these values started from.
+    pub profile: Profile,
+    /// Master switch. Disabled ⇒ no outbound message of any kind.
+    pub enabled: bool,
+    /// Decide and record, send nothing.
+    pub shadow_mode: bool,
+    /// Decision tiers.
+    pub thresholds: Thresholds,
+    /// Confidence changes from operator reactions.
+    pub learning: LearningRates,
+    /// Automatic promotion to auto-executable.
+    pub promotion: Promotion,
+    /// Auto-send gates.
+    pub gates: Gates,
+    /// Conversation-independent send limits.
+    pub guards: GuardLimits,
+    /// Target precision of automatic sends (derives the auto threshold), or `null`.
+    pub target_precision: Option<f64>,
+    /// Longest message (bytes) that is matched; longer ones go to a human.
+    pub max_message_bytes: u32,
+    /// Signature of automatic replies; replies carrying it are never learned.
+    pub ai_signature: Option<String>,
+}
+
+impl From<pl::Config> for Config {
+    fn from(c: pl::Config) -> Self {
+        let pl::Config {
+            profile,
+            enabled,
+            shadow_mode,
+            thresholds,
+            learning,
+            promotion,
+            gates,
+            guards,
+            target_precision,
+            max_message_bytes,
+            ai_signature,
+        } = c;
+        Config {
+            profile: profile.into(),
+            enabled,
+            shadow_mode,
+            thresholds: Thresholds {
+                auto: thresholds.auto,
+                suggest: thresholds.suggest,
+                queue: thresholds.queue,
+                inclusive: thresholds.inclusive,
+            },
+            learning: LearningRates {
+                approve: learning.approve,
+                modify: learning.modify,
+                reject: learning.reject,
+                answer: learning.answer,
+                initial_learned: learning.initial_learned,
+                initial_manual: learning.initial_manual,
+            },
+            promotion: Promotion {
+                enabled: promotion.enabled,
+                min_confidence: promotion.min_confidence,
+                min_executions: promotion.min_executions as f64,
+            },
+            gates: Gates {
+                neighbours: count(gates.neighbours),
+                min_margin: gates.min_margin,
+                min_support: gates.min_support as f64,
+                semantic_weight: gates.semantic_weight,
+            },
+            guards: GuardLimits {
+                max_auto_sends_per_hour: guards.max_auto_sends_per_hour,
+                max_pattern_uses_per_conversation: guards.max_pattern_uses_per_conversation,
+                test_phones: guards.test_phones,
+            },
+            target_precision,
+            max_message_bytes: count(max_message_bytes),
+            ai_signature,
+        }
+    }
+}
+
+/// `base` with `patch` applied (keys in either case), validated by the core.
+pub(crate) fn patched(base: &pl::Config, patch: Value) -> Result<pl::Config, BindingError> {
+    if !patch.is_object() {
+        return Err(BindingError::InvalidArgument(
+            "a configuration patch must be a plain object".into(),
+        ));
+    }
+    let mut next = base.clone();
+    next.apply_partial(&patch)?;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn camel_case_patches_merge_into_nested_sections() {
+        let base = pl::Config::from_profile(pl::Profile::Seed);
+        let c = patched(
+            &base,
+            json!({"shadowMode": true, "thresholds": {"auto": 0.9},
+                   "guards": {"maxAutoSendsPerHour": null, "testPhones": ["+1"]}}),
+        )
+        .unwrap();
+        assert!(c.shadow_mode);
+        assert_eq!(c.thresholds.auto, 0.9);
+        assert_eq!(c.thresholds.suggest, base.thresholds.suggest);
+        assert_eq!(c.guards.max_auto_sends_per_hour, None);
+        assert_eq!(c.guards.test_phones, ["+1"]);
+    }
+
+    #[test]
+    fn snake_case_keys_work_too() {
+        let base = pl::Config::default();
+        let c = patched(&base, json!({"shadow_mode": true})).unwrap();
+        assert!(c.shadow_mode);
+    }
+
+    #[test]
+    fn bad_patches_get_core_errors() {
+        let base = pl::Config::default();
+        let code = |v| patched(&base, v).unwrap_err().code();
+        assert_eq!(code(json!({"minConfidenceToAct": 0.9})), "UNKNOWN_SETTING");
+        assert_eq!(
+            code(json!({"thresholds": {"queue": 0.95}})),
+            "THRESHOLDS_OUT_OF_ORDER"
+        );
+        assert_eq!(code(json!({"thresholds": {"auto": 2}})), "INVALID_CONFIG");
+        assert_eq!(code(json!([1])), "INVALID_ARGUMENT");
+    }
+}

@@ -1,0 +1,52 @@
+// Compiled by `tsc -p test/tsconfig.json` (never run): the published types describe
+// the API the tests exercise, and misuse is a type error.
+import {
+  PatternEngine,
+  PatternLearningError,
+  ErrorCode,
+  createV1Service,
+  patternLearningService,
+  patternSafetyService,
+  processMessage,
+  generateSignature,
+  type Decision,
+  type PatternResult,
+  type Config,
+  type ConfigPatch,
+} from '../index.js'
+
+async function modern(): Promise<void> {
+  const engine = new PatternEngine({ profile: 'v1', config: { shadowMode: true, thresholds: { auto: 0.9 } } })
+  const d: Decision = await engine.process('hello', { conversationId: 'c', embedding: new Float32Array(4) })
+  const action: 'auto_execute' | 'suggest' | 'queue' | 'escalate' | 'shadow' = d.action
+  const confidence: number = d.confidence
+  await engine.feedback({ query: 'hi', feedback: { rating: 'helpful' }, decisionId: d.id })
+  await engine.feedback({ query: 'hi', action: 'answer', sentReply: 'hello!' })
+  const p = await engine.createPattern({ triggerExamples: ['a'], responseTemplate: 'b', embeddings: [[1, 0]] })
+  await engine.updatePattern(p.id, { confidence: 0.5 })
+  const c: Config = engine.setConfig({ guards: { maxAutoSendsPerHour: null } })
+  const patch: ConfigPatch = { enabled: false }
+  engine.setConfig(patch)
+  void [action, confidence, c]
+  // @ts-expect-error: an unknown action is a type error
+  await engine.feedback({ query: 'hi', action: 'like' })
+  try {
+    await engine.deletePattern(1)
+  } catch (err) {
+    if (err instanceof PatternLearningError && err.code === ErrorCode.UNKNOWN_PATTERN) return
+  }
+}
+
+async function v1(): Promise<void> {
+  const r: PatternResult = await processMessage('hi', '+1', 42, 'Sam')
+  const sent: string | undefined = r.action === 'auto_execute' ? r.response : r.pattern?.pattern_type
+  await patternLearningService.learnFromHumanResponse('hi', 'hello', [], 42, '+1')
+  const t = await patternSafetyService.getSafetyThresholds()
+  const n: number = t.aiResponseLimit
+  const service = createV1Service({ logger: null, config: { shadowMode: true } })
+  const s: string = service.generateSignature('x') + generateSignature('y')
+  void [n, s, sent]
+}
+
+void modern
+void v1
