@@ -9,6 +9,9 @@
 //! (one group). Pattern counts: 100, 1,000, 10,000 and 100,000 with 5 trigger
 //! examples each; set `PL_BENCH_MAX_PATTERNS=10000` to skip the largest.
 
+// Tests start from a default config and change one field; that reads best here.
+#![allow(clippy::field_reassign_with_default)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -113,7 +116,9 @@ fn bench_process(c: &mut Criterion) {
             engine.memory_bytes() / n
         );
         let mut group = c.benchmark_group(format!("process/{n}"));
-        group.measurement_time(Duration::from_secs(4)).sample_size(30);
+        group
+            .measurement_time(Duration::from_secs(4))
+            .sample_size(30);
         // Mixed: messages drawn from the data, most not in the engine verbatim.
         let mut rng = Rng(7);
         let queries: Vec<String> = (0..256).map(|_| rng.pick(&texts).to_owned()).collect();
@@ -152,23 +157,33 @@ fn bench_keyword_and_vector(c: &mut Criterion) {
     let dim = 64;
     let vector = |seed: u64| -> Vec<f32> {
         let mut rng = Rng(seed);
-        (0..dim).map(|_| (rng.next() % 1000) as f32 / 1000.0 - 0.5).collect()
+        (0..dim)
+            .map(|_| (rng.next() % 1000) as f32 / 1000.0 - 0.5)
+            .collect()
     };
     engine
-        .create_pattern(
-            NewPattern {
-                embeddings: (0..3).map(vector).collect(),
-                ..NewPattern::new(
-                    ["door code please", "what is the door code", "code for the door"],
-                    "The door code is in your booking email.",
-                )
-                .keywords(["door code"])
-            },
-        )
+        .create_pattern(NewPattern {
+            embeddings: (0..3).map(vector).collect(),
+            ..NewPattern::new(
+                [
+                    "door code please",
+                    "what is the door code",
+                    "code for the door",
+                ],
+                "The door code is in your booking email.",
+            )
+            .keywords(["door code"])
+        })
         .expect("pattern");
     let mut group = c.benchmark_group("process/paths_1000");
     group.bench_function("keyword", |b| {
-        b.iter(|| black_box(engine.process("hey what's the door code tonight", &ctx).expect("decision")))
+        b.iter(|| {
+            black_box(
+                engine
+                    .process("hey what's the door code tonight", &ctx)
+                    .expect("decision"),
+            )
+        })
     });
     let with_vector = MessageContext::new().embedding(vector(1));
     group.bench_function("vector", |b| {
@@ -182,19 +197,29 @@ fn bench_feedback(c: &mut Criterion) {
     let engine = engine_with(10_000, &texts);
     let mut rng = Rng(11);
     let mut group = c.benchmark_group("feedback/10000");
-    group.measurement_time(Duration::from_secs(4)).sample_size(30);
+    group
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(30);
     group.bench_function("answer_existing_reply", |b| {
         b.iter(|| {
             let text = rng.pick(&texts).to_owned();
             let reply = format!("Reply number {}.", rng.next() % 10_000);
-            black_box(engine.feedback(&Feedback::answer(text, reply)).expect("feedback"))
+            black_box(
+                engine
+                    .feedback(&Feedback::answer(text, reply))
+                    .expect("feedback"),
+            )
         })
     });
     group.bench_function("approve", |b| {
         b.iter(|| {
             let text = rng.pick(&texts).to_owned();
             let id = pattern_learning::PatternId(1 + rng.next() % 10_000);
-            black_box(engine.feedback(&Feedback::approve(text, id)).expect("feedback"))
+            black_box(
+                engine
+                    .feedback(&Feedback::approve(text, id))
+                    .expect("feedback"),
+            )
         })
     });
     group.finish();
@@ -208,7 +233,9 @@ fn bench_batch(c: &mut Criterion) {
         .map(|_| (rng.pick(&texts).to_owned(), MessageContext::new()))
         .collect();
     let mut group = c.benchmark_group("process_batch/10000");
-    group.throughput(Throughput::Elements(batch.len() as u64)).sample_size(20);
+    group
+        .throughput(Throughput::Elements(batch.len() as u64))
+        .sample_size(20);
     for threads in [1usize, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -221,5 +248,11 @@ fn bench_batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_process, bench_keyword_and_vector, bench_feedback, bench_batch);
+criterion_group!(
+    benches,
+    bench_process,
+    bench_keyword_and_vector,
+    bench_feedback,
+    bench_batch
+);
 criterion_main!(benches);

@@ -1,6 +1,9 @@
 //! The learning loop end to end: message in, decision out, feedback in, better
 //! decisions next time — and the decision rules of DESIGN §5 and §6.
 
+// Tests start from a default config and change one field; that reads best here.
+#![allow(clippy::field_reassign_with_default)]
+
 use std::sync::Arc;
 
 use pattern_learning::clock::{ManualClock, Timestamp};

@@ -1,5 +1,8 @@
 //! Property tests of the safety invariants (DESIGN §7, issue "Safety guards").
 
+// Tests start from a default config and change one field; that reads best here.
+#![allow(clippy::field_reassign_with_default)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -39,21 +42,37 @@ fn trained(config: Config) -> (Engine, ManualClock, PatternId) {
         .build()
         .unwrap();
     let id = engine
-        .create_pattern(NewPattern::new(PHRASINGS, REPLY).confidence(1.0).auto_executable(true))
+        .create_pattern(
+            NewPattern::new(PHRASINGS, REPLY)
+                .confidence(1.0)
+                .auto_executable(true),
+        )
         .unwrap()
         .id;
     for p in PHRASINGS.iter().take(5) {
-        engine.feedback(&Feedback::approve(format!("{p}?"), id)).unwrap();
+        engine
+            .feedback(&Feedback::approve(format!("{p}?"), id))
+            .unwrap();
     }
     (engine, clock, id)
 }
 
 #[derive(Debug, Clone)]
 enum Step {
-    Message { text: usize, conversation: u8, message_id: Option<u8> },
-    Approve { text: usize },
-    Operator { conversation: u8 },
-    Wait { secs: u16 },
+    Message {
+        text: usize,
+        conversation: u8,
+        message_id: Option<u8>,
+    },
+    Approve {
+        text: usize,
+    },
+    Operator {
+        conversation: u8,
+    },
+    Wait {
+        secs: u16,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {

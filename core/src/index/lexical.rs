@@ -39,31 +39,33 @@ pub(crate) type KeyMap<V> = HashMap<u32, V, BuildHasherDefault<KeyHasher>>;
 /// A weighted, L2-normalised sparse vector (keys sorted).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SparseVec {
-    keys: Vec<u32>,
-    weights: Vec<f32>,
+    /// (key, weight) pairs, interleaved so a scan touches one memory stream.
+    entries: Box<[(u32, f32)]>,
 }
 
 impl SparseVec {
     /// Dot product of two sorted sparse vectors.
     pub fn dot(&self, other: &SparseVec) -> f32 {
+        let (a, b) = (&self.entries, &other.entries);
         let (mut i, mut j, mut sum) = (0, 0, 0f32);
-        let (a, b) = (&self.keys, &other.keys);
         while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    sum += self.weights[i] * other.weights[j];
-                    i += 1;
-                    j += 1;
-                }
+            let (ka, wa) = a[i];
+            let (kb, wb) = b[j];
+            if ka == kb {
+                sum += wa * wb;
+                i += 1;
+                j += 1;
+            } else if ka < kb {
+                i += 1;
+            } else {
+                j += 1;
             }
         }
         sum
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 4 + self.weights.capacity() * 4
+        self.entries.len() * 8
     }
 }
 
@@ -91,8 +93,7 @@ impl Family {
             weights.iter_mut().for_each(|w| *w /= norm);
         }
         SparseVec {
-            keys: terms.keys.clone(),
-            weights,
+            entries: terms.keys.iter().copied().zip(weights).collect(),
         }
     }
 
