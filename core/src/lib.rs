@@ -22,6 +22,7 @@ pub mod safety;
 pub mod score;
 pub mod signature;
 pub mod store;
+pub mod sweep;
 pub mod template;
 pub mod text;
 pub mod topic;

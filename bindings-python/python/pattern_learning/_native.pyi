@@ -1,0 +1,343 @@
+"""Type stubs of the compiled module ``pattern_learning._native``.
+
+Kept in sync with ``bindings-python/src/*.rs``; ``tests/test_package.py`` checks
+that every native name and method appears here.
+"""
+
+import os
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final
+
+Action = Literal["auto_execute", "suggest", "queue", "escalate", "shadow"]
+FeedbackActionName = Literal["approve", "modify", "reject", "answer"]
+Vector = Sequence[float]
+
+__version__: str
+
+def version() -> str:
+    """The version of the native module."""
+
+# ---------------------------------------------------------------- exceptions
+
+class PatternLearningError(Exception):
+    """Base class of every error raised by pattern_learning."""
+
+class InvalidConfigError(PatternLearningError, ValueError):
+    """A configuration value is out of range, of the wrong kind or not finite."""
+    key: str
+    value: str
+    reason: str
+
+class ThresholdsOutOfOrderError(InvalidConfigError):
+    """Thresholds must satisfy 0 <= queue <= suggest <= auto <= 1."""
+    auto: float
+    suggest: float
+    queue: float
+
+class UnknownSettingError(InvalidConfigError):
+    """A setting name this version does not know."""
+    known: List[str]
+
+class InvalidRuleError(InvalidConfigError):
+    """A safety rule (regular expression) does not compile."""
+    pattern: str
+
+class UnknownPatternError(PatternLearningError, LookupError):
+    """No pattern has this id (or it is deleted and the call needs a live one)."""
+    pattern_id: int
+
+class InvalidPatternError(PatternLearningError, ValueError):
+    """A pattern needs at least one trigger example with words and a non-empty reply."""
+
+class TextTooLongError(PatternLearningError, ValueError):
+    """A message or reply is longer than the configured max_message_bytes."""
+    length: int
+    max: int
+
+class InvalidFeedbackError(PatternLearningError, ValueError):
+    """A feedback event is not usable as given."""
+
+class InvalidEmbeddingError(PatternLearningError, ValueError):
+    """A caller-supplied embedding has the wrong dimension or non-finite values."""
+
+class ParseError(PatternLearningError, ValueError):
+    """A document could not be parsed, or replay data lacks a split."""
+    what: str
+    reason: str
+
+class EngineClosedError(PatternLearningError, RuntimeError):
+    """The engine was closed."""
+
+# ---------------------------------------------------------------- results
+
+@final
+class Decision:
+    """What the engine decided for one message, and why (read-only)."""
+    @property
+    def id(self) -> int: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def would_action(self) -> Optional[Action]: ...
+    @property
+    def response(self) -> Optional[str]: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def pattern_id(self) -> Optional[int]: ...
+    @property
+    def outbound(self) -> Optional[Dict[str, str]]: ...
+    @property
+    def sends(self) -> bool: ...
+    @property
+    def evidence(self) -> Dict[str, Any]: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def safety(self) -> Dict[str, Any]: ...
+    @property
+    def actions(self) -> Optional[Any]: ...
+    @property
+    def message_id(self) -> Optional[str]: ...
+    def to_dict(self) -> Dict[str, Any]:
+        """The whole decision as a plain dict (JSON-compatible)."""
+
+@final
+class FeedbackOutcome:
+    """What one feedback event changed (read-only)."""
+    @property
+    def action(self) -> FeedbackActionName: ...
+    @property
+    def judged_pattern(self) -> Optional[int]: ...
+    @property
+    def learned_pattern(self) -> Optional[int]: ...
+    @property
+    def created(self) -> bool: ...
+    @property
+    def confidence_change(self) -> Optional[Tuple[float, float]]: ...
+    @property
+    def promoted(self) -> bool: ...
+    @property
+    def duplicate(self) -> bool: ...
+    def to_dict(self) -> Dict[str, Any]:
+        """The outcome as a plain dict."""
+
+@final
+class Pattern:
+    """A learned or authored reply with its triggers, trust and counters (read-only)."""
+    @property
+    def id(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def signature(self) -> str: ...
+    @property
+    def trigger_examples(self) -> List[str]: ...
+    @property
+    def trigger_keywords(self) -> List[str]: ...
+    @property
+    def response_template(self) -> str: ...
+    @property
+    def action_template(self) -> Optional[Any]: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def auto_executable(self) -> bool: ...
+    @property
+    def is_deleted(self) -> bool: ...
+    @property
+    def execution_count(self) -> int: ...
+    @property
+    def success_count(self) -> int: ...
+    @property
+    def failure_count(self) -> int: ...
+    @property
+    def override_count(self) -> int: ...
+    @property
+    def provenance(self) -> Literal["learned", "manual", "imported"]: ...
+    @property
+    def created_at(self) -> Any: ...
+    @property
+    def last_used(self) -> Optional[Any]: ...
+    @property
+    def last_modified(self) -> Any: ...
+    def to_dict(self) -> Dict[str, Any]:
+        """The pattern as a plain dict (timestamps in ms since the epoch)."""
+
+# ---------------------------------------------------------------- engine
+
+class Engine:
+    """Learns replies from operators and decides, per message, what to do."""
+    def __init__(self, *, profile: Literal["seed", "v1"] = "seed", config: Optional[Mapping[str, Any]] = None) -> None: ...
+    def process(
+        self,
+        text: str,
+        *,
+        conversation_id: Optional[str] = None,
+        phone: Optional[str] = None,
+        customer_name: Optional[str] = None,
+        message_id: Optional[str] = None,
+        embedding: Optional[Vector] = None,
+        variables: Optional[Mapping[str, Any]] = None,
+    ) -> Decision:
+        """Decides what to do with one inbound customer message."""
+    def process_batch(self, texts: Sequence[str]) -> List[Decision]:
+        """Decides for many messages in parallel; results keep the input order."""
+    def feedback(
+        self,
+        text: str,
+        action: FeedbackActionName,
+        response: Optional[str] = None,
+        decision: Union[Decision, int, None] = None,
+        *,
+        pattern_id: Optional[int] = None,
+        feedback_id: Optional[str] = None,
+        operator: Optional[str] = None,
+        embedding: Optional[Vector] = None,
+    ) -> FeedbackOutcome:
+        """Records what the operator did with a message."""
+    def record_operator_message(self, conversation_id: str, last_customer_message: Optional[str] = None) -> None:
+        """Tells the engine an operator wrote in a conversation (takeover)."""
+    def create_pattern(
+        self,
+        trigger_examples: Sequence[str],
+        response: str,
+        *,
+        keywords: Optional[Sequence[str]] = None,
+        action_template: Optional[Any] = None,
+        topic: Optional[str] = None,
+        confidence: Optional[float] = None,
+        active: bool = True,
+        auto_executable: bool = False,
+        embeddings: Optional[Sequence[Vector]] = None,
+    ) -> Pattern:
+        """Creates a pattern from customer phrasings and a reply template."""
+    def update_pattern(
+        self,
+        pattern_id: int,
+        *,
+        response: Optional[str] = None,
+        trigger_examples: Optional[Sequence[str]] = None,
+        keywords: Optional[Sequence[str]] = None,
+        action_template: Optional[Any] = None,
+        clear_action_template: bool = False,
+        topic: Optional[str] = None,
+        confidence: Optional[float] = None,
+    ) -> Pattern:
+        """Changes a pattern's content; None arguments stay as they are."""
+    def set_active(self, pattern_id: int, active: bool) -> Pattern:
+        """Activates or deactivates a pattern."""
+    def set_auto_executable(self, pattern_id: int, auto: bool) -> Pattern:
+        """Approves (or withdraws approval of) a pattern for automatic sending."""
+    def delete_pattern(self, pattern_id: int) -> Pattern:
+        """Soft-deletes a pattern (restorable)."""
+    def restore_pattern(self, pattern_id: int) -> Pattern:
+        """Restores a soft-deleted pattern."""
+    def pattern(self, pattern_id: int) -> Optional[Pattern]:
+        """One pattern (deleted ones included), or None."""
+    def pattern_list(self, *, include_deleted: bool = False, include_inactive: bool = True) -> List[Pattern]:
+        """Patterns in id order, as Pattern objects."""
+    def pattern_records(self, *, include_deleted: bool = False, include_inactive: bool = True) -> List[Dict[str, Any]]:
+        """Patterns as plain dicts (the rows of patterns())."""
+    def history_records(self, pattern_id: Optional[int] = None) -> List[Dict[str, Any]]:
+        """The change history as plain dicts (the rows of history())."""
+    def pattern_count(self) -> int:
+        """Number of patterns, deleted ones included."""
+    @property
+    def config(self) -> Dict[str, Any]: ...
+    def update_config(self, overrides: Mapping[str, Any]) -> Dict[str, Any]:
+        """Applies setting overrides to the configuration in force (all or nothing)."""
+    @property
+    def safety_thresholds(self) -> Dict[str, Any]: ...
+    def update_safety_thresholds(self, patch: Mapping[str, Any]) -> Dict[str, Any]:
+        """Applies a partial update of the safety thresholds (all or nothing)."""
+    @property
+    def safety_settings(self) -> Dict[str, Any]: ...
+    def update_safety_settings(self, patch: Mapping[str, Any]) -> Dict[str, Any]:
+        """Applies a partial update of the safety settings (all or nothing)."""
+    def check_message_safety(self, text: str) -> Dict[str, Any]:
+        """Checks a message against the safety rules alone."""
+    def memory_bytes(self) -> int:
+        """Approximate heap bytes of patterns and indexes."""
+    def close(self) -> None:
+        """Releases the engine; later calls raise EngineClosedError."""
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> "Engine": ...
+    def __exit__(self, *args: Any) -> bool: ...
+    def _time_process(
+        self,
+        text: str,
+        n: int,
+        *,
+        conversation_id: Optional[str] = None,
+        phone: Optional[str] = None,
+        customer_name: Optional[str] = None,
+        message_id: Optional[str] = None,
+        embedding: Optional[Vector] = None,
+        variables: Optional[Mapping[str, Any]] = None,
+    ) -> float:
+        """Mean seconds per core process call, measured inside Rust."""
+
+# ---------------------------------------------------------------- replay
+
+@final
+class Dataset:
+    """Labelled messages for the replay protocol."""
+    @staticmethod
+    def from_jsonl(path: Union[str, "os.PathLike[str]"]) -> "Dataset":
+        """Reads JSON Lines with text, intent, split and an optional id."""
+    @staticmethod
+    def from_columns(
+        text: Sequence[str], intent: Sequence[str], split: Sequence[str], id: Optional[Sequence[Any]] = None
+    ) -> "Dataset":
+        """Builds a dataset from equally long columns."""
+    def __len__(self) -> int: ...
+    def splits(self) -> Dict[str, int]:
+        """Message count per split."""
+    def columns(self) -> Dict[str, List[str]]:
+        """The messages as columns id, text, intent, split."""
+
+@final
+class ReplayReport:
+    """Everything one replay produced (native part)."""
+    @property
+    def metrics(self) -> Dict[str, Any]: ...
+    def metrics_json(self) -> str:
+        """The metrics as the JSON line examples/replay --json prints."""
+    def message_columns(self) -> Dict[str, List[Any]]:
+        """Per evaluated message, as columns."""
+    def curve_columns(self) -> Dict[str, List[Any]]:
+        """The learning curve, as columns."""
+
+def replay(
+    dataset: Dataset,
+    *,
+    warmup: Optional[Sequence[str]] = None,
+    eval: str = "val",
+    seed: int = 1,
+    profile: str = "seed",
+    config: Optional[Mapping[str, Any]] = None,
+    window: int = 250,
+    seconds_per_message: int = 60,
+) -> ReplayReport:
+    """Runs the replay protocol through the core."""
+
+def sweep(
+    dataset: Dataset,
+    *,
+    auto_thresholds: Optional[Sequence[float]] = None,
+    target_precisions: Optional[Sequence[Optional[float]]] = None,
+    warmup: Optional[Sequence[str]] = None,
+    eval: str = "val",
+    seed: int = 1,
+    profile: str = "seed",
+    config: Optional[Mapping[str, Any]] = None,
+    window: int = 250,
+    seconds_per_message: int = 60,
+    threads: Optional[int] = None,
+) -> List[Dict[str, Any]]:
+    """Replays once per grid point, in parallel; one flat dict per point."""

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the pattern-learning wheel and runs the Python test suite against it, in a
+# fresh virtual environment:
+#
+#   1. python3 -m venv in a temporary directory (removed on exit),
+#   2. pip install -r requirements-test.txt (maturin, pytest, numpy, pandas, matplotlib),
+#   3. maturin build --release  -> one cp39-abi3 wheel, installed into the venv,
+#   4. cargo build --release --example replay  (for the replay parity tests),
+#   5. pytest tests/  (exit code 5, "no tests collected", fails the script).
+#
+# Usage: bindings-python/scripts/test.sh [extra pytest arguments]
+# Environment: PYTHON (default python3), PATTERN_LEARNING_DATA (shared data; tests
+# that need it are skipped without it), CARGO_TARGET_DIR (honoured by cargo and maturin).
+set -euo pipefail
+
+started=$SECONDS
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pattern-learning-py.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+echo "==> fresh venv in $WORK/venv ($("$PYTHON" --version 2>&1))"
+"$PYTHON" -m venv "$WORK/venv"
+VPY="$WORK/venv/bin/python"
+"$VPY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$VPY" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements-test.txt"
+
+echo "==> maturin build --release"
+"$WORK/venv/bin/maturin" build --release --manifest-path "$HERE/Cargo.toml" \
+    --interpreter "$VPY" --out "$WORK/dist"
+WHEEL="$(ls "$WORK"/dist/pattern_learning-*.whl)"
+echo "==> installing $(basename "$WHEEL")"
+"$VPY" -m pip install --quiet --disable-pip-version-check --no-deps "$WHEEL"
+
+echo "==> cargo build --release --example replay (parity tests)"
+(cd "$REPO" && cargo build --release --quiet --example replay)
+TARGET_DIR="$(cd "$REPO" && cargo metadata --format-version 1 --no-deps \
+    | "$VPY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+export PATTERN_LEARNING_REPLAY_BIN="$TARGET_DIR/release/examples/replay"
+export MPLBACKEND=Agg
+
+echo "==> pytest"
+cd "$HERE"
+status=0
+"$VPY" -m pytest tests "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    echo "error: pytest collected no tests" >&2
+    exit 1
+fi
+echo "==> scripts/test.sh finished in $((SECONDS - started)) s (pytest exit code $status)"
+exit "$status"

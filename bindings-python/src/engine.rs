@@ -1,0 +1,722 @@
+//! `Engine`: the core engine behind a Python class. Every method converts its
+//! arguments, releases the GIL while the core works, and converts the result.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::RwLock;
+use pattern_learning::config::Config;
+use pattern_learning::feedback::FeedbackAction;
+use pattern_learning::{
+    Engine, Feedback, MessageContext, NewPattern, PatternFilter, PatternId, PatternUpdate,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::config::{config_from_py, overrides_from_py};
+use crate::convert::{
+    embedding, message_text, opt_strict_text, py_to_value, strict_text, text_list, to_py, type_name,
+};
+use crate::decision::{PyDecision, PyFeedbackOutcome};
+use crate::error::{core_err, engine_closed};
+use crate::pattern::{history_records, pattern_records, PyPattern};
+
+/// Learns replies from operators and decides, per message, whether to auto-send,
+/// suggest, queue or hand off. In memory; safe to share between threads.
+///
+/// Use it as a context manager to release it deterministically:
+///
+/// ```python
+/// with Engine(profile="seed", config={"thresholds.auto": 0.9}) as engine:
+///     decision = engine.process("do you sell gift cards?")
+/// ```
+#[pyclass(frozen, subclass, module = "pattern_learning._native", name = "Engine")]
+pub struct PyEngine {
+    inner: RwLock<Option<Arc<Engine>>>,
+}
+
+impl PyEngine {
+    fn engine(&self) -> PyResult<Arc<Engine>> {
+        self.inner.read().clone().ok_or_else(engine_closed)
+    }
+}
+
+fn opt_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<String>> {
+    opt_strict_text(obj, what)
+}
+
+fn feedback_action(obj: &Bound<'_, PyAny>) -> PyResult<FeedbackAction> {
+    let s = obj.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "action must be str ('approve', 'modify', 'reject' or 'answer'), got {}",
+            type_name(obj)
+        ))
+    })?;
+    match &*s.to_cow()? {
+        "approve" => Ok(FeedbackAction::Approve),
+        "modify" => Ok(FeedbackAction::Modify),
+        "reject" => Ok(FeedbackAction::Reject),
+        "answer" => Ok(FeedbackAction::Answer),
+        other => Err(PyValueError::new_err(format!(
+            "action must be 'approve', 'modify', 'reject' or 'answer', got {other:?}"
+        ))),
+    }
+}
+
+fn flag(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
+    obj.cast::<pyo3::types::PyBool>()
+        .map(|b| b.is_true())
+        .map_err(|_| {
+            PyTypeError::new_err(format!(
+                "{what} must be True or False, got {}",
+                type_name(obj)
+            ))
+        })
+}
+
+fn confidence_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => {
+            if o.is_instance_of::<pyo3::types::PyBool>() || o.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(format!(
+                    "confidence must be a float, got {}",
+                    type_name(o)
+                )));
+            }
+            o.extract::<f64>().map(Some).map_err(|_| {
+                PyTypeError::new_err(format!("confidence must be a float, got {}", type_name(o)))
+            })
+        }
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Engine(*, profile="seed", config=None)
+    ///
+    /// A new in-memory engine. ``profile`` is ``"seed"`` (recommended defaults)
+    /// or ``"v1"``; ``config`` overrides settings, nested
+    /// (``{"thresholds": {"auto": 0.9}}``) or dotted (``{"thresholds.auto": 0.9}``).
+    /// Raises ``InvalidConfigError`` (a ``ValueError``) for invalid settings.
+    #[new]
+    #[pyo3(signature = (*, profile = "seed", config = None))]
+    fn new(py: Python<'_>, profile: &str, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let config = config_from_py(profile, config)?;
+        let engine = py
+            .detach(|| Engine::with_config(config))
+            .map_err(core_err)?;
+        Ok(PyEngine {
+            inner: RwLock::new(Some(Arc::new(engine))),
+        })
+    }
+
+    /// process(text, *, conversation_id=None, phone=None, customer_name=None,
+    /// message_id=None, embedding=None, variables=None) -> Decision
+    ///
+    /// Decides what to do with one inbound customer message. Every ``str`` gets a
+    /// decision (empty, oversized or unsafe messages are escalated; lone
+    /// surrogates are replaced with U+FFFD). Raises ``InvalidEmbeddingError`` for
+    /// an embedding of the wrong dimension or with non-finite values.
+    #[pyo3(signature = (text, *, conversation_id = None, phone = None, customer_name = None, message_id = None, embedding = None, variables = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn process(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        conversation_id: Option<&Bound<'_, PyAny>>,
+        phone: Option<&Bound<'_, PyAny>>,
+        customer_name: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        embedding: Option<&Bound<'_, PyAny>>,
+        variables: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyDecision> {
+        let engine = self.engine()?;
+        let text = message_text(text, "text")?;
+        let ctx = context(
+            conversation_id,
+            phone,
+            customer_name,
+            message_id,
+            embedding,
+            variables,
+        )?;
+        let decision = py
+            .detach(|| engine.process(&text, &ctx))
+            .map_err(core_err)?;
+        Ok(PyDecision { inner: decision })
+    }
+
+    /// process_batch(texts) -> list[Decision]
+    ///
+    /// Decides for many messages in parallel (no context); results keep the input
+    /// order. Faster than a Python loop for large batches.
+    fn process_batch(&self, py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyDecision>> {
+        let engine = self.engine()?;
+        if texts.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "texts must be a list of str, not a single str (use process())",
+            ));
+        }
+        let mut messages = Vec::new();
+        for (i, item) in texts
+            .try_iter()
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "texts must be a list of str, got {}",
+                    type_name(texts)
+                ))
+            })?
+            .enumerate()
+        {
+            messages.push((
+                message_text(&item?, &format!("texts[{i}]"))?,
+                MessageContext::new(),
+            ));
+        }
+        let results = py.detach(|| engine.process_batch(&messages));
+        results
+            .into_iter()
+            .map(|r| r.map(|inner| PyDecision { inner }).map_err(core_err))
+            .collect()
+    }
+
+    /// feedback(text, action, response=None, decision=None, *, pattern_id=None,
+    /// feedback_id=None, operator=None, embedding=None) -> FeedbackOutcome
+    ///
+    /// Records what the operator did with a message: ``"approve"`` the proposed
+    /// reply, ``"modify"`` it (``response`` = what was sent), ``"reject"`` it
+    /// (``response`` = the reply sent instead, if any) or ``"answer"`` by hand
+    /// (``response`` = the reply). ``decision`` (a ``Decision`` or its id) or
+    /// ``pattern_id`` names the pattern judged. A repeated ``feedback_id`` is
+    /// ignored (``outcome.duplicate``). Raises ``InvalidFeedbackError``,
+    /// ``UnknownPatternError`` or ``TextTooLongError``.
+    #[pyo3(signature = (text, action, response = None, decision = None, *, pattern_id = None, feedback_id = None, operator = None, embedding = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn feedback(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        response: Option<&Bound<'_, PyAny>>,
+        decision: Option<&Bound<'_, PyAny>>,
+        pattern_id: Option<&Bound<'_, PyAny>>,
+        feedback_id: Option<&Bound<'_, PyAny>>,
+        operator: Option<&Bound<'_, PyAny>>,
+        embedding: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyFeedbackOutcome> {
+        let engine = self.engine()?;
+        let mut fb = Feedback {
+            query: message_text(text, "text")?,
+            action: Some(feedback_action(action)?),
+            sent_reply: opt_text(response, "response")?,
+            id: opt_text(feedback_id, "feedback_id")?,
+            ..Feedback::default()
+        };
+        fb.context.user_id = opt_text(operator, "operator")?;
+        if let Some(d) = decision.filter(|d| !d.is_none()) {
+            if let Ok(d) = d.cast::<PyDecision>() {
+                let d = d.get();
+                fb.decision_id = Some(d.inner.id);
+                fb.pattern_id = d.inner.pattern_id;
+                fb.response = d.inner.response.clone();
+                fb.confidence = Some(d.inner.confidence);
+            } else {
+                let id = crate::pattern::pattern_id(d, "decision").map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "decision must be a Decision or a decision id (int), got {}",
+                        type_name(d)
+                    ))
+                })?;
+                fb.decision_id = Some(id.0);
+            }
+        }
+        if let Some(p) = pattern_id.filter(|p| !p.is_none()) {
+            fb.pattern_id = Some(crate::pattern::pattern_id(p, "pattern_id")?);
+        }
+        let vector = embedding
+            .filter(|e| !e.is_none())
+            .map(|e| crate::convert::embedding(e, "embedding"))
+            .transpose()?;
+        let outcome = py
+            .detach(|| engine.feedback_with_vector(&fb, vector))
+            .map_err(core_err)?;
+        Ok(PyFeedbackOutcome { inner: outcome })
+    }
+
+    /// record_operator_message(conversation_id, last_customer_message=None)
+    ///
+    /// Tells the engine an operator wrote in a conversation (takeover): automatic
+    /// replies stop there for the configured lockout.
+    #[pyo3(signature = (conversation_id, last_customer_message = None))]
+    fn record_operator_message(
+        &self,
+        py: Python<'_>,
+        conversation_id: &Bound<'_, PyAny>,
+        last_customer_message: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let engine = self.engine()?;
+        let conv = strict_text(conversation_id, "conversation_id")?;
+        let last = match last_customer_message.filter(|m| !m.is_none()) {
+            Some(m) => Some(message_text(m, "last_customer_message")?),
+            None => None,
+        };
+        py.detach(|| engine.record_operator_message(&conv, last.as_deref()));
+        Ok(())
+    }
+
+    /// create_pattern(trigger_examples, response, *, keywords=None,
+    /// action_template=None, topic=None, confidence=None, active=True,
+    /// auto_executable=False, embeddings=None) -> Pattern
+    ///
+    /// Creates a pattern from customer phrasings and a reply template (which may
+    /// contain ``{{variables}}``). Keywords are derived from the examples when not
+    /// given. Raises ``InvalidPatternError``, ``TextTooLongError`` or
+    /// ``InvalidEmbeddingError``.
+    #[pyo3(signature = (trigger_examples, response, *, keywords = None, action_template = None, topic = None, confidence = None, active = true, auto_executable = false, embeddings = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_pattern(
+        &self,
+        py: Python<'_>,
+        trigger_examples: &Bound<'_, PyAny>,
+        response: &Bound<'_, PyAny>,
+        keywords: Option<&Bound<'_, PyAny>>,
+        action_template: Option<&Bound<'_, PyAny>>,
+        topic: Option<&Bound<'_, PyAny>>,
+        confidence: Option<&Bound<'_, PyAny>>,
+        active: bool,
+        auto_executable: bool,
+        embeddings: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let mut new = NewPattern::new(
+            text_list(trigger_examples, "trigger_examples")?,
+            strict_text(response, "response")?,
+        );
+        if let Some(k) = keywords.filter(|k| !k.is_none()) {
+            new.trigger_keywords = text_list(k, "keywords")?;
+        }
+        if let Some(a) = action_template.filter(|a| !a.is_none()) {
+            new.action_template = Some(py_to_value(a, "action_template")?);
+        }
+        new.topic = opt_text(topic, "topic")?;
+        new.confidence = confidence_arg(confidence)?;
+        new.is_active = active;
+        new.auto_executable = auto_executable;
+        if let Some(e) = embeddings.filter(|e| !e.is_none()) {
+            if e.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err("embeddings must be a list of vectors"));
+            }
+            let mut vectors = Vec::new();
+            for (i, v) in e.try_iter()?.enumerate() {
+                vectors.push(embedding(&v?, &format!("embeddings[{i}]"))?);
+            }
+            new.embeddings = vectors;
+        }
+        let pattern = py.detach(|| engine.create_pattern(new)).map_err(core_err)?;
+        Ok(PyPattern { inner: pattern })
+    }
+
+    /// update_pattern(pattern_id, *, response=None, trigger_examples=None,
+    /// keywords=None, action_template=None, clear_action_template=False,
+    /// topic=None, confidence=None) -> Pattern
+    ///
+    /// Changes a pattern's content; arguments left as ``None`` stay as they are.
+    /// Raises ``UnknownPatternError`` (also for deleted patterns) or
+    /// ``InvalidPatternError``.
+    #[pyo3(signature = (pattern_id, *, response = None, trigger_examples = None, keywords = None, action_template = None, clear_action_template = false, topic = None, confidence = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_pattern(
+        &self,
+        py: Python<'_>,
+        pattern_id: &Bound<'_, PyAny>,
+        response: Option<&Bound<'_, PyAny>>,
+        trigger_examples: Option<&Bound<'_, PyAny>>,
+        keywords: Option<&Bound<'_, PyAny>>,
+        action_template: Option<&Bound<'_, PyAny>>,
+        clear_action_template: bool,
+        topic: Option<&Bound<'_, PyAny>>,
+        confidence: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let id = crate::pattern::pattern_id(pattern_id, "pattern_id")?;
+        let mut update = PatternUpdate {
+            response_template: opt_text(response, "response")?,
+            topic: opt_text(topic, "topic")?,
+            confidence: confidence_arg(confidence)?,
+            ..PatternUpdate::default()
+        };
+        if let Some(t) = trigger_examples.filter(|t| !t.is_none()) {
+            update.trigger_examples = Some(text_list(t, "trigger_examples")?);
+        }
+        if let Some(k) = keywords.filter(|k| !k.is_none()) {
+            update.trigger_keywords = Some(text_list(k, "keywords")?);
+        }
+        if clear_action_template {
+            update.action_template = Some(None);
+        } else if let Some(a) = action_template.filter(|a| !a.is_none()) {
+            update.action_template = Some(Some(py_to_value(a, "action_template")?));
+        }
+        let pattern = py
+            .detach(|| engine.update_pattern(id, update))
+            .map_err(core_err)?;
+        Ok(PyPattern { inner: pattern })
+    }
+
+    /// set_active(pattern_id, active) -> Pattern
+    ///
+    /// Activates or deactivates a pattern (inactive patterns are never proposed).
+    fn set_active(
+        &self,
+        py: Python<'_>,
+        pattern_id: &Bound<'_, PyAny>,
+        active: &Bound<'_, PyAny>,
+    ) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let id = crate::pattern::pattern_id(pattern_id, "pattern_id")?;
+        let active = flag(active, "active")?;
+        let p = py
+            .detach(|| engine.set_active(id, active))
+            .map_err(core_err)?;
+        Ok(PyPattern { inner: p })
+    }
+
+    /// set_auto_executable(pattern_id, auto) -> Pattern
+    ///
+    /// Approves (or withdraws approval of) a pattern for automatic sending.
+    fn set_auto_executable(
+        &self,
+        py: Python<'_>,
+        pattern_id: &Bound<'_, PyAny>,
+        auto: &Bound<'_, PyAny>,
+    ) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let id = crate::pattern::pattern_id(pattern_id, "pattern_id")?;
+        let auto = flag(auto, "auto")?;
+        let p = py
+            .detach(|| engine.set_auto_executable(id, auto))
+            .map_err(core_err)?;
+        Ok(PyPattern { inner: p })
+    }
+
+    /// delete_pattern(pattern_id) -> Pattern
+    ///
+    /// Soft-deletes a pattern: never proposed, hidden from default listings,
+    /// restorable with ``restore_pattern``.
+    fn delete_pattern(&self, py: Python<'_>, pattern_id: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let id = crate::pattern::pattern_id(pattern_id, "pattern_id")?;
+        let p = py.detach(|| engine.delete_pattern(id)).map_err(core_err)?;
+        Ok(PyPattern { inner: p })
+    }
+
+    /// restore_pattern(pattern_id) -> Pattern
+    ///
+    /// Restores a soft-deleted pattern. Raises ``InvalidPatternError`` when it is
+    /// not deleted, ``UnknownPatternError`` when there is no such pattern.
+    fn restore_pattern(
+        &self,
+        py: Python<'_>,
+        pattern_id: &Bound<'_, PyAny>,
+    ) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let id = crate::pattern::pattern_id(pattern_id, "pattern_id")?;
+        let p = py.detach(|| engine.restore_pattern(id)).map_err(core_err)?;
+        Ok(PyPattern { inner: p })
+    }
+
+    /// pattern(pattern_id) -> Pattern | None
+    ///
+    /// One pattern (deleted ones included), or ``None`` when there is no such id.
+    fn pattern(&self, pattern_id: &Bound<'_, PyAny>) -> PyResult<Option<PyPattern>> {
+        let engine = self.engine()?;
+        let id = crate::pattern::pattern_id(pattern_id, "pattern_id")?;
+        Ok(engine.pattern(id).map(|inner| PyPattern { inner }))
+    }
+
+    /// pattern_list(*, include_deleted=False, include_inactive=True) -> list[Pattern]
+    ///
+    /// Patterns in id order, as ``Pattern`` objects (``patterns()`` gives a DataFrame).
+    #[pyo3(signature = (*, include_deleted = false, include_inactive = true))]
+    fn pattern_list(
+        &self,
+        py: Python<'_>,
+        include_deleted: bool,
+        include_inactive: bool,
+    ) -> PyResult<Vec<PyPattern>> {
+        let engine = self.engine()?;
+        let filter = PatternFilter {
+            include_deleted,
+            include_inactive,
+        };
+        let patterns = py.detach(|| engine.patterns(filter));
+        Ok(patterns
+            .into_iter()
+            .map(|inner| PyPattern { inner })
+            .collect())
+    }
+
+    /// pattern_records(*, include_deleted=False, include_inactive=True) -> list[dict]
+    ///
+    /// Patterns as plain dicts (timestamps in ms since the epoch); the rows of
+    /// ``patterns()``.
+    #[pyo3(signature = (*, include_deleted = false, include_inactive = true))]
+    fn pattern_records<'py>(
+        &self,
+        py: Python<'py>,
+        include_deleted: bool,
+        include_inactive: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let engine = self.engine()?;
+        let filter = PatternFilter {
+            include_deleted,
+            include_inactive,
+        };
+        let patterns = py.detach(|| engine.patterns(filter));
+        pattern_records(py, &patterns)
+    }
+
+    /// history_records(pattern_id=None) -> list[dict]
+    ///
+    /// The append-only change history (of one pattern, or of all), oldest first,
+    /// as plain dicts; the rows of ``history()``.
+    #[pyo3(signature = (pattern_id = None))]
+    fn history_records<'py>(
+        &self,
+        py: Python<'py>,
+        pattern_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let engine = self.engine()?;
+        let id: Option<PatternId> = pattern_id
+            .filter(|p| !p.is_none())
+            .map(|p| crate::pattern::pattern_id(p, "pattern_id"))
+            .transpose()?;
+        let events = py.detach(|| match id {
+            Some(id) => engine.history(id),
+            None => engine.full_history(),
+        });
+        history_records(py, &events)
+    }
+
+    /// pattern_count() -> int
+    ///
+    /// Number of patterns, deleted ones included.
+    fn pattern_count(&self) -> PyResult<usize> {
+        Ok(self.engine()?.pattern_count())
+    }
+
+    /// The configuration in force, as a dict (read-only copy).
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let config = self.engine()?.config();
+        to_py(py, &config)
+    }
+
+    /// update_config(overrides) -> dict
+    ///
+    /// Applies setting overrides (nested or dotted keys) to the configuration in
+    /// force, all or nothing, and returns the new configuration.
+    fn update_config<'py>(
+        &self,
+        py: Python<'py>,
+        overrides: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        let map = overrides_from_py(Some(overrides))?;
+        let next: Config =
+            crate::config::apply_overrides(&engine.config(), &map).map_err(core_err)?;
+        engine.set_config(next.clone()).map_err(core_err)?;
+        to_py(py, &next)
+    }
+
+    /// check_message_safety(text) -> dict
+    ///
+    /// Checks a message against the safety rules alone.
+    fn check_message_safety<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        let text = message_text(text, "text")?;
+        let verdict = py.detach(|| engine.check_message_safety(&text));
+        to_py(py, &verdict)
+    }
+
+    /// The safety thresholds in force (sentiment rules, cool-downs, reply caps), as a dict.
+    #[getter]
+    fn safety_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        to_py(py, &engine.safety_thresholds())
+    }
+
+    /// update_safety_thresholds(patch) -> dict
+    ///
+    /// Applies a partial update of the safety thresholds (camelCase or snake_case
+    /// keys), all or nothing; returns the thresholds in force. Raises
+    /// ``UnknownSettingError``, ``InvalidConfigError`` or ``InvalidRuleError`` (a
+    /// sentiment rule that does not compile).
+    fn update_safety_thresholds<'py>(
+        &self,
+        py: Python<'py>,
+        patch: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        let patch = dict_value(patch, "patch")?;
+        let t = py
+            .detach(|| engine.update_safety_thresholds(&patch))
+            .map_err(core_err)?;
+        to_py(py, &t)
+    }
+
+    /// The safety settings in force (blacklist topics, escalation keywords, …), as a dict.
+    #[getter]
+    fn safety_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        to_py(py, &engine.safety_settings())
+    }
+
+    /// update_safety_settings(patch) -> dict
+    ///
+    /// Applies a partial update of the safety settings, all or nothing; returns
+    /// the settings in force. Raises ``UnknownSettingError`` or ``InvalidConfigError``.
+    fn update_safety_settings<'py>(
+        &self,
+        py: Python<'py>,
+        patch: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        let patch = dict_value(patch, "patch")?;
+        let s = py
+            .detach(|| engine.update_safety_settings(&patch))
+            .map_err(core_err)?;
+        to_py(py, &s)
+    }
+
+    /// memory_bytes() -> int
+    ///
+    /// Approximate heap bytes of patterns and indexes.
+    fn memory_bytes(&self) -> PyResult<usize> {
+        Ok(self.engine()?.memory_bytes())
+    }
+
+    /// close() -> None
+    ///
+    /// Releases the engine. Later calls raise ``EngineClosedError``; calling
+    /// ``close`` again does nothing.
+    fn close(&self) {
+        self.inner.write().take();
+    }
+
+    /// True once ``close()`` was called (or the ``with`` block ended).
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.read().is_none()
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        slf.get().engine()?;
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        match self.inner.read().as_ref() {
+            Some(e) => format!(
+                "Engine(profile='{}', patterns={})",
+                match e.config().profile {
+                    pattern_learning::Profile::Seed => "seed",
+                    pattern_learning::Profile::V1 => "v1",
+                },
+                e.pattern_count()
+            ),
+            None => "Engine(closed)".into(),
+        }
+    }
+
+    /// _time_process(text, n, **context) -> float
+    ///
+    /// Mean seconds per core ``process`` call, measured inside Rust over ``n``
+    /// calls with the same arguments as ``process`` (no Python in the loop). For
+    /// measuring the binding's call overhead (``scripts/overhead.py``).
+    #[pyo3(signature = (text, n, *, conversation_id = None, phone = None, customer_name = None, message_id = None, embedding = None, variables = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _time_process(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        n: usize,
+        conversation_id: Option<&Bound<'_, PyAny>>,
+        phone: Option<&Bound<'_, PyAny>>,
+        customer_name: Option<&Bound<'_, PyAny>>,
+        message_id: Option<&Bound<'_, PyAny>>,
+        embedding: Option<&Bound<'_, PyAny>>,
+        variables: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        let engine = self.engine()?;
+        let text = message_text(text, "text")?;
+        let n = n.max(1);
+        let ctx = context(
+            conversation_id,
+            phone,
+            customer_name,
+            message_id,
+            embedding,
+            variables,
+        )?;
+        let elapsed = py.detach(|| {
+            let t0 = Instant::now();
+            for _ in 0..n {
+                let _ = std::hint::black_box(engine.process(std::hint::black_box(&text), &ctx));
+            }
+            t0.elapsed()
+        });
+        Ok(elapsed.as_secs_f64() / n as f64)
+    }
+}
+
+fn dict_value(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<serde_json::Value> {
+    if !obj.is_instance_of::<PyDict>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a dict, got {}",
+            type_name(obj)
+        )));
+    }
+    py_to_value(obj, what)
+}
+
+fn context(
+    conversation_id: Option<&Bound<'_, PyAny>>,
+    phone: Option<&Bound<'_, PyAny>>,
+    customer_name: Option<&Bound<'_, PyAny>>,
+    message_id: Option<&Bound<'_, PyAny>>,
+    embedding_arg: Option<&Bound<'_, PyAny>>,
+    variables: Option<&Bound<'_, PyAny>>,
+) -> PyResult<MessageContext> {
+    let mut ctx = MessageContext {
+        conversation_id: opt_text(conversation_id, "conversation_id")?,
+        phone: opt_text(phone, "phone")?,
+        customer_name: opt_text(customer_name, "customer_name")?,
+        message_id: opt_text(message_id, "message_id")?,
+        ..MessageContext::default()
+    };
+    if let Some(e) = embedding_arg.filter(|e| !e.is_none()) {
+        ctx.embedding = Some(embedding(e, "embedding")?);
+    }
+    if let Some(v) = variables.filter(|v| !v.is_none()) {
+        let dict = v.cast::<PyDict>().map_err(|_| {
+            PyTypeError::new_err(format!("variables must be a dict, got {}", type_name(v)))
+        })?;
+        if let serde_json::Value::Object(map) = py_to_value(dict.as_any(), "variables")? {
+            ctx.variables = map;
+        }
+    }
+    Ok(ctx)
+}

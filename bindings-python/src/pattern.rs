@@ -1,0 +1,217 @@
+//! `Pattern` (read-only view), pattern ids from Python, and the record lists
+//! behind `Engine.patterns()` / `Engine.history()`.
+
+use pattern_learning::clock::Timestamp;
+use pattern_learning::{Pattern, PatternEvent, PatternId};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyInt, PyList};
+use serde_json::Value;
+
+use crate::convert::{to_py, type_name, value_to_py};
+use crate::decision::py_bool;
+
+/// A pattern id from Python: a non-negative `int` (not `bool`).
+pub fn pattern_id(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PatternId> {
+    if obj.is_instance_of::<PyBool>()
+        || !(obj.is_instance_of::<PyInt>() || obj.hasattr("__index__")?)
+    {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, got {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<u64>().map(PatternId).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{what} must be a non-negative int below 2**64, got {}",
+            obj.repr().map(|r| r.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+static FROM_TIMESTAMP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A timestamp (ms since the epoch) as a timezone-aware UTC `datetime`.
+pub fn datetime<'py>(py: Python<'py>, t: Timestamp) -> PyResult<Bound<'py, PyAny>> {
+    let from_ts = FROM_TIMESTAMP.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("datetime")?
+            .getattr("datetime")?
+            .getattr("fromtimestamp")?
+            .unbind())
+    })?;
+    let utc = UTC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("datetime")?
+            .getattr("timezone")?
+            .getattr("utc")?
+            .unbind())
+    })?;
+    from_ts.bind(py).call1((t.0 as f64 / 1000.0, utc.bind(py)))
+}
+
+/// A learned or authored reply with its triggers, trust and usage counters (read-only).
+#[pyclass(frozen, module = "pattern_learning", name = "Pattern")]
+pub struct PyPattern {
+    pub(crate) inner: Pattern,
+}
+
+#[pymethods]
+impl PyPattern {
+    /// Unique id inside the engine.
+    #[getter]
+    fn id(&self) -> u64 {
+        self.inner.id.0
+    }
+    /// Topic (snake_case).
+    #[getter]
+    fn topic(&self) -> &str {
+        &self.inner.topic
+    }
+    /// Stable signature of the first trigger example.
+    #[getter]
+    fn signature(&self) -> &str {
+        &self.inner.signature
+    }
+    /// Customer phrasings this reply answers.
+    #[getter]
+    fn trigger_examples(&self) -> Vec<String> {
+        self.inner.trigger_examples.clone()
+    }
+    /// Keywords that select this pattern on word boundaries.
+    #[getter]
+    fn trigger_keywords(&self) -> Vec<String> {
+        self.inner.trigger_keywords.clone()
+    }
+    /// Reply template (may contain ``{{variables}}``).
+    #[getter]
+    fn response_template(&self) -> &str {
+        &self.inner.response_template
+    }
+    /// Optional action template (JSON-like), or ``None``.
+    #[getter]
+    fn action_template<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .action_template
+            .as_ref()
+            .map(|v| value_to_py(py, v))
+            .transpose()
+    }
+    /// Operator trust in ``[0, 1]``.
+    #[getter]
+    fn confidence(&self) -> f64 {
+        self.inner.confidence
+    }
+    /// Eligible for matching.
+    #[getter]
+    fn is_active(&self) -> bool {
+        self.inner.is_active
+    }
+    /// Eligible for automatic sending.
+    #[getter]
+    fn auto_executable(&self) -> bool {
+        self.inner.auto_executable
+    }
+    /// Soft-deleted (restorable).
+    #[getter]
+    fn is_deleted(&self) -> bool {
+        self.inner.is_deleted
+    }
+    /// Confirmed uses (approvals, edits, operator answers).
+    #[getter]
+    fn execution_count(&self) -> u64 {
+        self.inner.execution_count
+    }
+    /// Confirmed right (approvals, answers).
+    #[getter]
+    fn success_count(&self) -> u64 {
+        self.inner.success_count
+    }
+    /// Confirmed wrong (rejections).
+    #[getter]
+    fn failure_count(&self) -> u64 {
+        self.inner.failure_count
+    }
+    /// Approved with edits.
+    #[getter]
+    fn override_count(&self) -> u64 {
+        self.inner.override_count
+    }
+    /// ``learned``, ``manual`` or ``imported``.
+    #[getter]
+    fn provenance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.provenance)
+    }
+    /// Creation time (UTC ``datetime``).
+    #[getter]
+    fn created_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime(py, self.inner.created_at)
+    }
+    /// Last time the pattern was proposed or confirmed (UTC ``datetime``), or ``None``.
+    #[getter]
+    fn last_used<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.last_used.map(|t| datetime(py, t)).transpose()
+    }
+    /// Last change of content or state (UTC ``datetime``).
+    #[getter]
+    fn last_modified<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime(py, self.inner.last_modified)
+    }
+    /// The pattern as a plain dict (timestamps in ms since the epoch).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        let p = &self.inner;
+        format!(
+            "Pattern(id={}, topic='{}', confidence={:.3}, is_active={}, auto_executable={}, is_deleted={}, examples={}, response_template={:?})",
+            p.id.0,
+            p.topic,
+            p.confidence,
+            py_bool(p.is_active),
+            py_bool(p.auto_executable),
+            py_bool(p.is_deleted),
+            p.trigger_examples.len(),
+            p.response_template
+        )
+    }
+}
+
+/// Patterns as a list of flat dicts (one per pattern), for a DataFrame.
+pub fn pattern_records<'py>(py: Python<'py>, patterns: &[Pattern]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for p in patterns {
+        let dict = to_py(py, p)?.cast_into::<PyDict>()?;
+        dict.set_item("examples", p.trigger_examples.len())?;
+        list.append(dict)?;
+    }
+    Ok(list)
+}
+
+/// History events as flat dicts: the event fields plus its `state` fields; the
+/// full pattern snapshot is left out.
+pub fn history_records<'py>(
+    py: Python<'py>,
+    events: &[PatternEvent],
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for e in events {
+        let mut json = serde_json::to_value(e)
+            .map_err(|err| PyValueError::new_err(format!("cannot convert history: {err}")))?;
+        if let Value::Object(map) = &mut json {
+            map.remove("full");
+            if let Some(Value::Object(state)) = map.remove("state") {
+                for (k, v) in state {
+                    if k != "confidence" {
+                        map.insert(k, v);
+                    }
+                }
+            }
+        }
+        list.append(value_to_py(py, &json)?)?;
+    }
+    Ok(list)
+}
