@@ -297,8 +297,8 @@ impl PatternEngine {
     pub fn history(&self, id: Option<f64>) -> napi::Result<Vec<PatternEvent>, Code> {
         sync(|| {
             let events = match id {
-                Some(id) => self.inner.history(pattern_id(id)?),
-                None => self.inner.full_history(),
+                Some(id) => self.inner.history(pattern_id(id)?)?,
+                None => self.inner.full_history()?,
             };
             Ok(events.into_iter().map(Into::into).collect())
         })

@@ -493,10 +493,12 @@ impl PyEngine {
             .filter(|p| !p.is_none())
             .map(|p| crate::pattern::pattern_id(p, "pattern_id"))
             .transpose()?;
-        let events = py.detach(|| match id {
-            Some(id) => engine.history(id),
-            None => engine.full_history(),
-        });
+        let events = py
+            .detach(|| match id {
+                Some(id) => engine.history(id),
+                None => engine.full_history(),
+            })
+            .map_err(crate::error::core_err)?;
         history_records(py, &events)
     }
 

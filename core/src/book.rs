@@ -101,7 +101,7 @@ pub struct PatternState {
 }
 
 impl PatternState {
-    fn of(p: &Pattern) -> Self {
+    pub(crate) fn of(p: &Pattern) -> Self {
         PatternState {
             confidence: p.confidence,
             is_active: p.is_active,
@@ -194,8 +194,50 @@ pub(crate) struct PatternBook {
     by_reply: HashMap<String, PatternId>,
     example_signatures: HashSet<(PatternId, String)>,
     history: Vec<PatternEvent>,
+    /// Events before `history[0]` (kept by a store, not in memory).
+    history_base: u64,
     next_id: u64,
     embedder: Arc<dyn Embedder>,
+    /// Open transaction, if any: what to restore on rollback.
+    journal: Option<Journal>,
+}
+
+/// The state a transaction started from, for each pattern it touched.
+#[derive(Debug, Default)]
+struct Journal {
+    history_len: usize,
+    next_id: u64,
+    before: BTreeMap<PatternId, Option<Snapshot>>,
+}
+
+/// A pattern before a transaction touched it.
+#[derive(Debug)]
+struct Snapshot {
+    pattern: Pattern,
+    rejections: usize,
+    vectors: usize,
+}
+
+/// What a committed transaction changed, for a store.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// Current rows of the patterns that changed.
+    pub patterns: Vec<Pattern>,
+    /// Patterns created and then removed (only on rollback paths; normally empty).
+    pub removed: Vec<PatternId>,
+    /// Rejected messages added.
+    pub rejections: Vec<(PatternId, String)>,
+    /// Caller vectors added: (pattern, example index, vector).
+    pub vectors: Vec<(PatternId, u32, Vec<f32>)>,
+    /// Events appended.
+    pub events: Vec<PatternEvent>,
+}
+
+impl Changes {
+    /// True when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.patterns.is_empty()
+    }
 }
 
 /// Canonical form of a reply, used to find the pattern that carries it.
@@ -213,9 +255,160 @@ impl PatternBook {
             by_reply: HashMap::new(),
             example_signatures: HashSet::new(),
             history: Vec::new(),
+            history_base: 0,
             next_id: 1,
             embedder,
+            journal: None,
         }
+    }
+
+    /// Loads stored patterns (with their rejections and caller vectors) into an
+    /// empty book and builds the index. Events before `last_event_seq` stay in
+    /// the store.
+    pub fn restore(
+        &mut self,
+        patterns: Vec<Pattern>,
+        rejections: Vec<(PatternId, String)>,
+        vectors: Vec<(PatternId, u32, Vec<f32>)>,
+        last_event_seq: u64,
+    ) {
+        for p in patterns {
+            self.next_id = self.next_id.max(p.id.0 + 1);
+            self.by_reply
+                .entry(reply_key(&p.response_template))
+                .or_insert(p.id);
+            self.caller_vectors
+                .insert(p.id, vec![None; p.trigger_examples.len()]);
+            self.patterns.insert(p.id, p);
+        }
+        for (id, message) in rejections {
+            self.rejections.entry(id).or_default().push(message);
+        }
+        for (id, index, vector) in vectors {
+            if let Some(slots) = self.caller_vectors.get_mut(&id) {
+                if let Some(slot) = slots.get_mut(index as usize) {
+                    *slot = Some(vector);
+                }
+            }
+        }
+        self.history_base = last_event_seq;
+        self.rebuild_index();
+    }
+
+    /// Starts a transaction: every change until [`PatternBook::finish`] or
+    /// [`PatternBook::rollback`] can be undone as a whole.
+    pub fn begin(&mut self) {
+        self.journal = Some(Journal {
+            history_len: self.history.len(),
+            next_id: self.next_id,
+            before: BTreeMap::new(),
+        });
+    }
+
+    /// Records the state of `id` before the open transaction's first change to it.
+    fn touch(&mut self, id: PatternId) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        journal.before.entry(id).or_insert_with(|| {
+            self.patterns.get(&id).map(|p| Snapshot {
+                pattern: p.clone(),
+                rejections: self.rejections.get(&id).map_or(0, Vec::len),
+                vectors: self.caller_vectors.get(&id).map_or(0, Vec::len),
+            })
+        });
+    }
+
+    /// What the open transaction has changed so far.
+    pub fn changes(&self) -> Changes {
+        let Some(journal) = self.journal.as_ref() else {
+            return Changes::default();
+        };
+        let mut changes = Changes {
+            events: self.history[journal.history_len..].to_vec(),
+            ..Changes::default()
+        };
+        for (id, before) in &journal.before {
+            let Some(p) = self.patterns.get(id) else {
+                changes.removed.push(*id);
+                continue;
+            };
+            changes.patterns.push(p.clone());
+            let (rejections_before, vectors_before) = before
+                .as_ref()
+                .map_or((0, 0), |s| (s.rejections, s.vectors));
+            for r in self
+                .rejections
+                .get(id)
+                .into_iter()
+                .flatten()
+                .skip(rejections_before)
+            {
+                changes.rejections.push((*id, r.clone()));
+            }
+            let vectors = self
+                .caller_vectors
+                .get(id)
+                .into_iter()
+                .flatten()
+                .enumerate();
+            for (i, v) in vectors.skip(vectors_before) {
+                if let Some(v) = v {
+                    changes.vectors.push((*id, i as u32, v.clone()));
+                }
+            }
+        }
+        changes
+    }
+
+    /// Ends the open transaction, keeping its changes.
+    pub fn end(&mut self) {
+        self.journal = None;
+    }
+
+    /// Undoes everything the open transaction changed.
+    pub fn rollback(&mut self) {
+        let Some(journal) = self.journal.take() else {
+            return;
+        };
+        for (id, before) in journal.before {
+            self.by_reply.retain(|_, p| *p != id);
+            match before {
+                None => {
+                    self.patterns.remove(&id);
+                    self.rejections.remove(&id);
+                    self.caller_vectors.remove(&id);
+                    self.example_signatures.retain(|(p, _)| *p != id);
+                    self.index.remove_pattern(id);
+                }
+                Some(snapshot) => {
+                    if let Some(r) = self.rejections.get_mut(&id) {
+                        r.truncate(snapshot.rejections);
+                    }
+                    if let Some(v) = self.caller_vectors.get_mut(&id) {
+                        v.truncate(snapshot.vectors);
+                    }
+                    self.by_reply
+                        .entry(reply_key(&snapshot.pattern.response_template))
+                        .or_insert(id);
+                    self.patterns.insert(id, snapshot.pattern);
+                    self.reindex_pattern(id);
+                }
+            }
+        }
+        self.history.truncate(journal.history_len);
+        self.next_id = journal.next_id;
+    }
+
+    /// Drops events a store now holds (keeps memory flat for stored engines).
+    pub fn forget_history(&mut self) {
+        self.history_base += self.history.len() as u64;
+        self.history.clear();
+    }
+
+    /// Sequence number the next event will get.
+    pub fn next_seq(&self) -> u64 {
+        self.history_base + self.history.len() as u64 + 1
     }
 
     pub fn index(&self) -> &Index {
@@ -264,6 +457,7 @@ impl PatternBook {
         examples: Vec<ExampleInput<'_>>,
         actor: Option<String>,
     ) {
+        self.touch(pattern.id);
         let id = pattern.id;
         self.next_id = self.next_id.max(id.0 + 1);
         let mut vectors = Vec::with_capacity(examples.len());
@@ -290,6 +484,7 @@ impl PatternBook {
     /// with the same signature (repeats add support through counters, not index
     /// size). Returns whether it was added.
     pub fn add_example(&mut self, id: PatternId, message: &str, vector: Option<Vec<f32>>) -> bool {
+        self.touch(id);
         let Some(p) = self.patterns.get_mut(&id) else {
             return false;
         };
@@ -312,6 +507,7 @@ impl PatternBook {
 
     /// Remembers that `id`'s reply was rejected for `message`.
     pub fn add_rejection(&mut self, id: PatternId, message: &str) {
+        self.touch(id);
         if !self.patterns.contains_key(&id) {
             return;
         }
@@ -335,20 +531,15 @@ impl PatternBook {
         reindex: bool,
         change: impl FnOnce(&mut Pattern),
     ) -> Option<&Pattern> {
+        self.touch(id);
         let pattern = self.patterns.get_mut(&id)?;
         let old_confidence = pattern.confidence;
         let old_reply = reply_key(&pattern.response_template);
         change(pattern);
         pattern.confidence = sanitize_confidence(pattern.confidence);
         let new_reply = reply_key(&pattern.response_template);
-        let event = event(
-            self.history.len() as u64 + 1,
-            kind,
-            Some(old_confidence),
-            pattern,
-            message,
-            actor,
-        );
+        let seq = self.history_base + self.history.len() as u64 + 1;
+        let event = event(seq, kind, Some(old_confidence), pattern, message, actor);
         if old_reply != new_reply {
             if self.by_reply.get(&old_reply) == Some(&id) {
                 self.by_reply.remove(&old_reply);
@@ -388,7 +579,6 @@ impl PatternBook {
     }
 
     /// Recreates the whole index from the patterns (used when a store is opened).
-    #[allow(dead_code)]
     pub fn rebuild_index(&mut self) {
         self.index = Index::default();
         let ids: Vec<PatternId> = self.patterns.keys().copied().collect();
@@ -405,7 +595,7 @@ impl PatternBook {
         message: Option<&str>,
         actor: Option<String>,
     ) {
-        let seq = self.history.len() as u64 + 1;
+        let seq = self.next_seq();
         self.history
             .push(event(seq, kind, old_confidence, after, message, actor));
     }

@@ -26,6 +26,28 @@ impl Calibration {
         }
     }
 
+    /// True when the record holds enough judged proposals to decide anything.
+    pub fn is_informative(&self) -> bool {
+        self.samples.len() >= MIN_SAMPLES_ABOVE
+    }
+
+    /// The best precision (Wilson lower bound) over thresholds with enough
+    /// proposals above them, if any.
+    pub fn best_precision(&self) -> Option<f64> {
+        let mut sorted: Vec<(f64, bool)> = self.samples.iter().copied().collect();
+        sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let (mut n, mut right, mut best) = (0usize, 0usize, None::<f64>);
+        for (_, ok) in sorted {
+            n += 1;
+            right += usize::from(ok);
+            if n >= MIN_SAMPLES_ABOVE {
+                let p = wilson_lower(right, n);
+                best = Some(best.map_or(p, |b| b.max(p)));
+            }
+        }
+        best
+    }
+
     /// The lowest threshold whose judged proposals at or above it reach `target`
     /// precision (with at least 50 of them), and that precision. The precision is
     /// the lower end of a one-sided 95 % Wilson interval, so a handful of lucky
@@ -67,6 +89,17 @@ fn wilson_lower(successes: usize, n: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreachable_target_is_reported_with_the_best_precision() {
+        let mut c = Calibration::default();
+        for i in 0..100 {
+            c.record(f64::from(i) / 100.0, i % 2 == 0);
+        }
+        assert!(c.is_informative());
+        assert_eq!(c.threshold_for(0.99), None);
+        assert!(c.best_precision().unwrap() < 0.99);
+    }
 
     #[test]
     fn no_threshold_without_enough_samples() {

@@ -20,6 +20,18 @@ pub enum FeedbackAction {
     Answer,
 }
 
+impl FeedbackAction {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackAction::Approve => "approve",
+            FeedbackAction::Modify => "modify",
+            FeedbackAction::Reject => "reject",
+            FeedbackAction::Answer => "answer",
+        }
+    }
+}
+
 /// The V2 rating of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

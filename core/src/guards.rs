@@ -33,8 +33,9 @@ pub(crate) enum GuardOutcome {
     },
 }
 
-/// Per-conversation state.
-#[derive(Debug, Default, Clone)]
+/// Per-conversation state (stored as JSON by durable engines).
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 struct Conversation {
     inbound: VecDeque<Timestamp>,
     auto_replies: u32,
@@ -187,6 +188,30 @@ impl Guards {
             *conv = next;
         }
         outcome
+    }
+
+    /// The state of one conversation as JSON (`null` when it has none).
+    pub fn snapshot(&self, conversation_id: &str) -> serde_json::Value {
+        let state = self.state.lock();
+        state
+            .conversations
+            .get(conversation_id)
+            .and_then(|c| serde_json::to_value(c).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Loads stored conversation states. An unreadable entry is restored as a
+    /// locked conversation (no automatic replies there) — the conservative choice.
+    pub fn restore(&self, stored: &std::collections::BTreeMap<String, serde_json::Value>) {
+        let mut state = self.state.lock();
+        for (id, value) in stored {
+            let conversation =
+                serde_json::from_value::<Conversation>(value.clone()).unwrap_or(Conversation {
+                    escalated: true,
+                    ..Conversation::default()
+                });
+            state.conversations.insert(id.clone(), conversation);
+        }
     }
 
     /// An operator wrote in `conversation_id`: lock automatic replies (topic-aware

@@ -36,7 +36,9 @@ pub struct ReadmeDoctests;
 pub use book::{rebuild_from_history, ChangeKind, PatternEvent, PatternState};
 pub use config::{Config, Profile};
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
-pub use engine::{Engine, EngineBuilder, MessageContext};
+pub use engine::{
+    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, MessageContext, Selection,
+};
 pub use error::{Error, Result};
 pub use feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 pub use pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};

@@ -314,7 +314,7 @@ fn pattern_management_round_trip() {
     ));
     let restored = e.restore_pattern(p.id).unwrap();
     assert!(!restored.is_deleted);
-    let kinds: Vec<_> = e.history(p.id).iter().map(|ev| ev.kind).collect();
+    let kinds: Vec<_> = e.history(p.id).unwrap().iter().map(|ev| ev.kind).collect();
     assert_eq!(kinds.len(), 7, "{kinds:?}");
 }
 
@@ -367,7 +367,7 @@ fn v2_structured_feedback_is_accepted() {
         e.feedback(&fb).unwrap().duplicate,
         "same feedback id twice is ignored"
     );
-    let history = e.history(id);
+    let history = e.history(id).unwrap();
     assert_eq!(history.last().unwrap().actor.as_deref(), Some("op-1"));
 }
 
@@ -559,7 +559,7 @@ fn state_rebuilt_from_history_equals_live_state() {
     e.set_auto_executable(frozen, true).unwrap();
     e.delete_pattern(frozen).unwrap();
     e.restore_pattern(frozen).unwrap();
-    let rebuilt = pattern_learning::rebuild_from_history(&e.full_history()).unwrap();
+    let rebuilt = pattern_learning::rebuild_from_history(&e.full_history().unwrap()).unwrap();
     let live: std::collections::BTreeMap<_, _> = e
         .patterns(PatternFilter::all())
         .into_iter()

@@ -1,0 +1,264 @@
+//! Pattern management: create, update, activate, approve, delete, restore, list.
+
+use super::*;
+
+impl Engine {
+    /// Creates a pattern from trigger examples, keywords and a reply template.
+    pub fn create_pattern(&self, new: NewPattern) -> Result<Pattern> {
+        let config = self.config.read().clone();
+        let examples: Vec<String> = new
+            .trigger_examples
+            .iter()
+            .map(|e| e.trim().to_owned())
+            .filter(|e| text::words(&text::normalize(e)).next().is_some())
+            .collect();
+        if examples.is_empty() {
+            return Err(Error::InvalidPattern(
+                "at least one trigger example with words is required".into(),
+            ));
+        }
+        if text::words(&text::normalize(&new.response_template))
+            .next()
+            .is_none()
+        {
+            return Err(Error::InvalidPattern("the reply template is empty".into()));
+        }
+        for e in examples
+            .iter()
+            .chain(std::iter::once(&new.response_template))
+        {
+            if e.len() > config.max_message_bytes {
+                return Err(Error::TextTooLong {
+                    len: e.len(),
+                    max: config.max_message_bytes,
+                });
+            }
+        }
+        let confidence = new.confidence.unwrap_or(config.learning.initial_manual);
+        if !(confidence.is_finite() && (0.0..=1.0).contains(&confidence)) {
+            return Err(Error::InvalidPattern(format!(
+                "confidence {confidence} is not in [0, 1]"
+            )));
+        }
+        if !new.embeddings.is_empty() && new.embeddings.len() != new.trigger_examples.len() {
+            return Err(Error::InvalidEmbedding(format!(
+                "{} embeddings for {} trigger examples",
+                new.embeddings.len(),
+                new.trigger_examples.len()
+            )));
+        }
+        self.mutate(|book| {
+            let mut dim = book.index().caller_dimension();
+            for v in &new.embeddings {
+                check_vector(v, dim)?;
+                dim = Some(v.len());
+            }
+            let topic = match &new.topic {
+                Some(t) => t.parse::<topic::Topic>()?.as_str().to_owned(),
+                None => topic::detect_topic(&examples[0]).as_str().to_owned(),
+            };
+            let keywords = if new.trigger_keywords.is_empty() {
+                derive_keywords(&examples)
+            } else {
+                new.trigger_keywords
+                    .iter()
+                    .map(|k| k.trim().to_owned())
+                    .filter(|k| !k.is_empty())
+                    .collect()
+            };
+            let now = self.clock.now();
+            let id = book.next_id();
+            let pattern = Pattern {
+                id,
+                topic,
+                signature: signature::signature(&examples[0]),
+                trigger_examples: examples.clone(),
+                trigger_keywords: keywords,
+                response_template: new.response_template.clone(),
+                action_template: new.action_template.clone(),
+                confidence,
+                is_active: new.is_active,
+                auto_executable: new.auto_executable,
+                is_deleted: false,
+                execution_count: 0,
+                success_count: 0,
+                failure_count: 0,
+                override_count: 0,
+                provenance: Provenance::Manual,
+                v1_signature: Some(signature::v1_signature(&examples[0])),
+                created_at: now,
+                last_used: None,
+                last_modified: now,
+            };
+            let inputs = examples
+                .iter()
+                .enumerate()
+                .map(|(i, text)| ExampleInput {
+                    text,
+                    vector: new.embeddings.get(i).cloned(),
+                })
+                .collect();
+            book.insert(pattern.clone(), inputs, None);
+            Ok(pattern)
+        })
+    }
+
+    /// Changes a pattern's content; `None` fields stay as they are.
+    pub fn update_pattern(&self, id: PatternId, update: PatternUpdate) -> Result<Pattern> {
+        if let Some(c) = update.confidence {
+            if !(c.is_finite() && (0.0..=1.0).contains(&c)) {
+                return Err(Error::InvalidPattern(format!(
+                    "confidence {c} is not in [0, 1]"
+                )));
+            }
+        }
+        if let Some(r) = &update.response_template {
+            if text::words(&text::normalize(r)).next().is_none() {
+                return Err(Error::InvalidPattern("the reply template is empty".into()));
+            }
+        }
+        if let Some(ex) = &update.trigger_examples {
+            if !ex
+                .iter()
+                .any(|e| text::words(&text::normalize(e)).next().is_some())
+            {
+                return Err(Error::InvalidPattern(
+                    "at least one trigger example with words is required".into(),
+                ));
+            }
+        }
+        let topic = match &update.topic {
+            Some(t) => Some(t.parse::<topic::Topic>()?.as_str().to_owned()),
+            None => None,
+        };
+        let now = self.clock.now();
+        let reindex = update.trigger_examples.is_some() || update.trigger_keywords.is_some();
+        self.change(id, ChangeKind::Updated, reindex, |p| {
+            if let Some(r) = update.response_template {
+                p.response_template = r;
+            }
+            if let Some(ex) = update.trigger_examples {
+                p.trigger_examples = ex;
+            }
+            if let Some(kw) = update.trigger_keywords {
+                p.trigger_keywords = kw;
+            }
+            if let Some(a) = update.action_template {
+                p.action_template = a;
+            }
+            if let Some(t) = topic {
+                p.topic = t;
+            }
+            if let Some(c) = update.confidence {
+                p.confidence = c;
+            }
+            p.last_modified = now;
+        })
+    }
+
+    /// Activates or deactivates a pattern (inactive patterns are never proposed).
+    pub fn set_active(&self, id: PatternId, active: bool) -> Result<Pattern> {
+        let now = self.clock.now();
+        self.change(id, ChangeKind::ActiveChanged, false, |p| {
+            p.is_active = active;
+            p.last_modified = now;
+        })
+    }
+
+    /// Approves (or withdraws approval of) a pattern for automatic sending.
+    pub fn set_auto_executable(&self, id: PatternId, auto: bool) -> Result<Pattern> {
+        let now = self.clock.now();
+        self.change(id, ChangeKind::AutoChanged, false, |p| {
+            p.auto_executable = auto;
+            p.last_modified = now;
+        })
+    }
+
+    /// Soft-deletes a pattern: never proposed, hidden from default listings,
+    /// restorable with [`Engine::restore_pattern`].
+    pub fn delete_pattern(&self, id: PatternId) -> Result<Pattern> {
+        let now = self.clock.now();
+        self.change(id, ChangeKind::Deleted, false, |p| {
+            p.is_deleted = true;
+            p.last_modified = now;
+        })
+    }
+
+    /// Restores a soft-deleted pattern (its active and auto flags are unchanged).
+    pub fn restore_pattern(&self, id: PatternId) -> Result<Pattern> {
+        let now = self.clock.now();
+        self.mutate(|book| {
+            match book.get(id) {
+                Some(p) if p.is_deleted => {}
+                Some(_) => {
+                    return Err(Error::InvalidPattern(format!(
+                        "pattern {id} is not deleted"
+                    )))
+                }
+                None => return Err(Error::UnknownPattern(id)),
+            }
+            book.apply(id, ChangeKind::Restored, None, None, false, |p| {
+                p.is_deleted = false;
+                p.last_modified = now;
+            })
+            .cloned()
+            .ok_or(Error::UnknownPattern(id))
+        })
+    }
+
+    fn change(
+        &self,
+        id: PatternId,
+        kind: ChangeKind,
+        reindex: bool,
+        f: impl FnOnce(&mut Pattern),
+    ) -> Result<Pattern> {
+        self.mutate(|book| {
+            match book.get(id) {
+                Some(p) if !p.is_deleted => {}
+                _ => return Err(Error::UnknownPattern(id)),
+            }
+            book.apply(id, kind, None, None, reindex, f)
+                .cloned()
+                .ok_or(Error::UnknownPattern(id))
+        })
+    }
+
+    /// One pattern, deleted ones included.
+    pub fn pattern(&self, id: PatternId) -> Option<Pattern> {
+        self.book.read().get(id).cloned()
+    }
+
+    /// Patterns selected by `filter`, in id order.
+    pub fn patterns(&self, filter: PatternFilter) -> Vec<Pattern> {
+        self.book
+            .read()
+            .patterns()
+            .filter(|p| {
+                (filter.include_deleted || !p.is_deleted)
+                    && (filter.include_inactive || p.is_active)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Number of patterns (deleted ones included).
+    pub fn pattern_count(&self) -> usize {
+        self.book.read().len()
+    }
+
+    /// The change history of one pattern, oldest first.
+    pub fn history(&self, id: PatternId) -> Result<Vec<PatternEvent>> {
+        self.events(Some(id))
+    }
+
+    /// The change history of every pattern, oldest first.
+    pub fn full_history(&self) -> Result<Vec<PatternEvent>> {
+        self.events(None)
+    }
+
+    /// Approximate heap bytes of patterns and indexes.
+    pub fn memory_bytes(&self) -> usize {
+        self.book.read().heap_bytes()
+    }
+}

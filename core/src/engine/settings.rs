@@ -1,0 +1,52 @@
+//! The safety settings API (what the V1 backend calls today).
+
+use super::*;
+
+impl Engine {
+    /// Checks a message against the safety rules alone (V1 `checkMessageSafety`).
+    pub fn check_message_safety(&self, message: &str) -> SafetyVerdict {
+        self.safety.read().rules.check(message)
+    }
+
+    /// The safety thresholds in force (what `get` returns is what the engine uses).
+    pub fn safety_thresholds(&self) -> SafetyThresholds {
+        self.safety.read().thresholds.clone()
+    }
+
+    /// Applies a partial update of the safety thresholds (camelCase or snake_case
+    /// keys); all or nothing.
+    pub fn update_safety_thresholds(&self, patch: &serde_json::Value) -> Result<SafetyThresholds> {
+        let mut safety = self.safety.write();
+        let mut next = safety.thresholds.clone();
+        next.apply_partial(patch)?;
+        let rules = SafetyRules::new(&next, &safety.settings)?;
+        self.persist_setting(persist::THRESHOLDS_KEY, &next)?;
+        safety.thresholds = next;
+        safety.rules = Arc::new(rules);
+        Ok(safety.thresholds.clone())
+    }
+
+    /// Restores the default negative-sentiment rules.
+    pub fn reset_sentiment_rules(&self) -> Result<SafetyThresholds> {
+        let rules = crate::safety::default_sentiment_rules();
+        let patch = serde_json::json!({ "negativeSentimentPatterns": rules });
+        self.update_safety_thresholds(&patch)
+    }
+
+    /// The safety settings in force (blacklist, escalation keywords, approvals).
+    pub fn safety_settings(&self) -> SafetySettings {
+        self.safety.read().settings.clone()
+    }
+
+    /// Applies a partial update of the safety settings; all or nothing.
+    pub fn update_safety_settings(&self, patch: &serde_json::Value) -> Result<SafetySettings> {
+        let mut safety = self.safety.write();
+        let mut next = safety.settings.clone();
+        next.apply_partial(patch)?;
+        let rules = SafetyRules::new(&safety.thresholds, &next)?;
+        self.persist_setting(persist::SETTINGS_KEY, &next)?;
+        safety.settings = next;
+        safety.rules = Arc::new(rules);
+        Ok(safety.settings.clone())
+    }
+}

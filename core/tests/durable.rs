@@ -1,0 +1,283 @@
+//! The engine on a store: what is acknowledged survives a restart, a failed
+//! write changes nothing, history can be audited, undone and rebuilt.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
+use pattern_learning::{
+    rebuild_from_history, Action, BulkAction, ChangeKind, Engine, Error, Feedback, MessageContext,
+    PatternEvent, PatternFilter, PatternId, Reason, Selection,
+};
+
+const GIFT: &str = "Yes! Gift cards are sold online.";
+
+fn temp_path(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
+fn teach(engine: &Engine) -> PatternId {
+    let mut id = None;
+    for p in [
+        "do you sell gift cards",
+        "can i buy a gift card",
+        "gift cards for sale?",
+    ] {
+        id = engine
+            .feedback(&Feedback::answer(p, GIFT))
+            .unwrap()
+            .learned_pattern;
+    }
+    id.unwrap()
+}
+
+fn all(engine: &Engine) -> Vec<pattern_learning::Pattern> {
+    engine.patterns(PatternFilter::all())
+}
+
+#[test]
+fn acknowledged_learning_survives_a_restart() {
+    let (_dir, path) = temp_path("p.db");
+    let (id, before) = {
+        let engine = Engine::open(&path).unwrap();
+        assert!(engine.is_durable());
+        let id = teach(&engine);
+        engine
+            .feedback(&Feedback::approve("gift card please", id))
+            .unwrap();
+        (id, all(&engine))
+    };
+    let engine = Engine::open(&path).unwrap();
+    assert_eq!(all(&engine), before);
+    let d = engine
+        .process("do you sell gift cards?", &MessageContext::new())
+        .unwrap();
+    assert_eq!(d.pattern_id, Some(id), "the index is rebuilt at open");
+    assert_eq!(
+        engine.history(id).unwrap().len(),
+        4,
+        "history spans restarts"
+    );
+}
+
+#[test]
+fn a_second_engine_on_the_same_file_gets_a_clear_error() {
+    let (_dir, path) = temp_path("p.db");
+    let _first = Engine::open(&path).unwrap();
+    assert!(matches!(
+        Engine::open(&path),
+        Err(Error::StoreLocked { .. })
+    ));
+}
+
+/// 2025-09-13..2026-03-23: V1 re-enabled itself on every deploy.
+#[test]
+fn incident_2025_09_13_stored_modes_are_never_changed_at_open() {
+    let (_dir, path) = temp_path("p.db");
+    {
+        let engine = Engine::open(&path).unwrap();
+        engine
+            .update_config(&serde_json::json!({"enabled": false, "thresholds": {"auto": 0.95}}))
+            .unwrap();
+        engine
+            .update_safety_thresholds(&serde_json::json!({"aiResponseLimit": 2}))
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let engine = Engine::open(&path).unwrap();
+        assert!(!engine.config().enabled);
+        assert_eq!(engine.config().thresholds.auto, 0.95);
+        assert_eq!(engine.safety_thresholds().ai_response_limit, 2);
+    }
+}
+
+#[test]
+fn duplicates_are_caught_across_a_restart() {
+    let (_dir, path) = temp_path("p.db");
+    let ctx = MessageContext::new().message_id("openphone-1");
+    {
+        let engine = Engine::open(&path).unwrap();
+        engine.process("hello", &ctx).unwrap();
+    }
+    let engine = Engine::open(&path).unwrap();
+    let d = engine.process("hello", &ctx).unwrap();
+    assert_eq!(d.reason, Reason::DuplicateMessage);
+    assert!(d.outbound.is_none());
+}
+
+/// A store whose commits can be made to fail (disk full, read-only file…).
+#[derive(Debug, Default)]
+struct FlakyStore {
+    inner: MemoryStore,
+    failing: AtomicBool,
+}
+
+impl Store for FlakyStore {
+    fn load(&self) -> pattern_learning::Result<StoredState> {
+        self.inner.load()
+    }
+    fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Error::Store {
+                operation: "commit".into(),
+                reason: "disk full (simulated)".into(),
+            });
+        }
+        self.inner.commit(commit)
+    }
+    fn events(
+        &self,
+        p: Option<PatternId>,
+        after: u64,
+        limit: usize,
+    ) -> pattern_learning::Result<Vec<PatternEvent>> {
+        self.inner.events(p, after, limit)
+    }
+    fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
+        self.inner.decisions(after, limit)
+    }
+    fn schema_version(&self) -> u32 {
+        self.inner.schema_version()
+    }
+}
+
+#[test]
+fn a_failed_write_leaves_memory_equal_to_the_store() {
+    let store = Arc::new(FlakyStore::default());
+    let engine = Engine::builder().store(store.clone()).build().unwrap();
+    let id = teach(&engine);
+    let before = all(&engine);
+    store.failing.store(true, Ordering::SeqCst);
+    // Reject + learn the sent reply: two changes, none may stick.
+    let err = engine
+        .feedback(&Feedback::reject(
+            "gift card balance?",
+            id,
+            Some("Check your account page.".into()),
+        ))
+        .unwrap_err();
+    assert!(matches!(err, Error::Store { .. }));
+    assert!(matches!(
+        engine.create_pattern(pattern_learning::NewPattern::new(["hi"], "hello")),
+        Err(Error::Store { .. })
+    ));
+    assert!(engine
+        .update_config(&serde_json::json!({"enabled": false}))
+        .is_err());
+    assert!(
+        engine
+            .process("gift cards?", &MessageContext::new())
+            .is_err(),
+        "no decision is acted on unrecorded"
+    );
+    assert_eq!(all(&engine), before);
+    assert!(engine.config().enabled);
+    store.failing.store(false, Ordering::SeqCst);
+    let reopened = Engine::builder().store(store.clone()).build().unwrap();
+    assert_eq!(all(&reopened), before);
+    // And it works again once the store does.
+    engine
+        .feedback(&Feedback::approve("gift cards?", id))
+        .unwrap();
+}
+
+#[test]
+fn state_rebuilt_from_the_stored_event_log_equals_the_stored_state() {
+    let (_dir, path) = temp_path("p.db");
+    let engine = Engine::open(&path).unwrap();
+    let id = teach(&engine);
+    engine
+        .feedback(&Feedback::approve("gift card for mom", id))
+        .unwrap();
+    engine
+        .feedback(&Feedback::reject(
+            "gift card balance",
+            id,
+            Some("See your account.".into()),
+        ))
+        .unwrap();
+    engine.set_auto_executable(id, true).unwrap();
+    engine.delete_pattern(id).unwrap();
+    engine.restore_pattern(id).unwrap();
+    drop(engine);
+    let engine = Engine::open(&path).unwrap();
+    let rebuilt = rebuild_from_history(&engine.full_history().unwrap()).unwrap();
+    let stored: std::collections::BTreeMap<_, _> =
+        all(&engine).into_iter().map(|p| (p.id, p)).collect();
+    assert_eq!(rebuilt, stored);
+}
+
+#[test]
+fn undo_restores_the_previous_state_and_is_recorded() {
+    let (_dir, path) = temp_path("p.db");
+    let engine = Engine::open(&path).unwrap();
+    let id = teach(&engine);
+    let before = engine.pattern(id).unwrap();
+    let out = engine
+        .feedback(&Feedback::approve("gift card please", id))
+        .unwrap();
+    assert!(out.confidence_change.unwrap().1 > before.confidence);
+    let last = engine.history(id).unwrap().last().unwrap().seq;
+    let restored = engine.undo(last).unwrap();
+    assert_eq!(restored.confidence, before.confidence);
+    assert_eq!(restored.trigger_examples, before.trigger_examples);
+    assert_eq!(restored.execution_count, before.execution_count);
+    let history = engine.history(id).unwrap();
+    assert_eq!(history.last().unwrap().kind, ChangeKind::Undone);
+    // Only the latest change can be undone.
+    let first = history.first().unwrap().seq;
+    assert!(matches!(engine.undo(first), Err(Error::InvalidPattern(_))));
+    drop(engine);
+    let reopened = Engine::open(&path).unwrap();
+    assert_eq!(reopened.pattern(id).unwrap().confidence, before.confidence);
+}
+
+#[test]
+fn bulk_dry_run_reports_exactly_what_the_real_run_changes() {
+    let (_dir, path) = temp_path("p.db");
+    let engine = Engine::open(&path).unwrap();
+    let gift = teach(&engine);
+    let hours = engine
+        .feedback(&Feedback::answer(
+            "what are your hours",
+            "We are open 24/7.",
+        ))
+        .unwrap()
+        .learned_pattern
+        .unwrap();
+    engine
+        .feedback(&Feedback::approve("when are you open", hours))
+        .unwrap();
+    engine.set_active(gift, false).unwrap();
+    let selection = Selection {
+        max_confidence: Some(0.6),
+        ..Selection::default()
+    };
+    let preview = engine.bulk(BulkAction::Delete, &selection, true).unwrap();
+    assert!(preview.dry_run);
+    assert_eq!(
+        preview.changes.len(),
+        1,
+        "only the 0.5 pattern; hours has 0.65"
+    );
+    assert_eq!(all(&engine).iter().filter(|p| p.is_deleted).count(), 0);
+    let done = engine.bulk(BulkAction::Delete, &selection, false).unwrap();
+    assert_eq!(done.changes, preview.changes);
+    assert!(engine.pattern(gift).unwrap().is_deleted);
+    // Already in the target state: nothing to report.
+    assert!(engine
+        .bulk(BulkAction::Delete, &selection, true)
+        .unwrap()
+        .changes
+        .is_empty());
+    let undo = engine
+        .bulk(BulkAction::Restore, &Selection::default(), false)
+        .unwrap();
+    assert_eq!(undo.changes.len(), 1);
+    let d = engine
+        .process("what are your hours", &MessageContext::new())
+        .unwrap();
+    assert_ne!(d.action, Action::AutoExecute);
+}
