@@ -237,7 +237,16 @@ fn undo_restores_the_previous_state_and_is_recorded() {
 #[test]
 fn bulk_dry_run_reports_exactly_what_the_real_run_changes() {
     let (_dir, path) = temp_path("p.db");
-    let engine = Engine::open(&path).unwrap();
+    // A fixed clock: the dry run and the real run stamp the same time.
+    let clock = pattern_learning::clock::ManualClock::new(pattern_learning::clock::Timestamp(
+        1_767_225_600_000,
+    ));
+    let engine = Engine::builder()
+        .clock(Arc::new(clock))
+        .open(&path)
+        .unwrap()
+        .build()
+        .unwrap();
     let gift = teach(&engine);
     let hours = engine
         .feedback(&Feedback::answer(

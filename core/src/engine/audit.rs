@@ -105,8 +105,11 @@ impl Engine {
     ///
     /// # Example
     /// ```
+    /// use std::sync::Arc;
+    /// use pattern_learning::clock::{ManualClock, Timestamp};
     /// use pattern_learning::{BulkAction, Engine, Feedback, Selection};
-    /// let engine = Engine::new();
+    /// let clock = Arc::new(ManualClock::new(Timestamp(1_767_225_600_000)));
+    /// let engine = Engine::builder().clock(clock).build().unwrap();
     /// engine.feedback(&Feedback::answer("wifi?", "The password is on the wall.")).unwrap();
     /// let low = Selection { max_confidence: Some(0.6), ..Selection::default() };
     /// let preview = engine.bulk(BulkAction::Deactivate, &low, true).unwrap();
