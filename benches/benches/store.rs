@@ -144,6 +144,17 @@ fn bench_store(c: &mut Criterion) {
         })
     });
 
+    // The whole engine: load, then rebuild every index (the DESIGN target is
+    // <= 1 s for 10,000 patterns x 5 examples).
+    group.sample_size(10);
+    group.bench_function("engine_open/10000", |b| {
+        b.iter(|| {
+            let engine = pattern_learning::Engine::open(&path).expect("open");
+            assert_eq!(engine.pattern_count() as u64, PATTERNS);
+            black_box(engine)
+        })
+    });
+
     let store = SqliteStore::open(&path).expect("open");
     let mut seq = store.load().expect("load").last_event_seq;
     let mut decision = 0;

@@ -578,13 +578,45 @@ impl PatternBook {
         }
     }
 
-    /// Recreates the whole index from the patterns (used when a store is opened).
+    /// Recreates the whole index from the patterns (used when a store is opened):
+    /// examples are analysed in parallel, added without weighting, and weighed
+    /// once at the end.
     pub fn rebuild_index(&mut self) {
+        use rayon::prelude::*;
         self.index = Index::default();
-        let ids: Vec<PatternId> = self.patterns.keys().copied().collect();
-        for id in ids {
-            self.reindex_pattern(id);
+        self.example_signatures.clear();
+        let mut items: Vec<(PatternId, Polarity, &str, Option<Vec<f32>>)> = Vec::new();
+        for (id, p) in &self.patterns {
+            let vectors = self.caller_vectors.get(id);
+            for (i, ex) in p.trigger_examples.iter().enumerate() {
+                let vector = vectors.and_then(|v| v.get(i).cloned().flatten());
+                items.push((*id, Polarity::Positive, ex, vector));
+            }
+            for msg in self.rejections.get(id).into_iter().flatten() {
+                items.push((*id, Polarity::Negative, msg, None));
+            }
         }
+        let embedder = self.embedder.as_ref();
+        let prepared: Vec<crate::index::Prepared> = items
+            .par_iter()
+            .map(|(_, _, text, _)| Index::prepare(text, embedder))
+            .collect();
+        let mut index = Index::default();
+        index.begin_bulk();
+        for ((id, polarity, text, vector), prepared) in items.into_iter().zip(prepared) {
+            if polarity == Polarity::Positive {
+                self.example_signatures
+                    .insert((id, prepared.signature.clone()));
+            }
+            index.add_prepared(id, polarity, text, prepared, vector);
+        }
+        index.end_bulk();
+        for p in self.patterns.values() {
+            for kw in &p.trigger_keywords {
+                index.add_keyword(p.id, kw);
+            }
+        }
+        self.index = index;
     }
 
     fn record(

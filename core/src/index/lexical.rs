@@ -141,6 +141,8 @@ pub(crate) struct LexicalIndex {
     chars: Family,
     postings: KeyMap<Vec<u32>>,
     weighted_at: usize,
+    /// While set, documents are added unweighted; `end_bulk` weighs them all once.
+    bulk: bool,
 }
 
 /// Scratch space for retrieval, reused per thread.
@@ -167,33 +169,49 @@ impl LexicalIndex {
     }
 
     /// Adds a document; returns its id.
-    pub fn add(&mut self, analysed: &Analysed) -> u32 {
+    /// Adds a document (its terms, and its words for the postings of unigrams).
+    pub fn add(&mut self, analysed: Analysed, words: &[String]) -> u32 {
         let id = self.docs.len() as u32;
         self.words.add(&analysed.word_terms);
         self.chars.add(&analysed.char_terms);
-        for (k, w) in analysed
-            .word_terms
-            .keys
-            .iter()
-            .zip(&analysed.words_unigram_mask())
-        {
-            if *w {
-                self.postings.entry(*k).or_default().push(id);
-            }
+        let mut unigrams: Vec<u32> = words.iter().map(|w| super::features::word_key(w)).collect();
+        unigrams.sort_unstable();
+        unigrams.dedup();
+        for k in unigrams {
+            self.postings.entry(k).or_default().push(id);
         }
         self.live_docs += 1;
         let n = self.live_docs;
+        let (word_vec, char_vec) = if self.bulk {
+            (SparseVec::default(), SparseVec::default())
+        } else {
+            (
+                self.words.weigh(&analysed.word_terms, n),
+                self.chars.weigh(&analysed.char_terms, n),
+            )
+        };
         self.docs.push(Doc {
-            word_vec: self.words.weigh(&analysed.word_terms, n),
-            char_vec: self.chars.weigh(&analysed.char_terms, n),
-            word_terms: analysed.word_terms.clone(),
-            char_terms: analysed.char_terms.clone(),
+            word_vec,
+            char_vec,
+            word_terms: analysed.word_terms,
+            char_terms: analysed.char_terms,
             live: true,
         });
-        if n < 64 || n * 4 >= self.weighted_at * 5 {
+        if !self.bulk && (n < 64 || n * 4 >= self.weighted_at * 5) {
             self.reweigh();
         }
         id
+    }
+
+    /// Starts adding many documents: weights are computed once, at `end_bulk`.
+    pub fn begin_bulk(&mut self) {
+        self.bulk = true;
+    }
+
+    /// Ends a bulk load and weighs every document with the final statistics.
+    pub fn end_bulk(&mut self) {
+        self.bulk = false;
+        self.reweigh();
     }
 
     /// Removes a document from scoring and statistics (its id stays reserved).
@@ -348,23 +366,6 @@ fn touched_fallback(best: &[(f32, u32)], accept: &impl Fn(u32) -> bool, limit: u
         .collect()
 }
 
-impl Analysed {
-    /// For each word feature key: whether it is a unigram (postings are kept for
-    /// unigrams only).
-    fn words_unigram_mask(&self) -> Vec<bool> {
-        let unigrams: Vec<u32> = self
-            .words
-            .iter()
-            .map(|w| super::features::word_key(w))
-            .collect();
-        self.word_terms
-            .keys
-            .iter()
-            .map(|k| unigrams.contains(k))
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::features::analyse;
@@ -373,7 +374,9 @@ mod tests {
     fn index(texts: &[&str]) -> LexicalIndex {
         let mut ix = LexicalIndex::default();
         for t in texts {
-            ix.add(&analyse(t));
+            let mut a = analyse(t);
+            let words = std::mem::take(&mut a.words);
+            ix.add(a, &words);
         }
         ix
     }

@@ -34,6 +34,15 @@ pub(crate) enum Polarity {
     Negative,
 }
 
+/// An example analysed ahead of insertion.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    analysed: Analysed,
+    /// The example's stable signature.
+    pub signature: String,
+    embedding: Vec<f32>,
+}
+
 /// One indexed example.
 #[derive(Debug, Clone)]
 struct Example {
@@ -197,12 +206,54 @@ impl Index {
         embedding: Vec<f32>,
         caller_vector: Option<Vec<f32>>,
     ) -> u32 {
-        let analysed = analyse(text_);
+        let prepared = Prepared {
+            analysed: analyse(text_),
+            signature: signature::signature(text_),
+            embedding,
+        };
+        self.add_prepared(pattern, polarity, text_, prepared, caller_vector)
+    }
+
+    /// Analyses an example without touching the index (safe to run in parallel).
+    pub fn prepare(text_: &str, embedder: &dyn crate::embed::Embedder) -> Prepared {
+        Prepared {
+            analysed: analyse(text_),
+            signature: signature::signature(text_),
+            embedding: embedder.embed(text_),
+        }
+    }
+
+    /// Starts a bulk load (see [`LexicalIndex::begin_bulk`]).
+    pub fn begin_bulk(&mut self) {
+        self.lexical.begin_bulk();
+        self.vocabulary.begin_bulk();
+    }
+
+    /// Ends a bulk load.
+    pub fn end_bulk(&mut self) {
+        self.lexical.end_bulk();
+        self.vocabulary.end_bulk();
+    }
+
+    /// Adds an already analysed example; returns its document id.
+    pub fn add_prepared(
+        &mut self,
+        pattern: PatternId,
+        polarity: Polarity,
+        text_: &str,
+        prepared: Prepared,
+        caller_vector: Option<Vec<f32>>,
+    ) -> u32 {
+        let Prepared {
+            mut analysed,
+            signature,
+            embedding,
+        } = prepared;
         for w in &analysed.words {
             self.vocabulary.insert(w);
         }
-        let doc = self.lexical.add(&analysed);
-        let signature = signature::signature(text_);
+        let words = std::mem::take(&mut analysed.words);
+        let doc = self.lexical.add(analysed, &words);
         if let Some(v) = &caller_vector {
             self.caller_dimension.get_or_insert(v.len());
         }

@@ -24,6 +24,7 @@ const TWO_EDIT_LEN: usize = 9;
 pub(crate) struct Vocabulary {
     set: Set<Vec<u8>>,
     recent: BTreeSet<String>,
+    bulk: bool,
 }
 
 impl Vocabulary {
@@ -38,7 +39,20 @@ impl Vocabulary {
             return;
         }
         self.recent.insert(word.to_owned());
-        if self.recent.len() > 256 && self.recent.len() * 10 > self.set.len() {
+        if !self.bulk && self.recent.len() > 256 && self.recent.len() * 10 > self.set.len() {
+            self.rebuild();
+        }
+    }
+
+    /// Collects words without rebuilding the fst until [`Vocabulary::end_bulk`].
+    pub fn begin_bulk(&mut self) {
+        self.bulk = true;
+    }
+
+    /// Builds the fst once from everything collected.
+    pub fn end_bulk(&mut self) {
+        self.bulk = false;
+        if !self.recent.is_empty() {
             self.rebuild();
         }
     }
