@@ -37,7 +37,8 @@ pub use book::{rebuild_from_history, ChangeKind, PatternEvent, PatternState};
 pub use config::{Config, Profile};
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
 pub use engine::{
-    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, MessageContext, Selection,
+    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, MessageContext,
+    Selection,
 };
 pub use error::{Error, Result};
 pub use feedback::{Feedback, FeedbackAction, FeedbackOutcome};

@@ -290,3 +290,52 @@ fn bulk_dry_run_reports_exactly_what_the_real_run_changes() {
         .unwrap();
     assert_ne!(d.action, Action::AutoExecute);
 }
+
+#[test]
+fn v1_rows_import_into_a_durable_engine_and_export_back() {
+    use pattern_learning::store::v1_rows;
+    use pattern_learning::ImportOptions;
+    let csv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/store/v1_rows.csv"
+    ))
+    .unwrap();
+    let import = v1_rows::import_csv(csv.as_slice()).unwrap();
+    let n = import.patterns.len();
+    assert!(n >= 5);
+    let (_dir, path) = temp_path("p.db");
+    let engine = Engine::open(&path).unwrap();
+    let ids = engine
+        .import(import.patterns.clone(), ImportOptions::default())
+        .unwrap();
+    assert_eq!(ids.len(), n);
+    for (id, row) in ids.iter().zip(&import.patterns) {
+        let p = engine.pattern(*id).unwrap();
+        assert_eq!(p.v1_signature, row.v1_signature, "the V1 signature is kept");
+        assert!(!p.auto_executable, "auto-send must be approved again");
+        assert_eq!(
+            p.execution_count, 0,
+            "V1 counted matches, not confirmations"
+        );
+    }
+    // All or nothing: importing the same rows again collides on every id.
+    let err = engine
+        .import(import.patterns.clone(), ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Import(ref rows) if rows.len() == n),
+        "{err}"
+    );
+    assert_eq!(engine.pattern_count(), n);
+    drop(engine);
+    let engine = Engine::open(&path).unwrap();
+    let exported = v1_rows::export_json(&engine.patterns(PatternFilter::all()));
+    let again = v1_rows::import_json(&exported).unwrap();
+    assert_eq!(again.patterns.len(), n);
+    for (a, b) in again.patterns.iter().zip(&import.patterns) {
+        assert_eq!(
+            (a.id, &a.v1_signature, &a.response_template),
+            (b.id, &b.v1_signature, &b.response_template)
+        );
+    }
+}

@@ -99,7 +99,101 @@ impl BulkAction {
     }
 }
 
+/// How imported patterns enter the engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    /// Keep the rows' `auto_executable` flags. Off by default: an imported pattern
+    /// must be approved for automatic sending here, by an operator.
+    pub keep_auto_executable: bool,
+    /// Keep the rows' usage counters. Off by default: V1 counted a *match* as a
+    /// success, so its counters would satisfy the promotion rule without any
+    /// operator confirmation.
+    pub keep_counters: bool,
+}
+
 impl Engine {
+    /// Adds imported patterns (e.g. from [`crate::store::v1_rows::import_json`])
+    /// as one transaction, keeping their ids. An id that is already in use fails
+    /// the whole import with a per-row report; nothing is added then.
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::store::v1_rows;
+    /// use pattern_learning::{Engine, ImportOptions};
+    /// let rows = r#"[{"id": 7, "pattern_type": "gift_cards", "pattern_signature": "x",
+    ///   "created_at": "2025-09-05T12:00:00Z", "last_modified": "2025-09-05T12:00:00Z",
+    ///   "trigger_text": "Do you sell gift cards?", "response_template": "Yes, online.",
+    ///   "confidence_score": "0.90", "auto_executable": true, "is_active": true}]"#;
+    /// let import = v1_rows::import_json(rows).unwrap();
+    /// let engine = Engine::new();
+    /// let ids = engine.import(import.patterns, ImportOptions::default()).unwrap();
+    /// let p = engine.pattern(ids[0]).unwrap();
+    /// assert_eq!((p.id.0, p.auto_executable), (7, false));
+    /// ```
+    pub fn import(&self, patterns: Vec<Pattern>, options: ImportOptions) -> Result<Vec<PatternId>> {
+        let config = self.config();
+        let now = self.clock.now();
+        self.mutate(|book| {
+            let mut errors = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (row, p) in patterns.iter().enumerate() {
+                if book.get(p.id).is_some() || !seen.insert(p.id) {
+                    errors.push(crate::error::RowError {
+                        row: row + 1,
+                        reason: format!("pattern id {} is already in use", p.id),
+                    });
+                }
+                if p.trigger_examples
+                    .iter()
+                    .all(|e| text::words(&text::normalize(e)).next().is_none())
+                {
+                    errors.push(crate::error::RowError {
+                        row: row + 1,
+                        reason: "no trigger example with words".into(),
+                    });
+                }
+                if p.response_template.len() > config.max_message_bytes
+                    || p.trigger_examples
+                        .iter()
+                        .any(|e| e.len() > config.max_message_bytes)
+                {
+                    errors.push(crate::error::RowError {
+                        row: row + 1,
+                        reason: format!(
+                            "a text is longer than max_message_bytes ({})",
+                            config.max_message_bytes
+                        ),
+                    });
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Error::Import(errors));
+            }
+            let mut ids = Vec::with_capacity(patterns.len());
+            for mut p in patterns {
+                if !options.keep_auto_executable {
+                    p.auto_executable = false;
+                }
+                if !options.keep_counters {
+                    p.execution_count = 0;
+                    p.success_count = 0;
+                    p.failure_count = 0;
+                    p.override_count = 0;
+                }
+                p.confidence = crate::book::sanitize_confidence(p.confidence);
+                p.last_modified = now;
+                ids.push(p.id);
+                let examples: Vec<String> = p.trigger_examples.clone();
+                let inputs = examples
+                    .iter()
+                    .map(|text| ExampleInput { text, vector: None })
+                    .collect();
+                book.insert(p, inputs, None);
+            }
+            Ok(ids)
+        })
+    }
+
     /// Applies `action` to every pattern `selection` picks, as one transaction,
     /// or with `dry_run` reports exactly what it would change and changes nothing.
     ///

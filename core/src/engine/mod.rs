@@ -35,7 +35,7 @@ use crate::score::{assess, FailedGate};
 use crate::template::{extract_entities, render, TemplateContext};
 use crate::{signature, text, topic};
 
-pub use audit::{BulkAction, BulkChange, BulkReport, Selection};
+pub use audit::{BulkAction, BulkChange, BulkReport, ImportOptions, Selection};
 pub use builder::EngineBuilder;
 pub use context::MessageContext;
 use recent::{DecisionNote, RecentDecisions, SeenMessages};
