@@ -22,6 +22,10 @@ export { PatternEngine } from './native'
 export type {
   Action,
   AlertType,
+  BulkAction,
+  BulkChange,
+  BulkOptions,
+  BulkReport,
   ConfidenceChange,
   Config,
   Decision,
@@ -53,6 +57,7 @@ export type {
   SafetySettings,
   SafetyThresholds,
   SafetyVerdict,
+  Selection,
   SentimentRule,
   Severity,
   Thresholds,
@@ -86,6 +91,7 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_ERROR'
   | 'IMPORT_ERROR'
+  | 'ENGINE_CLOSED'
   | 'PATTERN_LEARNING_ERROR'
   | 'INTERNAL'
 

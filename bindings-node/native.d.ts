@@ -12,7 +12,9 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /**
  * Learns replies from operators and decides what to do with each message.
  *
- * In memory: patterns live as long as the object.
+ * In memory (`new PatternEngine()`: patterns live as long as the object) or durable
+ * (`PatternEngine.open(path)`: every change is in the store file before it is
+ * visible). `close()` releases the engine, and its store file, at once.
  */
 export declare class PatternEngine {
   /**
@@ -20,6 +22,39 @@ export declare class PatternEngine {
    * `PARSE_ERROR`, `UNKNOWN_SETTING` or `INVALID_RULE` for bad options.
    */
   constructor(options?: EngineOptions | undefined | null)
+  /**
+   * A durable engine on the single-file store at `path` (created when missing),
+   * opened off the JS thread. Options are those of the constructor; the ones given
+   * replace the configuration or safety settings held in the store (and are
+   * written to it), the others keep the stored values. Rejects with
+   * `STORE_LOCKED` (another engine holds the file), `CORRUPT_STORE`,
+   * `SCHEMA_TOO_NEW`, `STORE_ERROR`, or the constructor's codes for bad options.
+   */
+  static open(path: string, options?: EngineOptions | undefined | null): Promise<PatternEngine>
+  /**
+   * Whether the engine writes to a store file (`PatternEngine.open`); still
+   * readable after `close()`.
+   */
+  get durable(): boolean
+  /** True once `close()` was called. */
+  get closed(): boolean
+  /**
+   * Releases the engine: a durable engine closes its store file and releases its
+   * lock before `close()` returns (calls already running finish first). Later calls
+   * throw or reject with `ENGINE_CLOSED`; closing again does nothing.
+   */
+  close(): void
+  /**
+   * Undoes the change recorded as history event `seq` (which must be the latest
+   * change of its pattern): the pattern returns to its state before it, and the
+   * undo is recorded as an `undone` event. Resolves to the pattern.
+   */
+  undo(seq: number): Promise<Pattern>
+  /**
+   * Applies `action` to every pattern `selection` picks, as one transaction; with
+   * `{ dryRun: true }` reports exactly what it would change and changes nothing.
+   */
+  bulk(action: BulkAction, selection: Selection, options?: BulkOptions | undefined | null): Promise<BulkReport>
   /** Decides what to do with one inbound customer message, off the JS thread. */
   process(message: string, context?: MessageContext | undefined | null): Promise<Decision>
   /**
@@ -101,6 +136,38 @@ export type Action = 'auto_execute' | 'suggest' | 'queue' | 'escalate' | 'shadow
 /** V1's `alertType`. */
 export type AlertType = 'blacklist' | 'escalation'
 
+/** What a bulk operation does to each selected pattern. */
+export type BulkAction = 'activate' | 'deactivate' | 'delete' | 'restore' | 'revoke_auto'
+
+/** One pattern's change in a bulk operation. */
+export interface BulkChange {
+  /** The pattern. */
+  patternId: number
+  /** Its state before. */
+  before: PatternState
+  /** Its state after. */
+  after: PatternState
+}
+
+/** Options of `bulk`. */
+export interface BulkOptions {
+  /** Report exactly what would change, change nothing (default `false`). */
+  dryRun?: boolean
+}
+
+/** What a bulk operation changed (or, in a dry run, would change). */
+export interface BulkReport {
+  /** The action. */
+  action: BulkAction
+  /** True when nothing was changed. */
+  dryRun: boolean
+  /**
+   * One entry per pattern whose state changes; selected patterns already in the
+   * target state are not listed.
+   */
+  changes: Array<BulkChange>
+}
+
 /** Confidence before and after a feedback event. */
 export interface ConfidenceChange {
   /** Before. */
@@ -179,7 +246,7 @@ export interface Decision {
  */
 export declare function detectMessageTopic(message: string): string
 
-/** Options of `new PatternEngine(options)`. */
+/** Options of `new PatternEngine(options)` and `PatternEngine.open(path, options)`. */
 export interface EngineOptions {
   /** Starting configuration: `'seed'` (default) or `'v1'`. */
   profile?: Profile
@@ -692,6 +759,26 @@ export interface SafetyVerdict {
   triggeredKeywords?: Array<string>
   /** Text to send the customer; only for sentiment hits, as in V1. */
   suggestedResponse?: string
+}
+
+/**
+ * Which patterns a bulk operation selects: every given condition must hold; `{}`
+ * selects every pattern.
+ */
+export interface Selection {
+  /** Only these pattern ids. */
+  ids?: Array<number>
+  /** Confidence at most this. */
+  maxConfidence?: number
+  /**
+   * Not used since this time (ms since the epoch, or a `Date`); never used counts
+   * as unused.
+   */
+  unusedSince?: number | Date
+  /** This topic (snake_case name, e.g. `gift_cards`). */
+  topic?: string
+  /** This provenance. */
+  provenance?: 'learned' | 'manual' | 'imported'
 }
 
 /**

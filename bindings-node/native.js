@@ -842,6 +842,7 @@ module.exports.__benchProcessNs = nativeBinding.__benchProcessNs
 module.exports.__benchSignatureNs = nativeBinding.__benchSignatureNs
 module.exports.Action = nativeBinding.Action
 module.exports.AlertType = nativeBinding.AlertType
+module.exports.BulkAction = nativeBinding.BulkAction
 module.exports.detectMessageTopic = nativeBinding.detectMessageTopic
 module.exports.FeedbackAction = nativeBinding.FeedbackAction
 module.exports.generateSignature = nativeBinding.generateSignature

@@ -33,6 +33,16 @@ function callAsync(method, fn) {
 
 let nativeOf
 
+/** A native engine being adopted by the `PatternEngine` constructor (see `open`). */
+let adopting = null
+
+/** `selection` with a `Date` as `unusedSince` turned into milliseconds since the epoch. */
+function selectionArg(selection) {
+  checkObject('bulk', 'selection', selection, false)
+  const since = selection.unusedSince
+  return since instanceof Date ? { ...selection, unusedSince: since.getTime() } : selection
+}
+
 class PatternEngine {
   #native
 
@@ -51,8 +61,67 @@ class PatternEngine {
    * @param {import('./../native').EngineOptions} [options]
    */
   constructor(options) {
+    if (adopting !== null) {
+      this.#native = adopting
+      adopting = null
+      return
+    }
     checkObject('new PatternEngine', 'options', options)
     this.#native = call('new PatternEngine', () => new native.PatternEngine(options))
+  }
+
+  /**
+   * A durable engine on the single-file store at `path` (created when missing),
+   * opened off the JS thread. Options given replace the stored configuration or
+   * safety settings; absent ones keep the stored values.
+   * @param {string} path
+   * @param {import('./../native').EngineOptions} [options]
+   * @returns {Promise<PatternEngine>}
+   */
+  static open(path, options) {
+    return callAsync('PatternEngine.open', () => {
+      checkString('PatternEngine.open', 'path', path)
+      checkObject('PatternEngine.open', 'options', options)
+      return native.PatternEngine.open(path, options)
+    }).then((engine) => {
+      adopting = engine
+      try {
+        return new PatternEngine()
+      } finally {
+        adopting = null
+      }
+    })
+  }
+
+  /** Whether the engine writes to a store file (`PatternEngine.open`). */
+  get durable() {
+    return this.#native.durable
+  }
+
+  /** True once `close()` was called. */
+  get closed() {
+    return this.#native.closed
+  }
+
+  /**
+   * Releases the engine (and a durable engine's store file) now; later calls throw or
+   * reject with `ENGINE_CLOSED`. Closing again does nothing.
+   */
+  close() {
+    return call('close', () => this.#native.close())
+  }
+
+  undo(seq) {
+    return callAsync('undo', () => this.#native.undo(seq))
+  }
+
+  bulk(action, selection, options) {
+    return callAsync('bulk', () => {
+      checkString('bulk', 'action', action)
+      const sel = selectionArg(selection)
+      checkObject('bulk', 'options', options)
+      return this.#native.bulk(action, sel, options)
+    })
   }
 
   process(message, context) {
@@ -134,7 +203,7 @@ class PatternEngine {
   }
 
   get patternCount() {
-    return this.#native.patternCount
+    return call('patternCount', () => this.#native.patternCount)
   }
 
   getConfig() {
@@ -189,8 +258,5 @@ class PatternEngine {
     return 'PatternEngine'
   }
 }
-
-// A durable engine (`PatternEngine.open(path, options)`) arrives with the core's
-// store; it will be a static factory here, built by `build()` in src/engine.rs.
 
 module.exports = { PatternEngine, nativeOf, call, callAsync }

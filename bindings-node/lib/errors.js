@@ -46,6 +46,8 @@ const ErrorCode = Object.freeze({
   STORE_ERROR: 'STORE_ERROR',
   /** Rows of an import could not be read; nothing was imported. */
   IMPORT_ERROR: 'IMPORT_ERROR',
+  /** The engine was closed (`close()`); open or create a new one. */
+  ENGINE_CLOSED: 'ENGINE_CLOSED',
   /** A core error this version of the binding has no code for yet. */
   PATTERN_LEARNING_ERROR: 'PATTERN_LEARNING_ERROR',
   /** A bug in pattern-learning (a caught panic); please report it. */

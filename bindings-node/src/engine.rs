@@ -1,15 +1,17 @@
 //! `PatternEngine`: the modern API (mirrors `core/src/engine.rs`).
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
 use napi_derive::napi;
 use pattern_learning as pl;
 use serde_json::Value;
 
+use crate::audit::{BulkAction, BulkOptions, BulkReport, Selection};
 use crate::config::{patched, Config, Profile};
 use crate::decision::{count, Decision};
-use crate::error::{sync, BindingError, Code};
+use crate::error::{id_from_js, sync, BindingError, Code};
 use crate::feedback::{feedback, Feedback, FeedbackOutcome};
 use crate::pattern::{
     embedding, pattern_id, Embedding, NewPattern, Pattern, PatternEvent, PatternFilter,
@@ -18,8 +20,9 @@ use crate::pattern::{
 use crate::safety::{rules, SafetySettings, SafetyThresholds, SafetyVerdict, SentimentRule};
 use crate::task::Job;
 
-/// Options of `new PatternEngine(options)`.
+/// Options of `new PatternEngine(options)` and `PatternEngine.open(path, options)`.
 #[napi(object)]
+#[derive(Default)]
 pub struct EngineOptions {
     /// Starting configuration: `'seed'` (default) or `'v1'`.
     pub profile: Option<Profile>,
@@ -95,46 +98,144 @@ fn object(what: &str, v: Value) -> Result<Value, BindingError> {
     }
 }
 
-/// Builds an engine from options. The one place engines are made: the durable
-/// `PatternEngine.open(path, options)` will add the core's store here once it exists.
+/// What `EngineOptions` asks for; `None` where an option was not given.
+struct Settings {
+    config: Option<pl::Config>,
+    thresholds: Option<pl::safety::SafetyThresholds>,
+    settings: Option<pl::safety::SafetySettings>,
+}
+
+impl Settings {
+    /// Parses options: a configuration when `profile` or `config` is given (the
+    /// profile's values with `config` merged over them), safety thresholds and
+    /// settings (defaults with the overrides merged) when given.
+    fn from_options(options: EngineOptions) -> Result<Self, BindingError> {
+        let config = if options.profile.is_some() || options.config.is_some() {
+            let profile = options.profile.map_or(pl::Profile::Seed, Into::into);
+            let base = pl::Config::from_profile(profile);
+            Some(match options.config {
+                Some(patch) => patched(&base, patch)?,
+                None => base,
+            })
+        } else {
+            None
+        };
+        let thresholds = match options.safety_thresholds {
+            Some(patch) => {
+                let mut t = pl::safety::SafetyThresholds::default();
+                t.apply_partial(&object("safetyThresholds", patch)?)?;
+                Some(t)
+            }
+            None => None,
+        };
+        let settings = match options.safety_settings {
+            Some(patch) => {
+                let mut s = pl::safety::SafetySettings::default();
+                s.apply_partial(&object("safetySettings", patch)?)?;
+                Some(s)
+            }
+            None => None,
+        };
+        Ok(Settings {
+            config,
+            thresholds,
+            settings,
+        })
+    }
+
+    /// Gives the builder what was asked for; the rest stays the builder's: the
+    /// defaults in memory, the stored values on a store.
+    fn apply(self, mut builder: pl::EngineBuilder) -> pl::EngineBuilder {
+        if let Some(c) = self.config {
+            builder = builder.config(c);
+        }
+        if let Some(t) = self.thresholds {
+            builder = builder.safety_thresholds(t);
+        }
+        if let Some(s) = self.settings {
+            builder = builder.safety_settings(s);
+        }
+        builder
+    }
+}
+
+/// An in-memory engine from options (`new PatternEngine(options)`).
 fn build(options: EngineOptions) -> Result<pl::Engine, BindingError> {
-    let profile = options.profile.map_or(pl::Profile::Seed, Into::into);
-    let mut config = pl::Config::from_profile(profile);
-    if let Some(patch) = options.config {
-        config = patched(&config, patch)?;
-    }
-    let mut thresholds = pl::safety::SafetyThresholds::default();
-    if let Some(patch) = options.safety_thresholds {
-        thresholds.apply_partial(&object("safetyThresholds", patch)?)?;
-    }
-    let mut settings = pl::safety::SafetySettings::default();
-    if let Some(patch) = options.safety_settings {
-        settings.apply_partial(&object("safetySettings", patch)?)?;
-    }
-    Ok(pl::Engine::builder()
-        .config(config)
-        .safety_thresholds(thresholds)
-        .safety_settings(settings)
+    Ok(Settings::from_options(options)?
+        .apply(pl::Engine::builder())
         .build()?)
+}
+
+/// A durable engine on the store file at `path` (`PatternEngine.open`). Options that
+/// are given replace the stored configuration or safety settings (and are written to
+/// the store); absent ones leave the stored values in force.
+fn open(path: &str, options: EngineOptions) -> Result<pl::Engine, BindingError> {
+    if path.is_empty() {
+        return Err(BindingError::InvalidArgument(
+            "PatternEngine.open: `path` must not be empty".into(),
+        ));
+    }
+    let settings = Settings::from_options(options)?;
+    Ok(settings.apply(pl::Engine::builder().open(path)?).build()?)
+}
+
+/// Waits until no task holds `engine` any more, then drops it: a durable engine
+/// closes its store file (and releases its lock) before `close()` returns.
+fn release(mut engine: Arc<pl::Engine>) {
+    loop {
+        match Arc::try_unwrap(engine) {
+            Ok(last) => {
+                drop(last);
+                return;
+            }
+            // A call started before `close()` is still running on the thread pool;
+            // it never needs the JS thread to finish.
+            Err(shared) => {
+                engine = shared;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
 }
 
 /// Learns replies from operators and decides what to do with each message.
 ///
-/// In memory: patterns live as long as the object.
+/// In memory (`new PatternEngine()`: patterns live as long as the object) or durable
+/// (`PatternEngine.open(path)`: every change is in the store file before it is
+/// visible). `close()` releases the engine, and its store file, at once.
 #[napi]
 pub struct PatternEngine {
-    pub(crate) inner: Arc<pl::Engine>,
+    /// The engine; `None` once closed. Tasks hold a clone of the `Arc` while they run.
+    inner: RwLock<Option<Arc<pl::Engine>>>,
+    durable: bool,
 }
 
 impl PatternEngine {
-    /// A task that runs `f` on the engine off the JS thread.
+    fn wrap(engine: pl::Engine) -> Self {
+        PatternEngine {
+            durable: engine.is_durable(),
+            inner: RwLock::new(Some(Arc::new(engine))),
+        }
+    }
+
+    /// The engine, or `ENGINE_CLOSED`.
+    pub(crate) fn engine(&self) -> Result<Arc<pl::Engine>, BindingError> {
+        self.inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or(BindingError::EngineClosed)
+    }
+
+    /// A task that runs `f` on the engine off the JS thread; `ENGINE_CLOSED` (thrown,
+    /// then turned into a rejection by the facade) once the engine is closed.
     fn job<T: Send + 'static, J: ToNapiValue + TypeName>(
         &self,
         f: impl FnOnce(&pl::Engine) -> pl::Result<T> + Send + 'static,
         to_js: fn(T) -> J,
-    ) -> AsyncTask<Job<T, J>> {
-        let engine = self.inner.clone();
-        AsyncTask::new(Job::new(move || Ok(f(&engine)?), to_js))
+    ) -> napi::Result<AsyncTask<Job<T, J>>, Code> {
+        let engine = sync(|| self.engine())?;
+        Ok(AsyncTask::new(Job::new(move || Ok(f(&engine)?), to_js)))
     }
 }
 
@@ -144,17 +245,85 @@ impl PatternEngine {
     /// `PARSE_ERROR`, `UNKNOWN_SETTING` or `INVALID_RULE` for bad options.
     #[napi(constructor)]
     pub fn new(options: Option<EngineOptions>) -> napi::Result<Self, Code> {
+        sync(|| Ok(PatternEngine::wrap(build(options.unwrap_or_default())?)))
+    }
+
+    /// A durable engine on the single-file store at `path` (created when missing),
+    /// opened off the JS thread. Options are those of the constructor; the ones given
+    /// replace the configuration or safety settings held in the store (and are
+    /// written to it), the others keep the stored values. Rejects with
+    /// `STORE_LOCKED` (another engine holds the file), `CORRUPT_STORE`,
+    /// `SCHEMA_TOO_NEW`, `STORE_ERROR`, or the constructor's codes for bad options.
+    #[napi(ts_return_type = "Promise<PatternEngine>")]
+    pub fn open(
+        path: String,
+        options: Option<EngineOptions>,
+    ) -> AsyncTask<Job<pl::Engine, PatternEngine>> {
+        AsyncTask::new(Job::new(
+            move || open(&path, options.unwrap_or_default()),
+            PatternEngine::wrap,
+        ))
+    }
+
+    /// Whether the engine writes to a store file (`PatternEngine.open`); still
+    /// readable after `close()`.
+    #[napi(getter)]
+    pub fn durable(&self) -> bool {
+        self.durable
+    }
+
+    /// True once `close()` was called.
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+    }
+
+    /// Releases the engine: a durable engine closes its store file and releases its
+    /// lock before `close()` returns (calls already running finish first). Later calls
+    /// throw or reject with `ENGINE_CLOSED`; closing again does nothing.
+    #[napi]
+    pub fn close(&self) -> napi::Result<(), Code> {
         sync(|| {
-            let options = options.unwrap_or(EngineOptions {
-                profile: None,
-                config: None,
-                safety_thresholds: None,
-                safety_settings: None,
-            });
-            Ok(PatternEngine {
-                inner: Arc::new(build(options)?),
-            })
+            let engine = self
+                .inner
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(engine) = engine {
+                release(engine);
+            }
+            Ok(())
         })
+    }
+
+    /// Undoes the change recorded as history event `seq` (which must be the latest
+    /// change of its pattern): the pattern returns to its state before it, and the
+    /// undo is recorded as an `undone` event. Resolves to the pattern.
+    #[napi(ts_return_type = "Promise<Pattern>")]
+    pub fn undo(&self, seq: f64) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
+        let seq = sync(|| id_from_js("sequence number", seq))?;
+        self.job(move |e| e.undo(seq), Pattern::from)
+    }
+
+    /// Applies `action` to every pattern `selection` picks, as one transaction; with
+    /// `{ dryRun: true }` reports exactly what it would change and changes nothing.
+    #[napi(ts_return_type = "Promise<BulkReport>")]
+    pub fn bulk(
+        &self,
+        action: BulkAction,
+        selection: Selection,
+        options: Option<BulkOptions>,
+    ) -> napi::Result<AsyncTask<Job<pl::BulkReport, BulkReport>>, Code> {
+        let action: pl::BulkAction = action.into();
+        let selection: pl::Selection = sync(|| selection.try_into())?;
+        let dry_run = options.and_then(|o| o.dry_run).unwrap_or(false);
+        self.job(
+            move |e| e.bulk(action, &selection, dry_run),
+            BulkReport::from,
+        )
     }
 
     /// Decides what to do with one inbound customer message, off the JS thread.
@@ -165,7 +334,7 @@ impl PatternEngine {
         context: Option<MessageContext>,
     ) -> napi::Result<AsyncTask<Job<pl::Decision, Decision>>, Code> {
         let ctx = sync(|| self::context(context))?;
-        Ok(self.job(move |e| e.process(&message, &ctx), Decision::from))
+        self.job(move |e| e.process(&message, &ctx), Decision::from)
     }
 
     /// `process` on the calling thread: blocks the event loop for the call (tens of
@@ -178,7 +347,7 @@ impl PatternEngine {
     ) -> napi::Result<Decision, Code> {
         sync(|| {
             let ctx = self::context(context)?;
-            Ok(self.inner.process(&message, &ctx)?.into())
+            Ok(self.engine()?.process(&message, &ctx)?.into())
         })
     }
 
@@ -190,10 +359,10 @@ impl PatternEngine {
         event: Feedback,
     ) -> napi::Result<AsyncTask<Job<pl::FeedbackOutcome, FeedbackOutcome>>, Code> {
         let (event, vector) = sync(|| feedback(event))?;
-        Ok(self.job(
+        self.job(
             move |e| e.feedback_with_vector(&event, vector),
             FeedbackOutcome::from,
-        ))
+        )
     }
 
     /// Tells the engine that an operator wrote in a conversation (takeover):
@@ -205,7 +374,7 @@ impl PatternEngine {
         last_customer_message: Option<String>,
     ) -> napi::Result<(), Code> {
         sync(|| {
-            self.inner
+            self.engine()?
                 .record_operator_message(&conversation_id, last_customer_message.as_deref());
             Ok(())
         })
@@ -213,7 +382,10 @@ impl PatternEngine {
 
     /// Creates a pattern from trigger examples, keywords and a reply template.
     #[napi(ts_return_type = "Promise<Pattern>")]
-    pub fn create_pattern(&self, pattern: NewPattern) -> AsyncTask<Job<pl::Pattern, Pattern>> {
+    pub fn create_pattern(
+        &self,
+        pattern: NewPattern,
+    ) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
         let new: pl::NewPattern = pattern.into();
         self.job(move |e| e.create_pattern(new), Pattern::from)
     }
@@ -227,7 +399,7 @@ impl PatternEngine {
     ) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
         let id = sync(|| pattern_id(id))?;
         let update: pl::PatternUpdate = update.into();
-        Ok(self.job(move |e| e.update_pattern(id, update), Pattern::from))
+        self.job(move |e| e.update_pattern(id, update), Pattern::from)
     }
 
     /// Activates or deactivates a pattern (inactive patterns are never proposed).
@@ -238,7 +410,7 @@ impl PatternEngine {
         active: bool,
     ) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
         let id = sync(|| pattern_id(id))?;
-        Ok(self.job(move |e| e.set_active(id, active), Pattern::from))
+        self.job(move |e| e.set_active(id, active), Pattern::from)
     }
 
     /// Approves (or withdraws approval of) a pattern for automatic sending.
@@ -249,7 +421,7 @@ impl PatternEngine {
         auto: bool,
     ) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
         let id = sync(|| pattern_id(id))?;
-        Ok(self.job(move |e| e.set_auto_executable(id, auto), Pattern::from))
+        self.job(move |e| e.set_auto_executable(id, auto), Pattern::from)
     }
 
     /// Soft-deletes a pattern (restorable).
@@ -259,7 +431,7 @@ impl PatternEngine {
         id: f64,
     ) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
         let id = sync(|| pattern_id(id))?;
-        Ok(self.job(move |e| e.delete_pattern(id), Pattern::from))
+        self.job(move |e| e.delete_pattern(id), Pattern::from)
     }
 
     /// Restores a soft-deleted pattern.
@@ -269,13 +441,13 @@ impl PatternEngine {
         id: f64,
     ) -> napi::Result<AsyncTask<Job<pl::Pattern, Pattern>>, Code> {
         let id = sync(|| pattern_id(id))?;
-        Ok(self.job(move |e| e.restore_pattern(id), Pattern::from))
+        self.job(move |e| e.restore_pattern(id), Pattern::from)
     }
 
     /// One pattern (deleted ones included), or `null`.
     #[napi]
     pub fn pattern(&self, id: f64) -> napi::Result<Option<Pattern>, Code> {
-        sync(|| Ok(self.inner.pattern(pattern_id(id)?).map(Into::into)))
+        sync(|| Ok(self.engine()?.pattern(pattern_id(id)?).map(Into::into)))
     }
 
     /// Patterns in id order; active and not deleted unless the filter says otherwise.
@@ -284,7 +456,7 @@ impl PatternEngine {
         sync(|| {
             let filter = filter.map(Into::into).unwrap_or_default();
             Ok(self
-                .inner
+                .engine()?
                 .patterns(filter)
                 .into_iter()
                 .map(Into::into)
@@ -296,9 +468,10 @@ impl PatternEngine {
     #[napi]
     pub fn history(&self, id: Option<f64>) -> napi::Result<Vec<PatternEvent>, Code> {
         sync(|| {
+            let engine = self.engine()?;
             let events = match id {
-                Some(id) => self.inner.history(pattern_id(id)?)?,
-                None => self.inner.full_history()?,
+                Some(id) => engine.history(pattern_id(id)?)?,
+                None => engine.full_history()?,
             };
             Ok(events.into_iter().map(Into::into).collect())
         })
@@ -306,14 +479,14 @@ impl PatternEngine {
 
     /// Number of patterns (deleted ones included).
     #[napi(getter)]
-    pub fn pattern_count(&self) -> u32 {
-        count(self.inner.pattern_count())
+    pub fn pattern_count(&self) -> napi::Result<u32, Code> {
+        sync(|| Ok(count(self.engine()?.pattern_count())))
     }
 
     /// The configuration in force.
     #[napi]
     pub fn get_config(&self) -> napi::Result<Config, Code> {
-        sync(|| Ok(self.inner.config().into()))
+        sync(|| Ok(self.engine()?.config().into()))
     }
 
     /// Merges `patch` (camelCase keys, nested objects merged) over the configuration in
@@ -323,8 +496,9 @@ impl PatternEngine {
     )]
     pub fn set_config(&self, patch: Value) -> napi::Result<Config, Code> {
         sync(|| {
-            let next = patched(&self.inner.config(), patch)?;
-            self.inner.set_config(next.clone())?;
+            let engine = self.engine()?;
+            let next = patched(&engine.config(), patch)?;
+            engine.set_config(next.clone())?;
             Ok(next.into())
         })
     }
@@ -332,38 +506,38 @@ impl PatternEngine {
     /// Checks a message against the safety rules alone (V1 `checkMessageSafety`).
     #[napi]
     pub fn check_message_safety(&self, message: String) -> napi::Result<SafetyVerdict, Code> {
-        sync(|| Ok(self.inner.check_message_safety(&message).into()))
+        sync(|| Ok(self.engine()?.check_message_safety(&message).into()))
     }
 
     /// The safety thresholds in force.
     #[napi]
     pub fn get_safety_thresholds(&self) -> napi::Result<SafetyThresholds, Code> {
-        sync(|| Ok(self.inner.safety_thresholds().into()))
+        sync(|| Ok(self.engine()?.safety_thresholds().into()))
     }
 
     /// Applies a partial update of the safety thresholds (camelCase or snake_case keys);
     /// all or nothing. Returns the thresholds in force.
     #[napi(ts_args_type = "patch: Partial<SafetyThresholds>")]
     pub fn update_safety_thresholds(&self, patch: Value) -> napi::Result<SafetyThresholds, Code> {
-        sync(|| Ok(self.inner.update_safety_thresholds(&patch)?.into()))
+        sync(|| Ok(self.engine()?.update_safety_thresholds(&patch)?.into()))
     }
 
     /// Restores the default negative-sentiment rules.
     #[napi]
     pub fn reset_sentiment_rules(&self) -> napi::Result<SafetyThresholds, Code> {
-        sync(|| Ok(self.inner.reset_sentiment_rules()?.into()))
+        sync(|| Ok(self.engine()?.reset_sentiment_rules()?.into()))
     }
 
     /// The safety settings in force (blacklist, escalation keywords, approvals).
     #[napi]
     pub fn get_safety_settings(&self) -> napi::Result<SafetySettings, Code> {
-        sync(|| Ok(self.inner.safety_settings().into()))
+        sync(|| Ok(self.engine()?.safety_settings().into()))
     }
 
     /// Applies a partial update of the safety settings; all or nothing.
     #[napi(ts_args_type = "patch: Partial<SafetySettings>")]
     pub fn update_safety_settings(&self, patch: Value) -> napi::Result<SafetySettings, Code> {
-        sync(|| Ok(self.inner.update_safety_settings(&patch)?.into()))
+        sync(|| Ok(self.engine()?.update_safety_settings(&patch)?.into()))
     }
 
     /// The built-in negative-sentiment rules.

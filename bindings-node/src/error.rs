@@ -2,7 +2,8 @@
 //!
 //! Every core [`pattern_learning::Error`] variant gets a stable string `code`
 //! (`INVALID_CONFIG`, `UNKNOWN_PATTERN`, …); arguments this binding cannot convert get
-//! `INVALID_ARGUMENT`; a panic caught at the boundary gets `INTERNAL`. The JavaScript
+//! `INVALID_ARGUMENT`; a call on a closed engine gets `ENGINE_CLOSED`; a panic caught at
+//! the boundary gets `INTERNAL`. The JavaScript
 //! layer (`lib/errors.js`) turns every error carrying one of these codes into a
 //! `PatternLearningError`.
 
@@ -20,6 +21,8 @@ pub enum BindingError {
     /// A JavaScript argument that has the right type but not a usable value
     /// (NaN as a pattern id, a non-integer decision id, …).
     InvalidArgument(String),
+    /// A call on an engine after `close()`.
+    EngineClosed,
     /// A panic caught at the boundary; never expected, always a bug.
     Internal(String),
 }
@@ -30,6 +33,7 @@ impl BindingError {
         match self {
             BindingError::Core(e) => core_code(e),
             BindingError::InvalidArgument(_) => "INVALID_ARGUMENT",
+            BindingError::EngineClosed => "ENGINE_CLOSED",
             BindingError::Internal(_) => "INTERNAL",
         }
     }
@@ -38,6 +42,9 @@ impl BindingError {
         match self {
             BindingError::Core(e) => e.to_string(),
             BindingError::InvalidArgument(m) => m.clone(),
+            BindingError::EngineClosed => {
+                "the engine is closed (close() was called); open or create a new one".into()
+            }
             BindingError::Internal(m) => {
                 format!("internal error (a bug in pattern-learning, please report it): {m}")
             }
@@ -170,6 +177,17 @@ mod tests {
         assert!(codes
             .iter()
             .all(|c| c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_')));
+    }
+
+    #[test]
+    fn binding_codes_differ_from_core_codes() {
+        assert_eq!(BindingError::EngineClosed.code(), "ENGINE_CLOSED");
+        assert_eq!(
+            BindingError::InvalidArgument("x".into()).code(),
+            "INVALID_ARGUMENT"
+        );
+        let closed = BindingError::EngineClosed.message();
+        assert!(closed.contains("close()"), "{closed}");
     }
 
     #[test]

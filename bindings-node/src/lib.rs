@@ -10,6 +10,7 @@
 //! and V1's services on top of the generated `native.js`.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod config;
 pub mod decision;
 pub mod engine;

@@ -242,6 +242,37 @@ pub struct PatternState {
     pub last_modified: f64,
 }
 
+impl From<pl::PatternState> for PatternState {
+    fn from(state: pl::PatternState) -> Self {
+        let pl::PatternState {
+            confidence,
+            is_active,
+            auto_executable,
+            is_deleted,
+            execution_count,
+            success_count,
+            failure_count,
+            override_count,
+            examples,
+            last_used,
+            last_modified,
+        } = state;
+        PatternState {
+            confidence,
+            is_active,
+            auto_executable,
+            is_deleted,
+            execution_count: number(execution_count),
+            success_count: number(success_count),
+            failure_count: number(failure_count),
+            override_count: number(override_count),
+            examples: count(examples),
+            last_used: last_used.map(|t| t.0 as f64),
+            last_modified: last_modified.0 as f64,
+        }
+    }
+}
+
 /// One entry of a pattern's history.
 #[napi(object)]
 pub struct PatternEvent {
@@ -283,19 +314,6 @@ impl From<pl::PatternEvent> for PatternEvent {
             state,
             full,
         } = e;
-        let pl::PatternState {
-            confidence,
-            is_active,
-            auto_executable,
-            is_deleted,
-            execution_count,
-            success_count,
-            failure_count,
-            override_count,
-            examples,
-            last_used,
-            last_modified,
-        } = state;
         PatternEvent {
             seq: number(seq),
             at: at.0 as f64,
@@ -305,19 +323,7 @@ impl From<pl::PatternEvent> for PatternEvent {
             old_confidence,
             new_confidence,
             message,
-            state: PatternState {
-                confidence,
-                is_active,
-                auto_executable,
-                is_deleted,
-                execution_count: number(execution_count),
-                success_count: number(success_count),
-                failure_count: number(failure_count),
-                override_count: number(override_count),
-                examples: count(examples),
-                last_used: last_used.map(|t| t.0 as f64),
-                last_modified: last_modified.0 as f64,
-            },
+            state: state.into(),
             full: full.map(Into::into),
         }
     }

@@ -82,7 +82,8 @@ pub fn bench_process_ns(
     message: String,
     conversation_id: String,
     iterations: u32,
-) -> f64 {
+) -> napi::Result<f64, crate::error::Code> {
+    let engine = crate::error::sync(|| engine.engine())?;
     let n = iterations.max(1);
     let mut ctx = pattern_learning::MessageContext::new();
     if !conversation_id.is_empty() {
@@ -90,7 +91,7 @@ pub fn bench_process_ns(
     }
     let start = std::time::Instant::now();
     for _ in 0..n {
-        let _ = std::hint::black_box(engine.inner.process(std::hint::black_box(&message), &ctx));
+        let _ = std::hint::black_box(engine.process(std::hint::black_box(&message), &ctx));
     }
-    start.elapsed().as_nanos() as f64 / f64::from(n)
+    Ok(start.elapsed().as_nanos() as f64 / f64::from(n))
 }

@@ -242,7 +242,7 @@ pub fn v1_process_message(
         }
         Ok(ctx)
     })?;
-    let engine = engine.inner.clone();
+    let engine = sync(|| engine.engine())?;
     Ok(AsyncTask::new(Job::new(
         move || Ok(v1::process_message(&engine, &message, &ctx)?),
         PatternResult::from,
@@ -295,9 +295,9 @@ pub fn v1_learn_from_human_response(
     conversation_id: Option<String>,
     phone_number: Option<String>,
     operator_id: Option<String>,
-) -> AsyncTask<Job<v1::LearnOutcome, LearnResult>> {
-    let engine = engine.inner.clone();
-    AsyncTask::new(Job::new(
+) -> napi::Result<AsyncTask<Job<v1::LearnOutcome, LearnResult>>, Code> {
+    let engine = sync(|| engine.engine())?;
+    Ok(AsyncTask::new(Job::new(
         move || {
             Ok(v1::learn_from_human_response(
                 &engine,
@@ -309,7 +309,7 @@ pub fn v1_learn_from_human_response(
             )?)
         },
         LearnResult::from,
-    ))
+    )))
 }
 
 /// V1's `recordOperatorResponse`, off the JS thread.
@@ -322,7 +322,7 @@ pub fn v1_record_operator_response(
     operator_id: Option<String>,
 ) -> napi::Result<AsyncTask<Job<v1::LearnOutcome, LearnResult>>, Code> {
     let id = sync(|| pattern_id.map(crate::pattern::pattern_id).transpose())?;
-    let engine = engine.inner.clone();
+    let engine = sync(|| engine.engine())?;
     Ok(AsyncTask::new(Job::new(
         move || {
             Ok(v1::record_operator_response(
@@ -352,7 +352,8 @@ pub struct V1ConfigView {
 #[napi]
 pub fn v1_config(engine: &PatternEngine) -> napi::Result<V1ConfigView, Code> {
     sync(|| {
-        let v = v1::config_view(&engine.inner);
+        let engine = engine.engine()?;
+        let v = v1::config_view(&engine);
         Ok(V1ConfigView {
             enabled: v.enabled,
             openphone_enabled: v.openphone_enabled,

@@ -7,6 +7,9 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 
 const pl = require('..')
 const { PatternEngine, PatternLearningError, createV1Service } = pl
@@ -163,11 +166,14 @@ test('PatternEngine methods survive hostile input', async () => {
     resetSentimentRules: [],
     getSafetySettings: [],
     updateSafetySettings: [{ approvalThreshold: 10 }],
+    undo: [1],
+    bulk: ['deactivate', { ids: [p.id + 1000] }, { dryRun: true }],
   }
   const names = Object.getOwnPropertyNames(PatternEngine.prototype).filter(
     (n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(PatternEngine.prototype, n).value === 'function',
   )
-  assert.deepEqual(names.sort(), Object.keys(methods).sort(), 'every method is fuzzed')
+  // `close` is fuzzed below, on engines of its own.
+  assert.deepEqual(names.sort(), [...Object.keys(methods), 'close'].sort(), 'every method is fuzzed')
   for (const [name, valid] of Object.entries(methods)) {
     await fuzz(`engine.${name}`, (...args) => engine[name](...args), valid)
   }
@@ -175,6 +181,51 @@ test('PatternEngine methods survive hostile input', async () => {
   // The engine still works.
   const d = await engine.process('do you sell gift cards')
   assert.equal(typeof d.action, 'string')
+
+  // close() takes no argument and ignores any; every method of a closed engine fails
+  // with ENGINE_CLOSED (or INVALID_ARGUMENT when its arguments are wrong anyway).
+  for (const h of HOSTILE) {
+    const closing = new PatternEngine()
+    await probe(`engine.close(${describe(h)})`, () => closing.close(h))
+    assert.equal(closing.closed, true)
+  }
+  const closed = new PatternEngine()
+  closed.close()
+  for (const [name, valid] of Object.entries(methods)) {
+    await assert.rejects(
+      (async () => closed[name](...valid))(),
+      (err) => err instanceof PatternLearningError && err.code === 'ENGINE_CLOSED',
+      name,
+    )
+    await fuzz(`closed.${name}`, (...args) => closed[name](...args), valid)
+  }
+})
+
+test('PatternEngine.open survives hostile input', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-hostile-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'patterns.db')
+  const opened = []
+  const open = (...args) => {
+    const promise = PatternEngine.open(...args)
+    return promise.then((engine) => {
+      opened.push(engine)
+      engine.close()
+      return engine
+    })
+  }
+  // Strings are not fuzzed as paths: they would create files in the working directory.
+  for (const h of HOSTILE.filter((v) => typeof v !== 'string')) {
+    await probe(`PatternEngine.open(${describe(h)})`, () => open(h))
+  }
+  for (const h of HOSTILE) {
+    await probe(`PatternEngine.open(file, ${describe(h)})`, () => open(file, h))
+  }
+  await probe('PatternEngine.open(HUGE)', () => open(path.join(dir, HUGE)))
+  assert.ok(opened.length > 0, 'valid options open the store')
+  const engine = await PatternEngine.open(file)
+  assert.equal(engine.durable, true)
+  engine.close()
 })
 
 test("V1's never-throw functions resolve whatever they are given", async () => {

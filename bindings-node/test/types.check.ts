@@ -13,6 +13,8 @@ import {
   type PatternResult,
   type Config,
   type ConfigPatch,
+  type BulkReport,
+  type Selection,
 } from '../index.js'
 
 async function modern(): Promise<void> {
@@ -37,6 +39,28 @@ async function modern(): Promise<void> {
   }
 }
 
+async function durable(): Promise<void> {
+  const engine: PatternEngine = await PatternEngine.open('/tmp/patterns.db', { profile: 'v1' })
+  const isDurable: boolean = engine.durable && !engine.closed
+  const selection: Selection = { maxConfidence: 0.4, unusedSince: new Date(), provenance: 'learned' }
+  const report: BulkReport = await engine.bulk('deactivate', selection, { dryRun: true })
+  const ids: number[] = report.changes.map((c) => c.patternId)
+  const wasActive: boolean = report.changes[0].before.isActive
+  await engine.bulk('revoke_auto', { ids })
+  const p = await engine.undo(engine.history()[0].seq)
+  engine.close()
+  void [isDurable, wasActive, p.isDeleted]
+  // @ts-expect-error: an unknown bulk action is a type error
+  await engine.bulk('explode', {})
+  // @ts-expect-error: an unknown provenance is a type error
+  await engine.bulk('delete', { provenance: 'borrowed' })
+  try {
+    await PatternEngine.open('/tmp/patterns.db')
+  } catch (err) {
+    if (err instanceof PatternLearningError && (err.code === ErrorCode.STORE_LOCKED || err.code === 'ENGINE_CLOSED')) return
+  }
+}
+
 async function v1(): Promise<void> {
   const r: PatternResult = await processMessage('hi', '+1', 42, 'Sam')
   const sent: string | undefined = r.action === 'auto_execute' ? r.response : r.pattern?.pattern_type
@@ -49,4 +73,5 @@ async function v1(): Promise<void> {
 }
 
 void modern
+void durable
 void v1

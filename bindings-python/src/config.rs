@@ -1,9 +1,13 @@
 //! Configuration from Python: a profile name plus overrides.
 //!
 //! Overrides are a `dict` whose keys are configuration keys, either nested
-//! (`{"thresholds": {"auto": 0.9}}`) or dotted (`{"thresholds.auto": 0.9}`), as in
-//! the core's JSON configuration document. They are applied to the profile's
-//! values and the result is validated by the core ([`Config::validate`]).
+//! (`{"thresholds": {"auto": 0.9}}`) or dotted (`{"thresholds.auto": 0.9}`). The
+//! binding only turns dotted keys into nested objects and names the key of a value
+//! of the wrong kind; merging, unknown keys and validation are the core's
+//! [`Config::apply_partial`] (which also accepts camelCase keys). Two Python-side
+//! rules stay here: the profile is chosen with the `profile` argument, never as an
+//! override, and a value the core cannot deserialise (`None` for a number, a
+//! negative count) is a `ParseError`, as it always was.
 
 use pattern_learning::config::{Config, Profile};
 use pattern_learning::Error;
@@ -21,74 +25,132 @@ pub fn build_config(profile: &str, overrides: &Map<String, Value>) -> Result<Con
     apply_overrides(&base, overrides)
 }
 
-/// `base` with `overrides` applied, validated.
+/// `base` with `overrides` applied (by the core, all or nothing), validated.
 pub fn apply_overrides(base: &Config, overrides: &Map<String, Value>) -> Result<Config, Error> {
-    let mut doc = serde_json::to_value(base).map_err(|e| Error::Parse {
-        what: "configuration".into(),
-        reason: e.to_string(),
-    })?;
-    for (key, value) in overrides {
-        if key == "profile" {
-            return Err(Error::InvalidConfig {
-                key: "profile".into(),
-                value: value.to_string(),
-                reason: "choose the profile with the `profile` argument, not as an override".into(),
-            });
-        }
-        let path: Vec<&str> = key.split('.').collect();
-        merge(&mut doc, &path, key, value)?;
-    }
-    let config: Config = serde_json::from_value(doc).map_err(|e| Error::Parse {
-        what: "configuration".into(),
-        reason: e.to_string(),
-    })?;
-    config.validate()?;
-    Ok(config)
+    let patch = patch(base, overrides)?;
+    let mut next = base.clone();
+    next.apply_partial(&patch).map_err(parse_error)?;
+    Ok(next)
 }
 
-/// Sets `path` (already split on dots) inside `doc` to `value`; dicts merge key by key.
-fn merge(doc: &mut Value, path: &[&str], full_key: &str, value: &Value) -> Result<(), Error> {
-    let Some((first, rest)) = path.split_first() else {
-        return Ok(());
-    };
-    let Value::Object(map) = doc else {
-        return Err(Error::UnknownSetting {
-            key: full_key.into(),
-            known: "(none: the parent setting is a single value)".into(),
-        });
-    };
-    if !map.contains_key(*first) {
-        return Err(Error::UnknownSetting {
-            key: full_key.into(),
-            known: map.keys().cloned().collect::<Vec<_>>().join(", "),
-        });
-    }
-    let Some(slot) = map.get_mut(*first) else {
-        return Ok(());
-    };
-    if !rest.is_empty() {
-        return merge(slot, rest, full_key, value);
-    }
-    match (&*slot, value) {
-        (Value::Object(_), Value::Object(sub)) => {
-            for (k, v) in sub {
-                let key = format!("{full_key}.{k}");
-                let parts: Vec<&str> = k.split('.').collect();
-                merge(slot, &parts, &key, v)?;
-            }
-            Ok(())
-        }
-        (Value::Object(_), _) => Err(Error::InvalidConfig {
-            key: full_key.into(),
+/// `overrides` as the nested patch [`Config::apply_partial`] takes, checked for
+/// what the binding reports itself: a `profile` override, and values of the wrong
+/// kind for the setting in `base` (a typed error that names the key).
+pub fn patch(base: &Config, overrides: &Map<String, Value>) -> Result<Value, Error> {
+    let patch = expand(overrides);
+    if let Some(value) = patch.get("profile") {
+        return Err(Error::InvalidConfig {
+            key: "profile".into(),
             value: value.to_string(),
-            reason: "is a group of settings; give a dict".into(),
-        }),
-        (current, _) => {
-            check_kind(full_key, current, value)?;
-            *slot = value.clone();
-            Ok(())
+            reason: "choose the profile with the `profile` argument, not as an override".into(),
+        });
+    }
+    let doc = serde_json::to_value(base).map_err(|e| Error::Parse {
+        what: "configuration".into(),
+        reason: e.to_string(),
+    })?;
+    check_kinds(&doc, &patch, "")?;
+    Ok(Value::Object(patch))
+}
+
+/// The core reports a patch it cannot deserialise as `InvalidConfig` for the key
+/// `configuration`; this binding has always raised `ParseError` for it.
+pub fn parse_error(e: Error) -> Error {
+    match e {
+        Error::InvalidConfig { key, reason, .. } if key == "configuration" => Error::Parse {
+            what: "configuration".into(),
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// Dotted keys as nested objects, at every level; objects merge. A setting given
+/// twice (dotted and nested) takes the value that comes last in key order, as when
+/// overrides were applied one by one.
+fn expand(overrides: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in overrides {
+        let mut nested = match value {
+            Value::Object(sub) => Value::Object(expand(sub)),
+            other => other.clone(),
+        };
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let first = parts.remove(0);
+        for part in parts.into_iter().rev() {
+            let mut level = Map::new();
+            level.insert(part.to_owned(), nested);
+            nested = Value::Object(level);
+        }
+        insert_merged(&mut out, first, nested);
+    }
+    out
+}
+
+fn insert_merged(map: &mut Map<String, Value>, key: &str, value: Value) {
+    match (map.get_mut(key), value) {
+        (Some(Value::Object(existing)), Value::Object(new)) => {
+            for (k, v) in new {
+                insert_merged(existing, &k, v);
+            }
+        }
+        (_, value) => {
+            map.insert(key.to_owned(), value);
         }
     }
+}
+
+/// `shadowMode` → `shadow_mode`, as the core reads keys.
+fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for ch in key.chars() {
+        if ch.is_ascii_uppercase() {
+            out.push('_');
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Refuses values whose kind cannot be the setting's, naming the key. Unknown keys
+/// are left to the core (which lists the known ones).
+fn check_kinds(doc: &Value, patch: &Map<String, Value>, prefix: &str) -> Result<(), Error> {
+    let Value::Object(doc) = doc else {
+        return Ok(());
+    };
+    for (key, value) in patch {
+        let name = snake(key);
+        let full = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let Some(current) = doc.get(&name) else {
+            continue;
+        };
+        match (current, value) {
+            (Value::Object(_), Value::Object(sub)) => check_kinds(current, sub, &full)?,
+            (Value::Object(_), _) => {
+                return Err(Error::InvalidConfig {
+                    key: full,
+                    value: value.to_string(),
+                    reason: "is a group of settings; give a dict".into(),
+                })
+            }
+            (Value::Null, _) => {}
+            (_, Value::Object(sub)) if !sub.is_empty() => {
+                let child = sub.keys().next().map(String::as_str).unwrap_or_default();
+                return Err(Error::UnknownSetting {
+                    key: format!("{full}.{child}"),
+                    known: "(none: the parent setting is a single value)".into(),
+                });
+            }
+            _ => check_kind(&full, current, value)?,
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a value whose JSON kind cannot be the setting's (a typed error with
@@ -242,6 +304,46 @@ mod tests {
         .unwrap();
         assert_eq!(ok.target_precision, Some(0.99));
         assert_eq!(ok.guards.max_auto_sends_per_hour, None);
+    }
+
+    #[test]
+    fn dotted_and_nested_keys_merge_before_the_core_applies_them() {
+        let c = build_config(
+            "seed",
+            &map(
+                json!({"thresholds": {"auto": 0.9}, "thresholds.suggest": 0.7,
+                        "guards": {"test_phones": ["+1"]}}),
+            ),
+        )
+        .unwrap();
+        assert_eq!((c.thresholds.auto, c.thresholds.suggest), (0.9, 0.7));
+        assert_eq!(c.guards.test_phones, ["+1"]);
+        // The core reads camelCase keys too.
+        let c = build_config("seed", &map(json!({"shadowMode": true}))).unwrap();
+        assert!(c.shadow_mode);
+    }
+
+    #[test]
+    fn values_the_core_cannot_read_are_parse_errors() {
+        for doc in [
+            json!({"thresholds.auto": null}),
+            json!({"gates.neighbours": -1}),
+        ] {
+            let err = build_config("seed", &map(doc)).unwrap_err();
+            assert!(matches!(err, Error::Parse { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_failed_patch_changes_nothing() {
+        let base = Config::from_profile(Profile::V1);
+        let err = apply_overrides(
+            &base,
+            &map(json!({"shadow_mode": true, "thresholds.suggest": 0.99})),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::ThresholdsOutOfOrder { .. }), "{err}");
+        assert_eq!(base, Config::from_profile(Profile::V1));
     }
 
     #[test]

@@ -1,18 +1,21 @@
 //! `Engine`: the core engine behind a Python class. Every method converts its
 //! arguments, releases the GIL while the core works, and converts the result.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 use pattern_learning::config::Config;
 use pattern_learning::feedback::FeedbackAction;
 use pattern_learning::{
-    Engine, Feedback, MessageContext, NewPattern, PatternFilter, PatternId, PatternUpdate,
+    BulkAction, Engine, Feedback, MessageContext, NewPattern, PatternFilter, PatternId,
+    PatternUpdate, Selection,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::config::{config_from_py, overrides_from_py};
 use crate::convert::{
@@ -20,12 +23,13 @@ use crate::convert::{
 };
 use crate::decision::{PyDecision, PyFeedbackOutcome};
 use crate::error::{core_err, engine_closed};
-use crate::pattern::{history_records, pattern_records, PyPattern};
+use crate::pattern::{bulk_records, history_records, pattern_records, PyPattern};
 
 /// Learns replies from operators and decides, per message, whether to auto-send,
-/// suggest, queue or hand off. In memory; safe to share between threads.
+/// suggest, queue or hand off. In memory (``Engine()``) or durable
+/// (``Engine.open(path)``); safe to share between threads.
 ///
-/// Use it as a context manager to release it deterministically:
+/// Use it as a context manager to release it (and its store file) deterministically:
 ///
 /// ```python
 /// with Engine(profile="seed", config={"thresholds.auto": 0.9}) as engine:
@@ -33,12 +37,53 @@ use crate::pattern::{history_records, pattern_records, PyPattern};
 /// ```
 #[pyclass(frozen, subclass, module = "pattern_learning._native", name = "Engine")]
 pub struct PyEngine {
+    /// The engine; `None` once closed. Each call holds a clone of the `Arc` while
+    /// it runs.
     inner: RwLock<Option<Arc<Engine>>>,
+    durable: AtomicBool,
 }
 
 impl PyEngine {
     fn engine(&self) -> PyResult<Arc<Engine>> {
         self.inner.read().clone().ok_or_else(engine_closed)
+    }
+}
+
+/// Waits until no other call holds `engine`, then drops it: a durable engine closes
+/// its store file (and releases its lock) before `close()` returns. Runs without the
+/// GIL, so the calls it waits for can finish.
+fn release(mut engine: Arc<Engine>) {
+    loop {
+        match Arc::try_unwrap(engine) {
+            Ok(last) => {
+                drop(last);
+                return;
+            }
+            Err(shared) => {
+                engine = shared;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+fn bulk_action(obj: &Bound<'_, PyAny>) -> PyResult<BulkAction> {
+    const NAMES: &str = "'activate', 'deactivate', 'delete', 'restore' or 'revoke_auto'";
+    let s = obj.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "action must be str ({NAMES}), got {}",
+            type_name(obj)
+        ))
+    })?;
+    match &*s.to_cow()? {
+        "activate" => Ok(BulkAction::Activate),
+        "deactivate" => Ok(BulkAction::Deactivate),
+        "delete" => Ok(BulkAction::Delete),
+        "restore" => Ok(BulkAction::Restore),
+        "revoke_auto" => Ok(BulkAction::RevokeAuto),
+        other => Err(PyValueError::new_err(format!(
+            "action must be {NAMES}, got {other:?}"
+        ))),
     }
 }
 
@@ -110,7 +155,122 @@ impl PyEngine {
             .map_err(core_err)?;
         Ok(PyEngine {
             inner: RwLock::new(Some(Arc::new(engine))),
+            durable: AtomicBool::new(false),
         })
+    }
+
+    /// Engine.open(path, *, profile=None, config=None) -> Engine
+    ///
+    /// A durable engine on the single-file (SQLite) store at ``path``, created
+    /// when missing: patterns, their history, recent decisions and settings are
+    /// written before any call returns, and are there when the file is opened
+    /// again. The GIL is released while the file is opened and loaded.
+    ///
+    /// Without ``profile`` and ``config`` the stored configuration is used as it
+    /// is. With either, the configuration is built as by ``Engine(profile=...,
+    /// config=...)`` (``profile`` defaults to ``"seed"``) and replaces the stored
+    /// one; use ``update_config`` to change a stored configuration partially.
+    ///
+    /// One engine per file: ``close()`` it (or leave its ``with`` block) to release
+    /// the file. Raises ``StoreLockedError`` (another engine holds the file),
+    /// ``CorruptStoreError`` (not a store, or damaged; the file is not changed),
+    /// ``SchemaTooNewError``, ``StoreError`` (I/O), all ``OSError``\ s, or
+    /// ``InvalidConfigError``.
+    #[classmethod]
+    #[pyo3(signature = (path, *, profile = None, config = None))]
+    fn open<'py>(
+        cls: &Bound<'py, PyType>,
+        path: &Bound<'py, PyAny>,
+        profile: Option<&str>,
+        config: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let path: PathBuf = path.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "path must be str or os.PathLike, got {}",
+                type_name(path)
+            ))
+        })?;
+        if path.as_os_str().is_empty() {
+            return Err(PyValueError::new_err("path must not be empty"));
+        }
+        let config = match (profile, config.filter(|c| !c.is_none())) {
+            (None, None) => None,
+            (profile, overrides) => Some(config_from_py(profile.unwrap_or("seed"), overrides)?),
+        };
+        let engine = py
+            .detach(|| {
+                let mut builder = Engine::builder().open(&path)?;
+                if let Some(config) = config {
+                    builder = builder.config(config);
+                }
+                builder.build()
+            })
+            .map_err(core_err)?;
+        // An instance of `cls` (a subclass, usually), then the durable engine in it.
+        let obj = cls.call0()?;
+        let slot = obj.cast::<PyEngine>()?.get();
+        let replaced = slot.inner.write().replace(Arc::new(engine));
+        slot.durable.store(true, Ordering::Relaxed);
+        drop(replaced);
+        Ok(obj)
+    }
+
+    /// True for an engine opened on a store file (``Engine.open``); still readable
+    /// after ``close()``.
+    #[getter]
+    fn durable(&self) -> bool {
+        self.durable.load(Ordering::Relaxed)
+    }
+
+    /// undo(seq) -> Pattern
+    ///
+    /// Undoes the change recorded as history event ``seq`` (the ``seq`` column of
+    /// ``history()``), which must be the latest change of its pattern: the pattern
+    /// returns to its state before it, and the undo is recorded as an ``undone``
+    /// event. Undoing a creation soft-deletes the pattern. Raises
+    /// ``InvalidPatternError`` for an unknown or not-latest change.
+    fn undo(&self, py: Python<'_>, seq: &Bound<'_, PyAny>) -> PyResult<PyPattern> {
+        let engine = self.engine()?;
+        let seq = crate::pattern::pattern_id(seq, "seq")?.0;
+        let p = py.detach(|| engine.undo(seq)).map_err(core_err)?;
+        Ok(PyPattern { inner: p })
+    }
+
+    /// bulk(action, selection=None, dry_run=False, **selection_fields) -> list[dict]
+    ///
+    /// Applies ``action`` (``"activate"``, ``"deactivate"``, ``"delete"``,
+    /// ``"restore"`` or ``"revoke_auto"``) to every pattern the selection picks,
+    /// as one transaction; with ``dry_run=True`` reports exactly what it would
+    /// change and changes nothing (the same code path computes both).
+    ///
+    /// The selection is a dict and/or keyword arguments, every given condition
+    /// must hold (none: every pattern): ``ids`` (list of int),
+    /// ``max_confidence`` (float), ``unused_since`` (``datetime``, or int ms since
+    /// the epoch; never used counts as unused), ``topic`` (str), ``provenance``
+    /// (``"learned"``, ``"manual"`` or ``"imported"``).
+    ///
+    /// Returns one flat dict per pattern whose state changes (patterns already in
+    /// the target state are left out), ready for ``pandas.DataFrame``:
+    /// ``pattern_id``, then ``before_<field>`` and ``after_<field>`` for
+    /// confidence, is_active, auto_executable, is_deleted, the counters, examples,
+    /// last_used and last_modified (ms since the epoch).
+    #[pyo3(signature = (action, selection = None, dry_run = false, **selection_fields))]
+    fn bulk<'py>(
+        &self,
+        py: Python<'py>,
+        action: &Bound<'py, PyAny>,
+        selection: Option<&Bound<'py, PyAny>>,
+        dry_run: bool,
+        selection_fields: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let engine = self.engine()?;
+        let action = bulk_action(action)?;
+        let selection: Selection = crate::pattern::selection(selection, selection_fields)?;
+        let report = py
+            .detach(|| engine.bulk(action, &selection, dry_run))
+            .map_err(core_err)?;
+        bulk_records(py, &report)
     }
 
     /// process(text, *, conversation_id=None, phone=None, customer_name=None,
@@ -519,7 +679,8 @@ impl PyEngine {
     /// update_config(overrides) -> dict
     ///
     /// Applies setting overrides (nested or dotted keys) to the configuration in
-    /// force, all or nothing, and returns the new configuration.
+    /// force, all or nothing, and returns the new configuration. On a durable
+    /// engine the new configuration is written to the store first.
     fn update_config<'py>(
         &self,
         py: Python<'py>,
@@ -527,9 +688,10 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let engine = self.engine()?;
         let map = overrides_from_py(Some(overrides))?;
-        let next: Config =
-            crate::config::apply_overrides(&engine.config(), &map).map_err(core_err)?;
-        engine.set_config(next.clone()).map_err(core_err)?;
+        let patch = crate::config::patch(&engine.config(), &map).map_err(core_err)?;
+        let next: Config = py
+            .detach(|| engine.update_config(&patch))
+            .map_err(|e| core_err(crate::config::parse_error(e)))?;
         to_py(py, &next)
     }
 
@@ -606,10 +768,15 @@ impl PyEngine {
 
     /// close() -> None
     ///
-    /// Releases the engine. Later calls raise ``EngineClosedError``; calling
-    /// ``close`` again does nothing.
-    fn close(&self) {
-        self.inner.write().take();
+    /// Releases the engine now: a durable engine closes its store file (so it can
+    /// be opened again) before ``close`` returns; calls running in other threads
+    /// finish first. Later calls raise ``EngineClosedError``; calling ``close``
+    /// again does nothing.
+    fn close(&self, py: Python<'_>) {
+        let engine = self.inner.write().take();
+        if let Some(engine) = engine {
+            py.detach(|| release(engine));
+        }
     }
 
     /// True once ``close()`` was called (or the ``with`` block ended).
@@ -624,20 +791,21 @@ impl PyEngine {
     }
 
     #[pyo3(signature = (*_args))]
-    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
-        self.close();
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close(py);
         false
     }
 
     fn __repr__(&self) -> String {
         match self.inner.read().as_ref() {
             Some(e) => format!(
-                "Engine(profile='{}', patterns={})",
+                "Engine(profile='{}', patterns={}{})",
                 match e.config().profile {
                     pattern_learning::Profile::Seed => "seed",
                     pattern_learning::Profile::V1 => "v1",
                 },
-                e.pattern_count()
+                e.pattern_count(),
+                if e.is_durable() { ", durable" } else { "" }
             ),
             None => "Engine(closed)".into(),
         }

@@ -17,11 +17,15 @@
 //! | `InvalidFeedback`       | `InvalidFeedbackError`      | `ValueError`  |                         |
 //! | `InvalidEmbedding`      | `InvalidEmbeddingError`     | `ValueError`  |                         |
 //! | `Parse`                 | `ParseError`                | `ValueError`  | `what`, `reason`        |
+//! | `Store`                 | `StoreError`                | `OSError`     | `operation`, `reason`   |
+//! | `StoreLocked`           | `StoreLockedError`          | `StoreError`  | `path`                  |
+//! | `CorruptStore`          | `CorruptStoreError`         | `StoreError`  | `path`, `reason`        |
+//! | `SchemaTooNew`          | `SchemaTooNewError`         | `StoreError`  | `found`, `supported`    |
 //! | (binding) closed engine | `EngineClosedError`         | `RuntimeError`|                         |
 //! | any future kind         | `PatternLearningError`      |               |                         |
 
 use pattern_learning::Error;
-use pyo3::exceptions::{PyException, PyLookupError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyException, PyLookupError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -39,6 +43,10 @@ struct Exceptions {
     invalid_feedback: Py<PyType>,
     invalid_embedding: Py<PyType>,
     parse: Py<PyType>,
+    store: Py<PyType>,
+    store_locked: Py<PyType>,
+    corrupt_store: Py<PyType>,
+    schema_too_new: Py<PyType>,
     engine_closed: Py<PyType>,
 }
 
@@ -81,7 +89,35 @@ fn build(py: Python<'_>) -> PyResult<Exceptions> {
     let invalid_config_b = invalid_config.bind(py).clone();
     let sub_config = |name: &str, doc: &str| new_class(py, name, &[&invalid_config_b], doc);
     let value_kind = |name: &str, doc: &str| new_class(py, name, &[&base_b, &value_error], doc);
+    let store = new_class(
+        py,
+        "StoreError",
+        &[&base_b, &py.get_type::<PyOSError>()],
+        "Reading or writing the store file failed (missing directory, read-only file, \
+         disk full, I/O error); nothing of the failed call was applied, in the file or in \
+         memory. Base class of the other store errors; an OSError.\n\n\
+         Attributes: operation (open, commit, load, ...), reason.",
+    )?;
+    let store_b = store.bind(py).clone();
+    let sub_store = |name: &str, doc: &str| new_class(py, name, &[&store_b], doc);
     Ok(Exceptions {
+        store_locked: sub_store(
+            "StoreLockedError",
+            "Another engine (in this or another process) holds the store file: share one \
+             Engine, or close() the other one first.\n\nAttributes: path.",
+        )?,
+        corrupt_store: sub_store(
+            "CorruptStoreError",
+            "The file is not a pattern-learning store, or it is damaged; it was not \
+             changed.\n\nAttributes: path, reason.",
+        )?,
+        schema_too_new: sub_store(
+            "SchemaTooNewError",
+            "The store file was written by a newer version of pattern-learning; upgrade \
+             to open it (the file was not changed).\n\nAttributes: found, supported \
+             (schema versions).",
+        )?,
+        store,
         thresholds_out_of_order: sub_config(
             "ThresholdsOutOfOrderError",
             "Thresholds must satisfy 0 <= queue <= suggest <= auto <= 1.\n\n\
@@ -155,6 +191,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &e.invalid_feedback,
         &e.invalid_embedding,
         &e.parse,
+        &e.store,
+        &e.store_locked,
+        &e.corrupt_store,
+        &e.schema_too_new,
         &e.engine_closed,
     ] {
         let class = class.bind(py);
@@ -240,6 +280,27 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             &e.parse,
             message,
             attrs!("what" => what, "reason" => reason),
+        ),
+        // `path` rather than OSError's `filename`: setting `filename` would change
+        // `str(error)` to OSError's "[Errno None] None: 'path'" form.
+        Error::StoreLocked { path } => raise(py, &e.store_locked, message, attrs!("path" => path)),
+        Error::CorruptStore { path, reason } => raise(
+            py,
+            &e.corrupt_store,
+            message,
+            attrs!("path" => path, "reason" => reason),
+        ),
+        Error::SchemaTooNew { found, supported } => raise(
+            py,
+            &e.schema_too_new,
+            message,
+            attrs!("found" => found, "supported" => supported),
+        ),
+        Error::Store { operation, reason } => raise(
+            py,
+            &e.store,
+            message,
+            attrs!("operation" => operation, "reason" => reason),
         ),
         _ => raise(py, &e.base, message, &[]),
     }

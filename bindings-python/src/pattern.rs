@@ -2,11 +2,11 @@
 //! behind `Engine.patterns()` / `Engine.history()`.
 
 use pattern_learning::clock::Timestamp;
-use pattern_learning::{Pattern, PatternEvent, PatternId};
+use pattern_learning::{BulkReport, Pattern, PatternEvent, PatternId, Provenance, Selection};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString};
 use serde_json::Value;
 
 use crate::convert::{to_py, type_name, value_to_py};
@@ -214,4 +214,213 @@ pub fn history_records<'py>(
         list.append(value_to_py(py, &json)?)?;
     }
     Ok(list)
+}
+
+/// The selection of `Engine.bulk`: a dict and/or keyword arguments, merged; a
+/// field given in both is refused, as is an unknown one (both `TypeError`, as for
+/// an unexpected keyword argument). `None` values mean "not given".
+pub fn selection<'py>(
+    dict: Option<&Bound<'py, PyAny>>,
+    fields: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Selection> {
+    const KNOWN: &str = "ids, max_confidence, unused_since, topic, provenance";
+    let mut given: Vec<(String, Bound<'py, PyAny>)> = Vec::new();
+    let mut add = |source: &Bound<'py, PyDict>| -> PyResult<()> {
+        for (k, v) in source.iter() {
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "selection keys must be str, got {}",
+                        type_name(&k)
+                    ))
+                })?
+                .to_cow()?
+                .into_owned();
+            if given.iter().any(|(g, _)| *g == key) {
+                return Err(PyTypeError::new_err(format!(
+                    "selection field {key:?} given twice (in the selection dict and as a keyword)"
+                )));
+            }
+            given.push((key, v));
+        }
+        Ok(())
+    };
+    if let Some(d) = dict.filter(|d| !d.is_none()) {
+        let d = d.cast::<PyDict>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "selection must be a dict or None, got {}",
+                type_name(d)
+            ))
+        })?;
+        add(d)?;
+    }
+    if let Some(f) = fields {
+        add(f)?;
+    }
+    let mut s = Selection::default();
+    for (key, value) in given {
+        if value.is_none() {
+            continue;
+        }
+        match key.as_str() {
+            "ids" => {
+                if value.is_instance_of::<PyString>() {
+                    return Err(PyTypeError::new_err("ids must be a list of int, got str"));
+                }
+                let iter = value.try_iter().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "ids must be a list of int, got {}",
+                        type_name(&value)
+                    ))
+                })?;
+                let mut ids = Vec::new();
+                for (i, item) in iter.enumerate() {
+                    ids.push(pattern_id(&item?, &format!("ids[{i}]"))?);
+                }
+                s.ids = Some(ids);
+            }
+            "max_confidence" => s.max_confidence = Some(finite(&value, "max_confidence")?),
+            "unused_since" => s.unused_since = Some(timestamp(&value, "unused_since")?),
+            "topic" => s.topic = Some(crate::convert::strict_text(&value, "topic")?),
+            "provenance" => {
+                let text = crate::convert::strict_text(&value, "provenance")?;
+                s.provenance = Some(match text.as_str() {
+                    "learned" => Provenance::Learned,
+                    "manual" => Provenance::Manual,
+                    "imported" => Provenance::Imported,
+                    other => {
+                        return Err(PyValueError::new_err(format!(
+                            "provenance must be 'learned', 'manual' or 'imported', got {other:?}"
+                        )))
+                    }
+                });
+            }
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "unknown selection field {other:?}; known: {KNOWN}"
+                )))
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// A finite float (not `bool`, not `str`).
+fn finite(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a float, got {}",
+            type_name(obj)
+        )));
+    }
+    let x: f64 = obj.extract().map_err(|_| {
+        PyTypeError::new_err(format!("{what} must be a float, got {}", type_name(obj)))
+    })?;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "{what} must be a finite number, got {x}"
+        )))
+    }
+}
+
+/// A point in time: a `datetime` (anything with `.timestamp()`, e.g. a pandas
+/// `Timestamp`; a naive one is local time, as for `datetime.timestamp()`) or an int
+/// of milliseconds since the epoch.
+fn timestamp(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Timestamp> {
+    let expected = || {
+        PyTypeError::new_err(format!(
+            "{what} must be a datetime or int milliseconds since the epoch, got {}",
+            type_name(obj)
+        ))
+    };
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyString>() {
+        return Err(expected());
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i64>().map(Timestamp).map_err(|_| {
+            PyValueError::new_err(format!(
+                "{what}: {} is out of range",
+                obj.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        });
+    }
+    if obj.hasattr("timestamp")? {
+        let secs: f64 = obj.call_method0("timestamp")?.extract()?;
+        if !secs.is_finite() {
+            return Err(PyValueError::new_err(format!("{what} is not a valid time")));
+        }
+        return Ok(Timestamp((secs * 1000.0).round() as i64));
+    }
+    Err(expected())
+}
+
+/// The state fields of a bulk change, in the order of their columns.
+pub const BULK_FIELDS: [&str; 11] = [
+    "confidence",
+    "is_active",
+    "auto_executable",
+    "is_deleted",
+    "execution_count",
+    "success_count",
+    "failure_count",
+    "override_count",
+    "examples",
+    "last_used",
+    "last_modified",
+];
+
+/// The changes of a bulk report as flat dicts: `pattern_id`, then `before_<field>`
+/// and `after_<field>` side by side for each state field (timestamps in ms since
+/// the epoch).
+pub fn bulk_records<'py>(py: Python<'py>, report: &BulkReport) -> PyResult<Bound<'py, PyList>> {
+    let json = |state| {
+        serde_json::to_value(state)
+            .map_err(|err| PyValueError::new_err(format!("cannot convert a change: {err}")))
+    };
+    let list = PyList::empty(py);
+    for change in &report.changes {
+        let (before, after) = (json(&change.before)?, json(&change.after)?);
+        let row = PyDict::new(py);
+        row.set_item("pattern_id", change.pattern_id.0)?;
+        for field in BULK_FIELDS {
+            for (prefix, state) in [("before", &before), ("after", &after)] {
+                let value = state.get(field).unwrap_or(&Value::Null);
+                row.set_item(format!("{prefix}_{field}"), value_to_py(py, value)?)?;
+            }
+        }
+        list.append(row)?;
+    }
+    Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bulk_columns_cover_the_pattern_state() {
+        let state = pattern_learning::PatternState {
+            confidence: 0.5,
+            is_active: true,
+            auto_executable: false,
+            is_deleted: false,
+            execution_count: 1,
+            success_count: 1,
+            failure_count: 0,
+            override_count: 0,
+            examples: 1,
+            last_used: None,
+            last_modified: Timestamp(1),
+        };
+        let Value::Object(fields) = serde_json::to_value(state).unwrap() else {
+            panic!("a state serialises to an object");
+        };
+        let mut columns: Vec<&str> = BULK_FIELDS.to_vec();
+        columns.sort_unstable();
+        let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+        assert_eq!(columns, keys);
+    }
 }

@@ -223,12 +223,6 @@ def test_context_manager_and_close():
             pass
 
 
-def test_engine_open_is_not_faked(tmp_path):
-    with pytest.raises(NotImplementedError, match="durable store"):
-        Engine.open(tmp_path / "engine.db")
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_profiles_and_config():
     assert Engine().config["thresholds"]["auto"] == pytest.approx(0.85)
     v1 = Engine(profile="v1")

@@ -21,6 +21,10 @@ CLASSES = {
     "InvalidEmbeddingError": (ValueError,),
     "ParseError": (ValueError,),
     "EngineClosedError": (RuntimeError,),
+    "StoreError": (OSError,),
+    "StoreLockedError": (pl.StoreError, OSError),
+    "CorruptStoreError": (pl.StoreError, OSError),
+    "SchemaTooNewError": (pl.StoreError, OSError),
 }
 
 

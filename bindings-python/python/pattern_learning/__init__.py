@@ -18,6 +18,7 @@ from . import _native
 from ._analytics import ReplayResult, load, plot, replay, sweep
 from ._engine import Engine
 from ._native import (
+    CorruptStoreError,
     Dataset,
     Decision,
     EngineClosedError,
@@ -30,6 +31,9 @@ from ._native import (
     ParseError,
     Pattern,
     PatternLearningError,
+    SchemaTooNewError,
+    StoreError,
+    StoreLockedError,
     TextTooLongError,
     ThresholdsOutOfOrderError,
     UnknownPatternError,
@@ -39,6 +43,7 @@ from ._native import (
 __version__: str = _native.__version__
 
 __all__ = [
+    "CorruptStoreError",
     "Dataset",
     "Decision",
     "Engine",
@@ -53,6 +58,9 @@ __all__ = [
     "Pattern",
     "PatternLearningError",
     "ReplayResult",
+    "SchemaTooNewError",
+    "StoreError",
+    "StoreLockedError",
     "TextTooLongError",
     "ThresholdsOutOfOrderError",
     "UnknownPatternError",

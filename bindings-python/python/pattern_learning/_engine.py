@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Optional
 
 from . import _native
 from ._optional import require_pandas
@@ -74,8 +73,14 @@ class Engine(_native.Engine):
     or dotted (``{"thresholds.auto": 0.9}``). Invalid settings raise
     :class:`InvalidConfigError` (a ``ValueError``).
 
+    ``Engine.open(path)`` opens (or creates) a durable engine on a single SQLite
+    file: every change is written before the call returns. One engine per file;
+    a second ``open`` raises :class:`StoreLockedError` (an ``OSError``) until the
+    first is closed.
+
     The engine is thread-safe and releases the GIL while it works. Use it as a
-    context manager, or call :meth:`close`, to release it deterministically.
+    context manager, or call :meth:`close`, to release it (and its file)
+    deterministically.
 
     Example::
 
@@ -85,21 +90,6 @@ class Engine(_native.Engine):
                 engine.feedback("do you sell gift cards?", "answer",
                                 "Yes! Buy them online.", decision=d)
     """
-
-    @classmethod
-    def open(cls, path: Union[str, "os.PathLike[str]"], **kwargs: Any) -> "Engine":
-        """Opens a durable engine stored at ``path``.
-
-        Not available yet: the core has no durable store in this version, so this
-        raises ``NotImplementedError`` rather than pretending to persist anything.
-        Use ``Engine()`` (in memory).
-        """
-        raise NotImplementedError(
-            "Engine.open(path): the durable store does not exist yet in "
-            f"pattern-learning {_native.__version__}; use Engine() (in memory). "
-            "Nothing was read from or written to "
-            f"{os.fspath(path)!r}."
-        )
 
     def patterns(
         self, *, include_deleted: bool = False, include_inactive: bool = True

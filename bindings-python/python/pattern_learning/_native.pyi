@@ -4,11 +4,15 @@ Kept in sync with ``bindings-python/src/*.rs``; ``tests/test_package.py`` checks
 that every native name and method appears here.
 """
 
+import datetime
 import os
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypeVar, Union, final
+
+_E = TypeVar("_E", bound="Engine")
 
 Action = Literal["auto_execute", "suggest", "queue", "escalate", "shadow"]
 FeedbackActionName = Literal["approve", "modify", "reject", "answer"]
+BulkActionName = Literal["activate", "deactivate", "delete", "restore", "revoke_auto"]
 Vector = Sequence[float]
 
 __version__: str
@@ -66,6 +70,25 @@ class ParseError(PatternLearningError, ValueError):
 
 class EngineClosedError(PatternLearningError, RuntimeError):
     """The engine was closed."""
+
+class StoreError(PatternLearningError, OSError):
+    """Reading or writing the store file failed; nothing of the failed call was applied."""
+    operation: str
+    reason: str
+
+class StoreLockedError(StoreError):
+    """Another engine (in this or another process) holds the store file."""
+    path: str
+
+class CorruptStoreError(StoreError):
+    """The file is not a pattern-learning store, or it is damaged (it was not changed)."""
+    path: str
+    reason: str
+
+class SchemaTooNewError(StoreError):
+    """The store file was written by a newer version of pattern-learning."""
+    found: int
+    supported: int
 
 # ---------------------------------------------------------------- results
 
@@ -172,6 +195,32 @@ class Pattern:
 class Engine:
     """Learns replies from operators and decides, per message, what to do."""
     def __init__(self, *, profile: Literal["seed", "v1"] = "seed", config: Optional[Mapping[str, Any]] = None) -> None: ...
+    @classmethod
+    def open(
+        cls: type[_E],
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        profile: Optional[Literal["seed", "v1"]] = None,
+        config: Optional[Mapping[str, Any]] = None,
+    ) -> _E:
+        """A durable engine on the SQLite store at path (created when missing)."""
+    @property
+    def durable(self) -> bool: ...
+    def undo(self, seq: int) -> Pattern:
+        """Undoes history event seq (the latest change of its pattern)."""
+    def bulk(
+        self,
+        action: BulkActionName,
+        selection: Optional[Mapping[str, Any]] = None,
+        dry_run: bool = False,
+        *,
+        ids: Optional[Sequence[int]] = None,
+        max_confidence: Optional[float] = None,
+        unused_since: Union[datetime.datetime, int, None] = None,
+        topic: Optional[str] = None,
+        provenance: Optional[Literal["learned", "manual", "imported"]] = None,
+    ) -> List[Dict[str, Any]]:
+        """Applies action to the selected patterns (or, with dry_run, reports what it would change)."""
     def process(
         self,
         text: str,
