@@ -70,22 +70,6 @@ fn pattern(id: u64) -> Pattern {
     }
 }
 
-fn state_of(p: &Pattern) -> PatternState {
-    PatternState {
-        confidence: p.confidence,
-        is_active: p.is_active,
-        auto_executable: p.auto_executable,
-        is_deleted: p.is_deleted,
-        execution_count: p.execution_count,
-        success_count: p.success_count,
-        failure_count: p.failure_count,
-        override_count: p.override_count,
-        examples: p.trigger_examples.len(),
-        last_used: p.last_used,
-        last_modified: p.last_modified,
-    }
-}
-
 fn event(seq: u64, p: &Pattern, kind: ChangeKind) -> PatternEvent {
     PatternEvent {
         seq,
@@ -96,7 +80,7 @@ fn event(seq: u64, p: &Pattern, kind: ChangeKind) -> PatternEvent {
         old_confidence: (kind != ChangeKind::Created).then_some(0.5),
         new_confidence: p.confidence,
         message: None,
-        state: state_of(p),
+        state: PatternState::of(p),
         full: (kind == ChangeKind::Created).then(|| p.clone()),
     }
 }

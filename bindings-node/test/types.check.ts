@@ -40,7 +40,7 @@ async function modern(): Promise<void> {
 }
 
 async function durable(): Promise<void> {
-  const engine: PatternEngine = await PatternEngine.open('/tmp/patterns.db', { profile: 'v1' })
+  const engine: PatternEngine = await PatternEngine.open('patterns.db', { profile: 'v1' })
   const isDurable: boolean = engine.durable && !engine.closed
   const selection: Selection = { maxConfidence: 0.4, unusedSince: new Date(), provenance: 'learned' }
   const report: BulkReport = await engine.bulk('deactivate', selection, { dryRun: true })
@@ -55,7 +55,7 @@ async function durable(): Promise<void> {
   // @ts-expect-error: an unknown provenance is a type error
   await engine.bulk('delete', { provenance: 'borrowed' })
   try {
-    await PatternEngine.open('/tmp/patterns.db')
+    await PatternEngine.open('patterns.db')
   } catch (err) {
     if (err instanceof PatternLearningError && (err.code === ErrorCode.STORE_LOCKED || err.code === 'ENGINE_CLOSED')) return
   }

@@ -101,7 +101,8 @@ pub struct PatternState {
 }
 
 impl PatternState {
-    pub(crate) fn of(p: &Pattern) -> Self {
+    /// The state of `p`.
+    pub fn of(p: &Pattern) -> Self {
         PatternState {
             confidence: p.confidence,
             is_active: p.is_active,

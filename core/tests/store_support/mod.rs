@@ -75,22 +75,6 @@ pub fn bare_pattern(id: u64) -> Pattern {
     }
 }
 
-pub fn state_of(p: &Pattern) -> PatternState {
-    PatternState {
-        confidence: p.confidence,
-        is_active: p.is_active,
-        auto_executable: p.auto_executable,
-        is_deleted: p.is_deleted,
-        execution_count: p.execution_count,
-        success_count: p.success_count,
-        failure_count: p.failure_count,
-        override_count: p.override_count,
-        examples: p.trigger_examples.len(),
-        last_used: p.last_used,
-        last_modified: p.last_modified,
-    }
-}
-
 /// An event about `p` (which is the state after the change).
 pub fn event(seq: u64, p: &Pattern, kind: ChangeKind) -> PatternEvent {
     PatternEvent {
@@ -102,7 +86,7 @@ pub fn event(seq: u64, p: &Pattern, kind: ChangeKind) -> PatternEvent {
         old_confidence: (kind != ChangeKind::Created).then_some(0.45),
         new_confidence: p.confidence,
         message: (kind != ChangeKind::Created).then(|| "my trackman froze again".to_owned()),
-        state: state_of(p),
+        state: PatternState::of(p),
         full: matches!(kind, ChangeKind::Created | ChangeKind::Updated).then(|| p.clone()),
     }
 }
