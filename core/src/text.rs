@@ -20,7 +20,12 @@ use unicode_normalization::UnicodeNormalization;
 /// assert_eq!(normalize("  The TrackMan\u{2019}s   FROZEN — again\t"), "the trackman's frozen - again");
 /// ```
 pub fn normalize(text: &str) -> String {
-    let folded = caseless::default_case_fold_str(&text.nfkc().collect::<String>());
+    // NFKC, case fold, NFKC again: folding can put combining marks out of
+    // canonical order (`İ` + U+0591), which the second pass restores, so that
+    // normalising twice gives the same text (found by the fuzzer).
+    let folded: String = caseless::default_case_fold_str(&text.nfkc().collect::<String>())
+        .nfkc()
+        .collect();
     let mut out = String::with_capacity(folded.len());
     let mut pending_space = false;
     for ch in folded.chars() {
@@ -196,6 +201,13 @@ mod tests {
         let n = normalize("مرحبا 🙂 שלום");
         let w: Vec<&str> = words(&n).collect();
         assert_eq!(w, ["مرحبا", "שלום"]);
+    }
+
+    /// Regression: fuzz/regressions/normalize_signature/normalize-not-idempotent-dotted-capital-i-then-mark
+    #[test]
+    fn fuzz_normalize_is_idempotent_for_dotted_capital_i_then_mark() {
+        let once = normalize("İ\u{591}");
+        assert_eq!(normalize(&once), once);
     }
 
     #[test]

@@ -135,7 +135,15 @@ impl SqliteStore {
                 ),
             ));
         }
-        tx.commit().map_err(|e| open_error(path, "migrate", e))?;
+        // Commit only when a migration changed something: committing even an
+        // empty write transaction lets SQLite repair header fields, and a file
+        // that later turns out to be damaged must stay byte-identical (found by
+        // the store_open fuzz target).
+        if from == super::SCHEMA_VERSION {
+            tx.rollback().map_err(|e| open_error(path, "open", e))?;
+        } else {
+            tx.commit().map_err(|e| open_error(path, "migrate", e))?;
+        }
         Ok(SqliteStore {
             path: path.to_owned(),
             conn: Mutex::new(conn),

@@ -1,0 +1,54 @@
+//! One test per fuzzer finding, named after it; the inputs live in
+//! `fuzz/regressions/<target>/`.
+
+use pattern_learning::text::normalize;
+
+fn regression(target: &str, name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions")
+        .join(target)
+        .join(name)
+}
+
+/// normalize_signature: NFKC before case folding left combining marks out of
+/// canonical order after `İ`, so normalising twice changed the text.
+#[test]
+fn fuzz_normalize_not_idempotent_dotted_capital_i_then_mark() {
+    let bytes = std::fs::read(regression(
+        "normalize_signature",
+        "normalize-not-idempotent-dotted-capital-i-then-mark",
+    ))
+    .unwrap();
+    let input = String::from_utf8_lossy(&bytes);
+    let once = normalize(&input);
+    assert_eq!(normalize(&once), once);
+    assert_eq!(
+        pattern_learning::signature::signature(&once),
+        pattern_learning::signature::signature(&input)
+    );
+}
+
+/// store_open: opening committed an empty transaction, which let SQLite repair
+/// header fields of a file that the load then refused as damaged, so the file was
+/// changed although the error said it was not.
+#[test]
+fn fuzz_engine_open_err_rewrites_sqlite_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.db");
+    std::fs::copy(
+        regression("store_open", "engine-open-err-rewrites-sqlite-header.db"),
+        &path,
+    )
+    .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = pattern_learning::Engine::open(&path).unwrap_err();
+    assert!(
+        matches!(err, pattern_learning::Error::CorruptStore { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a refused file is left untouched"
+    );
+}
