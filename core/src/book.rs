@@ -193,7 +193,8 @@ pub(crate) struct PatternBook {
     caller_vectors: HashMap<PatternId, Vec<Option<Vec<f32>>>>,
     index: Index,
     by_reply: HashMap<String, PatternId>,
-    example_signatures: HashSet<(PatternId, String)>,
+    /// Signatures of each pattern's examples (an example is added once).
+    example_signatures: HashMap<PatternId, HashSet<String>>,
     history: Vec<PatternEvent>,
     /// Events before `history[0]` (kept by a store, not in memory).
     history_base: u64,
@@ -254,7 +255,7 @@ impl PatternBook {
             caller_vectors: HashMap::new(),
             index: Index::default(),
             by_reply: HashMap::new(),
-            example_signatures: HashSet::new(),
+            example_signatures: HashMap::new(),
             history: Vec::new(),
             history_base: 0,
             next_id: 1,
@@ -379,7 +380,7 @@ impl PatternBook {
                     self.patterns.remove(&id);
                     self.rejections.remove(&id);
                     self.caller_vectors.remove(&id);
-                    self.example_signatures.retain(|(p, _)| *p != id);
+                    self.example_signatures.remove(&id);
                     self.index.remove_pattern(id);
                 }
                 Some(snapshot) => {
@@ -464,7 +465,9 @@ impl PatternBook {
         let mut vectors = Vec::with_capacity(examples.len());
         for ex in examples {
             self.example_signatures
-                .insert((id, crate::signature::signature(ex.text)));
+                .entry(id)
+                .or_default()
+                .insert(crate::signature::signature(ex.text));
             vectors.push(ex.vector.clone());
             let embedding = self.embedder.embed(ex.text);
             self.index
@@ -491,7 +494,9 @@ impl PatternBook {
         };
         if !self
             .example_signatures
-            .insert((id, crate::signature::signature(message)))
+            .entry(id)
+            .or_default()
+            .insert(crate::signature::signature(message))
         {
             return false;
         }
@@ -560,10 +565,12 @@ impl PatternBook {
             return;
         };
         let vectors = self.caller_vectors.get(&id);
-        self.example_signatures.retain(|(p, _)| *p != id);
+        self.example_signatures.remove(&id);
         for (i, ex) in p.trigger_examples.iter().enumerate() {
             self.example_signatures
-                .insert((id, crate::signature::signature(ex)));
+                .entry(id)
+                .or_default()
+                .insert(crate::signature::signature(ex));
             let vector = vectors.and_then(|v| v.get(i).cloned().flatten());
             let embedding = self.embedder.embed(ex);
             self.index
@@ -607,7 +614,9 @@ impl PatternBook {
         for ((id, polarity, text, vector), prepared) in items.into_iter().zip(prepared) {
             if polarity == Polarity::Positive {
                 self.example_signatures
-                    .insert((id, prepared.signature.clone()));
+                    .entry(id)
+                    .or_default()
+                    .insert(prepared.signature.clone());
             }
             index.add_prepared(id, polarity, text, prepared, vector);
         }

@@ -106,7 +106,7 @@ pub(crate) fn apply_feedback(
                 (rates.modify, ChangeKind::Modified)
             };
             let before = book.get(id).map_or(0.0, |p| p.confidence);
-            add_example_once(book, id, &feedback.query, vector);
+            book.add_example(id, &feedback.query, vector);
             let after = book
                 .apply(id, kind, actor.clone(), Some(&feedback.query), false, |p| {
                     p.confidence = sanitize_confidence(p.confidence + delta);
@@ -199,7 +199,7 @@ fn learn_answer(
         }
     }
     if let Some(id) = book.find_by_reply(reply) {
-        add_example_once(book, id, message, vector);
+        book.add_example(id, message, vector);
         book.apply(
             id,
             ChangeKind::Answered,
@@ -251,15 +251,6 @@ fn learn_answer(
         actor,
     );
     Ok((id, true, false))
-}
-
-fn add_example_once(
-    book: &mut PatternBook,
-    id: PatternId,
-    message: &str,
-    vector: Option<Vec<f32>>,
-) {
-    book.add_example(id, message, vector);
 }
 
 /// Promotes `id` to auto-executable when the promotion rule holds.

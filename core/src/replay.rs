@@ -28,7 +28,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::clock::{Clock, ManualClock, Timestamp};
+use crate::clock::{ManualClock, Timestamp};
 use crate::config::Config;
 use crate::decision::Action;
 use crate::engine::{Engine, MessageContext};
@@ -479,9 +479,4 @@ impl ReplayReport {
     pub fn metrics_json(&self) -> String {
         serde_json::to_string(&self.metrics).unwrap_or_else(|_| "{}".into())
     }
-}
-
-#[allow(dead_code)]
-fn _assert_clock_object_safe(c: &dyn Clock) -> Timestamp {
-    c.now()
 }

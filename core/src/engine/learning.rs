@@ -68,9 +68,6 @@ impl Engine {
             let right = matches!(action, FeedbackAction::Approve | FeedbackAction::Modify);
             self.calibration.lock().record(note.raw_confidence, right);
         }
-        if let Some(conv) = &feedback.context.session_id {
-            let _ = conv;
-        }
         Ok(outcome)
     }
 

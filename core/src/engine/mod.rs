@@ -341,15 +341,13 @@ impl Engine {
         evidence.auto_threshold = auto_threshold;
         evidence.expected_precision = expected_precision;
 
-        let rendered = render(
-            &pattern.response_template,
-            &self.template_context(message, ctx),
-        );
+        let template_context = self.template_context(message, ctx);
+        let rendered = render(&pattern.response_template, &template_context);
         evidence.missing_variables = rendered.missing.clone();
         let actions = pattern
             .action_template
             .as_ref()
-            .map(|a| render_json(a, &self.template_context(message, ctx)));
+            .map(|a| render_json(a, &template_context));
 
         let t = config.thresholds;
         let confidence = assessment.confidence;
@@ -423,7 +421,7 @@ impl Engine {
         config: &Config,
         now: Timestamp,
     ) {
-        let thresholds = self.safety.read().thresholds.clone();
+        let safety = self.safety.read();
         let inbound = Inbound {
             ctx,
             topic: d.topic.parse().unwrap_or(topic::Topic::General),
@@ -436,7 +434,10 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|o| o.kind == OutboundKind::Escalation),
         };
-        let outcome = self.guards.check_inbound(inbound, &thresholds, config, now);
+        let outcome = self
+            .guards
+            .check_inbound(inbound, &safety.thresholds, config, now);
+        drop(safety);
         match outcome {
             GuardOutcome::Allow => {}
             GuardOutcome::Block(reason) => {
