@@ -3,17 +3,17 @@
 
 Usage: check_replay.py {demo|clinc150|banking77} FILE
 
-The bars are the project's issue-level targets on the DEV configuration
-(warm-up train, evaluate val, seed 1, default settings). A miss exits 1.
+The bars are the project's targets on the DEV configuration (warm-up train, evaluate val,
+seed 1, default settings, the built-in static embedder). A miss exits 1.
 """
 import json
 import sys
 
 BARS = {
     # name: (max wrong auto-sends per 1000, max oos auto-sends, min automation)
-    "demo": (2.0, 0, 0.15),
-    "clinc150": (2.0, 0, 0.15),
-    "banking77": (3.0, None, 0.10),
+    "demo": (2.0, 0, 0.25),
+    "clinc150": (2.0, 1, 0.40),
+    "banking77": (3.0, None, 0.30),
 }
 
 

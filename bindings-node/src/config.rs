@@ -86,6 +86,8 @@ pub struct Gates {
     pub neighbours: u32,
     /// Similarity lead of the best reply over the best different reply.
     pub min_margin: f64,
+    /// Similarity the best example must reach (default 0.5).
+    pub min_similarity: f64,
     /// Times operators must have sent (or approved) the reply.
     pub min_support: f64,
     /// Weight of the embedder's cosine in the similarity.
@@ -171,6 +173,7 @@ impl From<pl::Config> for Config {
             gates: Gates {
                 neighbours: count(gates.neighbours),
                 min_margin: gates.min_margin,
+                min_similarity: gates.min_similarity,
                 min_support: gates.min_support as f64,
                 semantic_weight: gates.semantic_weight,
             },

@@ -193,7 +193,7 @@ pub struct Decision {
     pub action: Action,
     /// Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
     /// `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
-    /// `ambiguous_match`, `insufficient_support`, `template_incomplete`,
+    /// `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
     /// `previously_rejected`, `empty_message`, `message_too_long`, `safety_blacklist`,
     /// `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
     /// `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,

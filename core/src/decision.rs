@@ -53,6 +53,9 @@ pub enum Reason {
     AmbiguousMatch,
     /// Operators have sent this reply too few times to trust it unattended.
     InsufficientSupport,
+    /// The nearest example is too far from the message to send unattended
+    /// (`gates.min_similarity`).
+    DistantMatch,
     /// The reply has a variable the message context cannot fill.
     TemplateIncomplete,
     /// An operator rejected this reply for a message like this one.
@@ -97,6 +100,7 @@ impl Reason {
             Reason::NoMatchingPattern => "no_matching_pattern",
             Reason::NotAutoExecutable => "not_auto_executable",
             Reason::AmbiguousMatch => "ambiguous_match",
+            Reason::DistantMatch => "distant_match",
             Reason::InsufficientSupport => "insufficient_support",
             Reason::TemplateIncomplete => "template_incomplete",
             Reason::PreviouslyRejected => "previously_rejected",

@@ -6,6 +6,7 @@
 //! cargo run --release --example replay
 //! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
 //!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1]
+//!     [--config '{"gates": {"semantic_weight": 0.5}}']
 //! ```
 
 use std::io::{IsTerminal, Write};
@@ -18,19 +19,22 @@ const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
 
 const USAGE: &str =
     "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
-[--json] [--target-precision P] [--profile seed|v1] [--quiet]
+[--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] [--quiet]
 
 Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
 evaluation split, with a simulated operator in the loop, and reports automation, auto-send
 precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
 The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
-(then --data may name a file inside it, e.g. --data clinc150.jsonl).";
+(then --data may name a file inside it, e.g. --data clinc150.jsonl). --config applies a
+partial configuration (JSON, as Config::apply_partial); --messages writes one JSON line per
+evaluated message (decision, reason, confidence, evidence), e.g. '{\"gates\": {\"min_margin\": 0.15}}'.";
 
 struct Args {
     data: Option<String>,
     options: ReplayOptions,
     json: bool,
     quiet: bool,
+    messages: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -39,9 +43,11 @@ fn parse_args() -> Result<Args, String> {
         options: ReplayOptions::default(),
         json: false,
         quiet: false,
+        messages: None,
     };
     let mut profile = Profile::Seed;
     let mut target_precision = None;
+    let mut patches = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -68,7 +74,12 @@ fn parse_args() -> Result<Args, String> {
                         .map_err(|_| "--target-precision needs a number".to_string())?,
                 )
             }
+            "--config" => patches.push(
+                serde_json::from_str::<serde_json::Value>(&value("--config")?)
+                    .map_err(|e| format!("--config needs a JSON object: {e}"))?,
+            ),
             "--profile" => profile = value("--profile")?.parse().map_err(|e| format!("{e}"))?,
+            "--messages" => args.messages = Some(value("--messages")?),
             "--json" => args.json = true,
             "--quiet" => args.quiet = true,
             "-h" | "--help" => return Err(String::new()),
@@ -77,6 +88,9 @@ fn parse_args() -> Result<Args, String> {
     }
     let mut config = Config::from_profile(profile);
     config.target_precision = target_precision;
+    for patch in &patches {
+        config.apply_partial(patch).map_err(|e| e.to_string())?;
+    }
     config.validate().map_err(|e| e.to_string())?;
     args.options.config = config;
     Ok(args)
@@ -102,6 +116,17 @@ fn load(data: Option<&str>) -> Result<(String, Vec<replay::Record>), String> {
             Ok((resolved.display().to_string(), records))
         }
     }
+}
+
+/// Writes one JSON line per evaluated message (decision, evidence, latency).
+fn write_messages(path: &str, messages: &[replay::MessageResult]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for m in messages {
+        serde_json::to_writer(&mut out, m)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
 }
 
 fn main() -> ExitCode {
@@ -148,6 +173,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &args.messages {
+        if let Err(e) = write_messages(path, &report.messages) {
+            eprintln!("error: cannot write {path}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     bar.finish();
     if !args.quiet {
         print_summary(&report);

@@ -60,7 +60,7 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine> {
         let embedder = self
             .embedder
-            .unwrap_or_else(|| Arc::new(HashedNgramEmbedder::default()));
+            .unwrap_or_else(|| Arc::new(StaticEmbedder::new()));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let mut book = PatternBook::new(embedder);
         let guards = Guards::default();

@@ -23,7 +23,7 @@ use crate::calibrate::Calibration;
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::config::Config;
 use crate::decision::{Action, Decision, Evidence, GateCheck, Outbound, OutboundKind, Reason};
-use crate::embed::{check_vector, Embedder, HashedNgramEmbedder};
+use crate::embed::{check_vector, Embedder, StaticEmbedder};
 use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::guards::{GuardOutcome, Guards, Inbound};
@@ -362,6 +362,7 @@ impl Engine {
             if !assessment.gates_passed {
                 let reason = match assessment.failed_gate {
                     Some(FailedGate::Support) => Reason::InsufficientSupport,
+                    Some(FailedGate::Distant) => Reason::DistantMatch,
                     _ => Reason::AmbiguousMatch,
                 };
                 (Action::Suggest, reason)

@@ -11,6 +11,7 @@
 
 mod features;
 mod lexical;
+mod vectors;
 mod vocab;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ use crate::text;
 
 pub(crate) use features::{analyse, Analysed};
 use lexical::{LexicalIndex, QueryVectors};
+use vectors::{QuantizedVector, VectorStore};
 use vocab::Vocabulary;
 
 /// Whether an example supports its pattern or records a rejection of it.
@@ -50,46 +52,8 @@ struct Example {
     polarity: Polarity,
     signature: String,
     text: String,
-    embedding: Quantized,
     caller_vector: Option<Vec<f32>>,
     live: bool,
-}
-
-/// A unit vector stored as signed bytes (scale 127): a quarter of the memory of
-/// f32 and, for cosines of unit vectors, an error below 0.01.
-#[derive(Debug, Clone, Default)]
-struct Quantized(Box<[i8]>);
-
-impl Quantized {
-    fn new(v: &[f32]) -> Self {
-        Quantized(
-            v.iter()
-                .map(|x| (x.clamp(-1.0, 1.0) * 127.0).round() as i8)
-                .collect(),
-        )
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Cosine with an f32 query vector (both unit length before quantisation).
-    fn cosine(&self, query: &[i8]) -> f64 {
-        if query.len() != self.0.len() {
-            return 0.0;
-        }
-        let (mut dot, mut na, mut nb) = (0i32, 0i32, 0i32);
-        for (a, b) in self.0.iter().zip(query) {
-            let (a, b) = (i32::from(*a), i32::from(*b));
-            dot += a * b;
-            na += a * a;
-            nb += b * b;
-        }
-        if na == 0 || nb == 0 {
-            return 0.0;
-        }
-        f64::from(dot) / (f64::from(na).sqrt() * f64::from(nb).sqrt())
-    }
 }
 
 /// The patterns that share one keyword phrase.
@@ -105,7 +69,7 @@ pub(crate) struct Query {
     analysed: Analysed,
     vectors: QueryVectors,
     signature: String,
-    embedding: Quantized,
+    embedding: QuantizedVector,
     caller_vector: Option<Vec<f32>>,
 }
 
@@ -165,6 +129,7 @@ pub(crate) struct Index {
     /// First word → phrase → the phrase's words and patterns.
     keywords: HashMap<String, HashMap<String, KeywordEntry>>,
     vocabulary: Vocabulary,
+    vectors: VectorStore,
     caller_dimension: Option<usize>,
 }
 
@@ -192,7 +157,7 @@ impl Index {
             vectors: self.lexical.query_vectors(&analysed),
             analysed,
             signature,
-            embedding: Quantized::new(&embedding),
+            embedding: QuantizedVector::new(&embedding),
             caller_vector,
         }
     }
@@ -227,12 +192,14 @@ impl Index {
     pub fn begin_bulk(&mut self) {
         self.lexical.begin_bulk();
         self.vocabulary.begin_bulk();
+        self.vectors.begin_bulk();
     }
 
     /// Ends a bulk load.
     pub fn end_bulk(&mut self) {
         self.lexical.end_bulk();
         self.vocabulary.end_bulk();
+        self.vectors.end_bulk();
     }
 
     /// Adds an already analysed example; returns its document id.
@@ -263,12 +230,12 @@ impl Index {
             .push(doc);
         self.by_pattern.entry(pattern).or_default().push(doc);
         debug_assert_eq!(doc as usize, self.examples.len());
+        self.vectors.push(doc, &QuantizedVector::new(&embedding));
         self.examples.push(Example {
             pattern,
             polarity,
             signature,
             text: text_.chars().take(500).collect(),
-            embedding: Quantized::new(&embedding),
             caller_vector,
             live: true,
         });
@@ -281,7 +248,7 @@ impl Index {
             self.lexical.remove(doc);
             if let Some(ex) = self.examples.get_mut(doc as usize) {
                 ex.live = false;
-                ex.embedding = Quantized::default();
+                self.vectors.clear(doc);
                 ex.caller_vector = None;
                 if let Some(docs) = self.by_signature.get_mut(&ex.signature) {
                     docs.retain(|d| *d != doc);
@@ -398,6 +365,13 @@ impl Index {
         );
         if let Some(qv) = &query.caller_vector {
             docs.extend(self.nearest_by_caller_vector(qv, &accept_doc));
+        } else if blend.embedder_weight > 0.0 {
+            docs.extend(
+                self.vectors
+                    .nearest(&query.embedding, VECTOR_CANDIDATES, accept_doc)
+                    .into_iter()
+                    .map(|(_, d)| (d, MatchKind::Vector)),
+            );
         }
         // Keep the first (most specific) kind per document.
         let mut seen = std::collections::HashSet::with_capacity(docs.len());
@@ -448,8 +422,8 @@ impl Index {
                 lexical * (1.0 - blend.caller_weight) + c * blend.caller_weight,
                 Some(c),
             )
-        } else if blend.embedder_weight > 0.0 && !example.embedding.is_empty() {
-            let e = example.embedding.cosine(&query.embedding.0).max(0.0);
+        } else if blend.embedder_weight > 0.0 && !query.embedding.is_empty() {
+            let e = self.vectors.cosine(doc, &query.embedding).max(0.0);
             (
                 lexical * (1.0 - blend.embedder_weight) + e * blend.embedder_weight,
                 Some(e),
@@ -486,12 +460,12 @@ impl Index {
                 std::mem::size_of::<Example>()
                     + e.text.capacity()
                     + e.signature.capacity()
-                    + e.embedding.0.len()
                     + e.caller_vector.as_ref().map_or(0, |v| v.capacity() * 4)
             })
             .sum();
         examples
             + self.lexical.heap_bytes()
+            + self.vectors.heap_bytes()
             + self.by_signature.len() * 64
             + self.vocabulary.len() * 16
     }

@@ -1,0 +1,437 @@
+//! The engine embedder's vectors of every example, and nearest-neighbour search over them.
+//!
+//! Vectors are stored quantised to signed bytes (each vector scaled so that its largest
+//! component is ±127) in one contiguous array, one row per document. Cosines are exact
+//! integer dot products divided by the stored norms, so the quantisation costs well
+//! under 0.01 of cosine on unit vectors.
+//!
+//! Up to [`EXACT_SEARCH_LIMIT`] documents the search is exact (every row is scored).
+//! Beyond that an inverted file narrows it: the rows are clustered (spherical k-means on
+//! the first [`COARSE_DIMENSIONS`] components — the built-in table is PCA-ordered, so
+//! they carry most of the variance), and a query scores only the rows of its
+//! [`PROBES`] nearest clusters. New rows join their nearest cluster; the clusters are
+//! trained again, from scratch and deterministically, whenever the number of rows has
+//! doubled since the last training, so the cost per insertion stays constant on
+//! average.
+
+/// A vector quantised to signed bytes, with its squared norm.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QuantizedVector {
+    values: Vec<i8>,
+    norm: f32,
+}
+
+impl QuantizedVector {
+    /// Quantises `v` (any length; all-zero and non-finite vectors give an empty vector).
+    pub fn new(v: &[f32]) -> Self {
+        if v.iter().any(|x| !x.is_finite()) {
+            return QuantizedVector::default();
+        }
+        let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+        if max == 0.0 {
+            return QuantizedVector::default();
+        }
+        let values: Vec<i8> = v
+            .iter()
+            .map(|x| (x / max * 127.0).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        let norm = norm(&values);
+        QuantizedVector { values, norm }
+    }
+
+    /// Whether the vector carries nothing (zero input).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty() || self.norm == 0.0
+    }
+}
+
+fn norm(values: &[i8]) -> f32 {
+    (dot(values, values) as f32).sqrt()
+}
+
+/// Integer dot product of two byte vectors of the same length.
+fn dot(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum()
+}
+
+/// Below this many rows, searches score every row.
+pub(crate) const EXACT_SEARCH_LIMIT: usize = 4096;
+/// Components used to cluster rows.
+const COARSE_DIMENSIONS: usize = 32;
+/// Clusters probed per query.
+const PROBES: usize = 6;
+/// Rows per cluster aimed at (clusters = rows / this, at least 16).
+const ROWS_PER_CLUSTER: usize = 128;
+/// k-means iterations per training.
+const TRAINING_ROUNDS: usize = 4;
+/// Training sample: at most this many rows per cluster.
+const SAMPLE_PER_CLUSTER: usize = 16;
+
+/// Quantised vectors by document id.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct VectorStore {
+    dimension: usize,
+    values: Vec<i8>,
+    norms: Vec<f32>,
+    clusters: Option<Clusters>,
+    /// Buffer rows while a bulk load is under way (clusters are trained at its end).
+    bulk: bool,
+}
+
+/// The inverted file: cluster centres and the rows of each cluster.
+#[derive(Debug, Clone)]
+struct Clusters {
+    /// `count × COARSE_DIMENSIONS` unit vectors.
+    centres: Vec<f32>,
+    members: Vec<Vec<u32>>,
+    /// Rows when last trained.
+    trained_rows: usize,
+}
+
+impl Clusters {
+    fn count(&self) -> usize {
+        self.members.len()
+    }
+
+    fn nearest_centre(&self, v: &[f32]) -> usize {
+        let mut best = (f32::NEG_INFINITY, 0);
+        for (i, c) in self.centres.chunks_exact(COARSE_DIMENSIONS).enumerate() {
+            let s = dot_f32(c, v);
+            if s > best.0 {
+                best = (s, i);
+            }
+        }
+        best.1
+    }
+}
+
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The first [`COARSE_DIMENSIONS`] components of a row, as a unit f32 vector.
+fn coarse(row: &[i8]) -> [f32; COARSE_DIMENSIONS] {
+    let mut out = [0f32; COARSE_DIMENSIONS];
+    for (o, v) in out.iter_mut().zip(row) {
+        *o = f32::from(*v);
+    }
+    let n = dot_f32(&out, &out).sqrt();
+    if n > 0.0 {
+        out.iter_mut().for_each(|x| *x /= n);
+    }
+    out
+}
+
+impl VectorStore {
+    /// Appends the vector of the next document (`doc` must equal the number of rows).
+    /// A vector of another dimension than the first one is stored as empty.
+    pub fn push(&mut self, doc: u32, v: &QuantizedVector) {
+        debug_assert_eq!(doc as usize, self.norms.len());
+        if self.dimension == 0 && !v.is_empty() {
+            self.dimension = v.values.len();
+            self.values = vec![0; self.norms.len() * self.dimension];
+        }
+        if !v.is_empty() && v.values.len() == self.dimension {
+            self.values.extend_from_slice(&v.values);
+            self.norms.push(v.norm);
+        } else {
+            self.values.resize(self.values.len() + self.dimension, 0);
+            self.norms.push(0.0);
+        }
+        if self.bulk {
+            return;
+        }
+        let rows = self.norms.len();
+        match &mut self.clusters {
+            Some(c) if rows < 2 * c.trained_rows => {
+                if v.is_empty() || self.dimension < COARSE_DIMENSIONS {
+                    return;
+                }
+                let centre = c.nearest_centre(&coarse(&v.values));
+                c.members[centre].push(doc);
+            }
+            _ if rows > EXACT_SEARCH_LIMIT => self.train(),
+            _ => {}
+        }
+    }
+
+    /// Starts a bulk load: rows are only appended until [`VectorStore::end_bulk`].
+    pub fn begin_bulk(&mut self) {
+        self.bulk = true;
+    }
+
+    /// Ends a bulk load and trains the clusters when there are enough rows.
+    pub fn end_bulk(&mut self) {
+        self.bulk = false;
+        if self.norms.len() > EXACT_SEARCH_LIMIT {
+            self.train();
+        } else {
+            self.clusters = None;
+        }
+    }
+
+    /// Clusters the live rows (deterministic: evenly spaced seeds and sample).
+    fn train(&mut self) {
+        let d = self.dimension;
+        if d < COARSE_DIMENSIONS {
+            self.clusters = None;
+            return;
+        }
+        let live: Vec<u32> = (0..self.norms.len() as u32)
+            .filter(|r| self.norms[*r as usize] > 0.0)
+            .collect();
+        let count = (live.len() / ROWS_PER_CLUSTER).max(16);
+        let row = |r: u32| coarse(&self.values[r as usize * d..r as usize * d + d]);
+        let sample_size = live.len().min(count * SAMPLE_PER_CLUSTER);
+        let sample: Vec<[f32; COARSE_DIMENSIONS]> = (0..sample_size)
+            .map(|i| row(live[i * live.len() / sample_size]))
+            .collect();
+        let mut centres: Vec<f32> = (0..count)
+            .flat_map(|i| sample[i * sample.len() / count])
+            .collect();
+        for _ in 0..TRAINING_ROUNDS {
+            let mut sums = vec![0f32; count * COARSE_DIMENSIONS];
+            let probe = Clusters {
+                centres,
+                members: vec![Vec::new(); count],
+                trained_rows: 0,
+            };
+            for v in &sample {
+                let c = probe.nearest_centre(v);
+                for (s, x) in sums[c * COARSE_DIMENSIONS..(c + 1) * COARSE_DIMENSIONS]
+                    .iter_mut()
+                    .zip(v)
+                {
+                    *s += x;
+                }
+            }
+            centres = probe.centres;
+            for (i, sum) in sums.chunks_exact_mut(COARSE_DIMENSIONS).enumerate() {
+                let n = dot_f32(sum, sum).sqrt();
+                if n > 0.0 {
+                    let centre = &mut centres[i * COARSE_DIMENSIONS..(i + 1) * COARSE_DIMENSIONS];
+                    for (c, s) in centre.iter_mut().zip(sum.iter()) {
+                        *c = s / n;
+                    }
+                }
+            }
+        }
+        let mut clusters = Clusters {
+            centres,
+            members: vec![Vec::new(); count],
+            trained_rows: self.norms.len(),
+        };
+        let assigned: Vec<usize> = {
+            use rayon::prelude::*;
+            live.par_iter()
+                .map(|r| clusters.nearest_centre(&row(*r)))
+                .collect()
+        };
+        for (r, c) in live.into_iter().zip(assigned) {
+            clusters.members[c].push(r);
+        }
+        self.clusters = Some(clusters);
+    }
+
+    /// Forgets the vector of `doc` (it then matches nothing).
+    pub fn clear(&mut self, doc: u32) {
+        let d = doc as usize;
+        if let Some(n) = self.norms.get_mut(d) {
+            *n = 0.0;
+            self.values[d * self.dimension..(d + 1) * self.dimension].fill(0);
+        }
+    }
+
+    /// Cosine of `doc`'s vector with `query` (0 when either is empty).
+    pub fn cosine(&self, doc: u32, query: &QuantizedVector) -> f64 {
+        let d = doc as usize;
+        let Some(norm) = self.norms.get(d).copied() else {
+            return 0.0;
+        };
+        if norm == 0.0 || query.is_empty() || query.values.len() != self.dimension {
+            return 0.0;
+        }
+        let row = &self.values[d * self.dimension..(d + 1) * self.dimension];
+        f64::from(dot(row, &query.values)) / (f64::from(norm) * f64::from(query.norm))
+    }
+
+    /// The `k` documents closest to `query` among those `accept` admits, closest first.
+    pub fn nearest(
+        &self,
+        query: &QuantizedVector,
+        k: usize,
+        accept: impl Fn(u32) -> bool,
+    ) -> Vec<(f64, u32)> {
+        if query.is_empty() || query.values.len() != self.dimension || k == 0 {
+            return Vec::new();
+        }
+        let mut top = TopK::new(k);
+        match &self.clusters {
+            None => {
+                for doc in 0..self.norms.len() as u32 {
+                    self.offer(doc, query, &accept, &mut top);
+                }
+            }
+            Some(clusters) => {
+                let q = coarse(&query.values);
+                let mut centres: Vec<(f32, usize)> = clusters
+                    .centres
+                    .chunks_exact(COARSE_DIMENSIONS)
+                    .map(|c| dot_f32(c, &q))
+                    .zip(0..)
+                    .collect();
+                let probes = PROBES.min(clusters.count());
+                centres.select_nth_unstable_by(probes - 1, |a, b| b.0.total_cmp(&a.0));
+                for (_, c) in &centres[..probes] {
+                    for doc in &clusters.members[*c] {
+                        self.offer(*doc, query, &accept, &mut top);
+                    }
+                }
+            }
+        }
+        let qn = f64::from(query.norm);
+        let mut best = top.best;
+        best.iter_mut().for_each(|(c, _)| *c /= qn);
+        best
+    }
+
+    /// Scores `doc` against `query` and keeps it in `top` if it ranks.
+    fn offer(
+        &self,
+        doc: u32,
+        query: &QuantizedVector,
+        accept: &impl Fn(u32) -> bool,
+        top: &mut TopK,
+    ) {
+        let d = doc as usize;
+        let norm = self.norms[d];
+        if norm == 0.0 {
+            return;
+        }
+        let row = &self.values[d * self.dimension..(d + 1) * self.dimension];
+        let c = f64::from(dot(row, &query.values)) / f64::from(norm);
+        if top.ranks(c) && accept(doc) {
+            top.insert(c, doc);
+        }
+    }
+
+    /// Heap bytes used.
+    pub fn heap_bytes(&self) -> usize {
+        let clusters = self.clusters.as_ref().map_or(0, |c| {
+            c.centres.capacity() * 4
+                + c.members
+                    .iter()
+                    .map(|m| m.capacity() * 4 + 24)
+                    .sum::<usize>()
+        });
+        self.values.capacity() + self.norms.capacity() * 4 + clusters
+    }
+}
+
+/// The `k` best (score, document) pairs seen so far, best first.
+struct TopK {
+    k: usize,
+    best: Vec<(f64, u32)>,
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        TopK {
+            k,
+            best: Vec::with_capacity(k + 1),
+        }
+    }
+
+    fn ranks(&self, score: f64) -> bool {
+        self.best.len() < self.k || score > self.best[self.k - 1].0
+    }
+
+    fn insert(&mut self, score: f64, doc: u32) {
+        let at = self.best.partition_point(|(s, _)| *s >= score);
+        self.best.insert(at, (score, doc));
+        self.best.truncate(self.k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosines_survive_quantisation() {
+        let a = [0.6f32, 0.8, 0.0];
+        let b = [0.8f32, 0.6, 0.0];
+        let mut store = VectorStore::default();
+        store.push(0, &QuantizedVector::new(&a));
+        store.push(1, &QuantizedVector::new(&[0.0, 0.0, 0.0]));
+        store.push(2, &QuantizedVector::new(&[0.0, 0.0, 1.0]));
+        let q = QuantizedVector::new(&b);
+        assert!((store.cosine(0, &q) - 0.96).abs() < 0.01);
+        assert_eq!(store.cosine(1, &q), 0.0);
+        let nearest = store.nearest(&q, 2, |_| true);
+        assert_eq!(nearest.iter().map(|x| x.1).collect::<Vec<_>>(), vec![0, 2]);
+        assert!((nearest[0].0 - 0.96).abs() < 0.01);
+        store.clear(0);
+        assert_eq!(store.nearest(&q, 1, |_| true)[0].1, 2);
+        assert!(store.nearest(&q, 2, |d| d != 2).is_empty());
+    }
+
+    #[test]
+    fn zero_and_non_finite_vectors_are_empty() {
+        assert!(QuantizedVector::new(&[0.0, 0.0]).is_empty());
+        assert!(QuantizedVector::new(&[f32::NAN, 1.0]).is_empty());
+        assert!(QuantizedVector::new(&[]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::*;
+
+    /// Deterministic vectors around 40 directions.
+    fn vectors(n: usize, dim: usize) -> Vec<Vec<f32>> {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let centres: Vec<Vec<f32>> = (0..40)
+            .map(|_| (0..dim).map(|_| next()).collect())
+            .collect();
+        (0..n)
+            .map(|i| centres[i % 40].iter().map(|c| c + 0.3 * next()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn clustered_search_finds_every_row_itself() {
+        let vs = vectors(EXACT_SEARCH_LIMIT * 2 + 500, 96);
+        let mut store = VectorStore::default();
+        // Half in bulk (trained at its end), the rest one by one (joins clusters, and
+        // a retraining happens when the rows double).
+        store.begin_bulk();
+        for (i, v) in vs.iter().enumerate().take(EXACT_SEARCH_LIMIT + 100) {
+            store.push(i as u32, &QuantizedVector::new(v));
+        }
+        store.end_bulk();
+        assert!(store.clusters.is_some());
+        for (i, v) in vs.iter().enumerate().skip(EXACT_SEARCH_LIMIT + 100) {
+            store.push(i as u32, &QuantizedVector::new(v));
+        }
+        let clusters = store.clusters.as_ref().unwrap();
+        assert_eq!(clusters.trained_rows, vs.len() - 300);
+        let members: usize = clusters.members.iter().map(Vec::len).sum();
+        assert_eq!(members, vs.len());
+        for i in (0..vs.len()).step_by(97) {
+            let q = QuantizedVector::new(&vs[i]);
+            let found = store.nearest(&q, 3, |_| true);
+            assert_eq!(found[0].1, i as u32, "row {i}");
+            assert!((found[0].0 - 1.0).abs() < 1e-6);
+        }
+    }
+}
