@@ -5,7 +5,10 @@
 //! integer dot products divided by the stored norms, so the quantisation costs well
 //! under 0.01 of cosine on unit vectors.
 //!
-//! Up to [`EXACT_SEARCH_LIMIT`] documents the search is exact (every row is scored).
+//! A search screens rows by the cosine of their first [`SCREEN_DIMENSIONS`] components
+//! (the built-in table is PCA-ordered: they carry most of the variance), then scores the
+//! best [`SCREENED_PER_RESULT`] per wanted result on every component.
+//! Up to [`EXACT_SEARCH_LIMIT`] documents every row is screened.
 //! Beyond that an inverted file narrows it: the rows are clustered (spherical k-means on
 //! the first [`COARSE_DIMENSIONS`] components — the built-in table is PCA-ordered, so
 //! they carry most of the variance), and a query scores only the rows of its
@@ -45,6 +48,11 @@ impl QuantizedVector {
     }
 }
 
+/// The components compared when screening.
+fn screen(values: &[i8]) -> &[i8] {
+    &values[..values.len().min(SCREEN_DIMENSIONS)]
+}
+
 fn norm(values: &[i8]) -> f32 {
     (dot(values, values) as f32).sqrt()
 }
@@ -57,14 +65,21 @@ fn dot(a: &[i8], b: &[i8]) -> i32 {
         .sum()
 }
 
-/// Below this many rows, searches score every row.
-pub(crate) const EXACT_SEARCH_LIMIT: usize = 4096;
+/// Below this many rows, searches screen every row.
+pub(crate) const EXACT_SEARCH_LIMIT: usize = 2048;
+/// Components compared when screening rows.
+const SCREEN_DIMENSIONS: usize = 64;
+/// Rows kept from the screening per result wanted.
+const SCREENED_PER_RESULT: usize = 3;
 /// Components used to cluster rows.
 const COARSE_DIMENSIONS: usize = 32;
-/// Clusters probed per query.
-const PROBES: usize = 6;
+/// Clusters probed per query, nearest first, at most.
+const PROBES: usize = 8;
+/// Rows screened per query, about: no further cluster is probed once this many rows
+/// were (clusters of natural language are uneven in size).
+const MAX_SCREENED_ROWS: usize = 1024;
 /// Rows per cluster aimed at (clusters = rows / this, at least 16).
-const ROWS_PER_CLUSTER: usize = 128;
+const ROWS_PER_CLUSTER: usize = 64;
 /// k-means iterations per training.
 const TRAINING_ROUNDS: usize = 4;
 /// Training sample: at most this many rows per cluster.
@@ -76,6 +91,8 @@ pub(crate) struct VectorStore {
     dimension: usize,
     values: Vec<i8>,
     norms: Vec<f32>,
+    /// Norm of each row's first [`SCREEN_DIMENSIONS`] components.
+    screen_norms: Vec<f32>,
     clusters: Option<Clusters>,
     /// Buffer rows while a bulk load is under way (clusters are trained at its end).
     bulk: bool,
@@ -86,9 +103,37 @@ pub(crate) struct VectorStore {
 struct Clusters {
     /// `count × COARSE_DIMENSIONS` unit vectors.
     centres: Vec<f32>,
-    members: Vec<Vec<u32>>,
+    members: Vec<Cluster>,
     /// Rows when last trained.
     trained_rows: usize,
+}
+
+/// The rows of one cluster, with copies of their screening components stored together
+/// so that a probe reads memory in sequence rather than one row at a time.
+#[derive(Debug, Clone, Default)]
+struct Cluster {
+    docs: Vec<u32>,
+    /// `docs.len() × SCREEN_DIMENSIONS` values.
+    screens: Vec<i8>,
+    screen_norms: Vec<f32>,
+}
+
+impl Cluster {
+    fn push(&mut self, doc: u32, row: &[i8]) {
+        let s = screen(row);
+        self.docs.push(doc);
+        self.screens.extend_from_slice(s);
+        self.screens.resize(self.docs.len() * SCREEN_DIMENSIONS, 0);
+        self.screen_norms.push(norm(s));
+    }
+
+    fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.docs.capacity() * 4 + self.screens.capacity() + self.screen_norms.capacity() * 4
+    }
 }
 
 impl Clusters {
@@ -137,9 +182,11 @@ impl VectorStore {
         if !v.is_empty() && v.values.len() == self.dimension {
             self.values.extend_from_slice(&v.values);
             self.norms.push(v.norm);
+            self.screen_norms.push(norm(screen(&v.values)));
         } else {
             self.values.resize(self.values.len() + self.dimension, 0);
             self.norms.push(0.0);
+            self.screen_norms.push(0.0);
         }
         if self.bulk {
             return;
@@ -151,7 +198,7 @@ impl VectorStore {
                     return;
                 }
                 let centre = c.nearest_centre(&coarse(&v.values));
-                c.members[centre].push(doc);
+                c.members[centre].push(doc, &v.values);
             }
             _ if rows > EXACT_SEARCH_LIMIT => self.train(),
             _ => {}
@@ -196,7 +243,7 @@ impl VectorStore {
             let mut sums = vec![0f32; count * COARSE_DIMENSIONS];
             let probe = Clusters {
                 centres,
-                members: vec![Vec::new(); count],
+                members: Vec::new(),
                 trained_rows: 0,
             };
             for v in &sample {
@@ -221,7 +268,7 @@ impl VectorStore {
         }
         let mut clusters = Clusters {
             centres,
-            members: vec![Vec::new(); count],
+            members: vec![Cluster::default(); count],
             trained_rows: self.norms.len(),
         };
         let assigned: Vec<usize> = {
@@ -231,7 +278,8 @@ impl VectorStore {
                 .collect()
         };
         for (r, c) in live.into_iter().zip(assigned) {
-            clusters.members[c].push(r);
+            let r = r as usize;
+            clusters.members[c].push(r as u32, &self.values[r * d..r * d + d]);
         }
         self.clusters = Some(clusters);
     }
@@ -241,6 +289,7 @@ impl VectorStore {
         let d = doc as usize;
         if let Some(n) = self.norms.get_mut(d) {
             *n = 0.0;
+            self.screen_norms[d] = 0.0;
             self.values[d * self.dimension..(d + 1) * self.dimension].fill(0);
         }
     }
@@ -268,11 +317,25 @@ impl VectorStore {
         if query.is_empty() || query.values.len() != self.dimension || k == 0 {
             return Vec::new();
         }
-        let mut top = TopK::new(k);
+        let q_screen = screen(&query.values);
+        let q_screen_norm = norm(q_screen);
+        if q_screen_norm == 0.0 {
+            return Vec::new();
+        }
+        let mut screened = TopK::new(k * SCREENED_PER_RESULT);
+        let mut consider = |doc: u32, row: &[i8], row_norm: f32| {
+            if row_norm == 0.0 {
+                return;
+            }
+            let c = f64::from(dot(row, q_screen)) / f64::from(row_norm);
+            if screened.ranks(c) {
+                screened.insert(c, doc);
+            }
+        };
         match &self.clusters {
             None => {
-                for doc in 0..self.norms.len() as u32 {
-                    self.offer(doc, query, &accept, &mut top);
+                for (doc, row) in self.values.chunks_exact(self.dimension).enumerate() {
+                    consider(doc as u32, screen(row), self.screen_norms[doc]);
                 }
             }
             Some(clusters) => {
@@ -285,49 +348,42 @@ impl VectorStore {
                     .collect();
                 let probes = PROBES.min(clusters.count());
                 centres.select_nth_unstable_by(probes - 1, |a, b| b.0.total_cmp(&a.0));
+                centres[..probes].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                let mut scanned = 0;
                 for (_, c) in &centres[..probes] {
-                    for doc in &clusters.members[*c] {
-                        self.offer(*doc, query, &accept, &mut top);
+                    if scanned >= MAX_SCREENED_ROWS {
+                        break;
                     }
+                    let cluster = &clusters.members[*c];
+                    let rows = cluster.screens.chunks_exact(SCREEN_DIMENSIONS);
+                    for ((doc, row), n) in cluster.docs.iter().zip(rows).zip(&cluster.screen_norms)
+                    {
+                        // A cleared row keeps its copy here; its norm says it is gone.
+                        let live = self.norms[*doc as usize] != 0.0;
+                        consider(*doc, &row[..q_screen.len()], if live { *n } else { 0.0 });
+                    }
+                    scanned += cluster.len();
                 }
             }
         }
-        let qn = f64::from(query.norm);
-        let mut best = top.best;
-        best.iter_mut().for_each(|(c, _)| *c /= qn);
-        best
-    }
-
-    /// Scores `doc` against `query` and keeps it in `top` if it ranks.
-    fn offer(
-        &self,
-        doc: u32,
-        query: &QuantizedVector,
-        accept: &impl Fn(u32) -> bool,
-        top: &mut TopK,
-    ) {
-        let d = doc as usize;
-        let norm = self.norms[d];
-        if norm == 0.0 {
-            return;
+        let mut top = TopK::new(k);
+        for (_, doc) in screened.best {
+            let c = self.cosine(doc, query);
+            if top.ranks(c) && accept(doc) {
+                top.insert(c, doc);
+            }
         }
-        let row = &self.values[d * self.dimension..(d + 1) * self.dimension];
-        let c = f64::from(dot(row, &query.values)) / f64::from(norm);
-        if top.ranks(c) && accept(doc) {
-            top.insert(c, doc);
-        }
+        top.best
     }
 
     /// Heap bytes used.
     pub fn heap_bytes(&self) -> usize {
         let clusters = self.clusters.as_ref().map_or(0, |c| {
-            c.centres.capacity() * 4
-                + c.members
-                    .iter()
-                    .map(|m| m.capacity() * 4 + 24)
-                    .sum::<usize>()
+            c.centres.capacity() * 4 + c.members.iter().map(Cluster::heap_bytes).sum::<usize>()
         });
-        self.values.capacity() + self.norms.capacity() * 4 + clusters
+        self.values.capacity()
+            + (self.norms.capacity() + self.screen_norms.capacity()) * 4
+            + clusters
     }
 }
 
@@ -425,7 +481,7 @@ mod cluster_tests {
         }
         let clusters = store.clusters.as_ref().unwrap();
         assert_eq!(clusters.trained_rows, vs.len() - 300);
-        let members: usize = clusters.members.iter().map(Vec::len).sum();
+        let members: usize = clusters.members.iter().map(Cluster::len).sum();
         assert_eq!(members, vs.len());
         for i in (0..vs.len()).step_by(97) {
             let q = QuantizedVector::new(&vs[i]);
