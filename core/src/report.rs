@@ -132,8 +132,8 @@ rejects wrong ones and answers the rest (replay-protocol.md).</p>",
 const CSS: &str = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#343a40;max-width:1100px;margin:24px auto;padding:0 16px}\
 h1{font-size:24px;margin:0 0 4px}h1 small{font-weight:400;color:#868e96;font-size:16px}\
 h2{font-size:17px;margin:28px 0 2px}.sub,.note{color:#495057;margin:2px 0 10px}.note{font-size:13px}\
-.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}.card{flex:1 1 150px;border:1px solid #dee2e6;border-radius:8px;padding:10px 12px;background:#f8f9fa}\
-.card .v{font-size:20px;font-weight:600}.card .l{color:#868e96;font-size:12px;text-transform:uppercase;letter-spacing:.03em}.card.bad .v{color:#e03131}\
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}.card{flex:1 1 0;min-width:130px;border:1px solid #dee2e6;border-radius:8px;padding:10px 12px;background:#f8f9fa}\
+.card .v{font-size:18px;font-weight:600}.card .l{color:#868e96;font-size:12px;text-transform:uppercase;letter-spacing:.03em}.card.bad .v{color:#e03131}\
 svg{display:block;background:#fff;border:1px solid #dee2e6;border-radius:8px}svg text{font:12px system-ui,sans-serif;fill:#495057}\
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #dee2e6;padding:5px 6px;text-align:left;vertical-align:top}\
 th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.ok{color:#2f9e44}.foot{color:#adb5bd;font-size:12px;margin-top:28px}";
@@ -228,13 +228,16 @@ fn learning_curve(report: &ReplayReport) -> String {
     let mut s = String::new();
     plot.open(&mut s, "learning curve");
     let total = report.curve.last().map_or(1, |p| p.until).max(1) as f64;
-    let max_wrong = report
+    // Whole-number ticks on the right axis: the top is a multiple of 4.
+    let max_wrong = (report
         .curve
         .iter()
         .map(|p| p.wrong_auto_sends)
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
+        .max(1)
+        .div_ceil(4)
+        * 4) as f64;
     let warm_end = report
         .curve
         .iter()
@@ -411,7 +414,8 @@ fn confidence_histogram(messages: &[MessageResult]) -> String {
     let (left, rightm, top, bottom) = (56.0, 24.0, 16.0, 40.0);
     let mid = top + (h - top - bottom) * 0.62;
     let up = mid - top;
-    let down = h - bottom - mid;
+    // Room under the lowest bar for its count label.
+    let down = h - bottom - mid - 18.0;
     let bw = (w - left - rightm) / 20.0;
     let mut s = String::new();
     let _ = write!(
@@ -471,7 +475,7 @@ fn confidence_histogram(messages: &[MessageResult]) -> String {
         top + 10.0,
         fmt_count(max_r),
         left - 6.0,
-        h - bottom,
+        mid + down + 4.0,
         fmt_count(max_w),
     );
     let _ = write!(
@@ -570,11 +574,14 @@ fn precision_curve(report: &ReplayReport) -> String {
         let _ = write!(
             s,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{RIGHT}\" stroke=\"#fff\" stroke-width=\"2\"><title>the engine: automation {:.1}%, precision {:.2}%</title></circle>\
-<text x=\"{:.1}\" y=\"{:.1}\" style=\"font-weight:600\" fill=\"{RIGHT}\">engine (gates): {:.1}% at {:.2}%</text>",
+<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"6\" fill=\"{RIGHT}\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\" style=\"font-weight:600\" fill=\"{RIGHT}\">the engine with its gates: {:.1}% automation at {:.2}% precision</text>",
             100.0 * report.metrics.automation_rate,
             100.0 * p,
-            x + 10.0,
-            y + 18.0,
+            plot.x(0.0) + 16.0,
+            plot.y(0.0) - 16.0,
+            plot.x(0.0) + 28.0,
+            plot.y(0.0) - 12.0,
             100.0 * report.metrics.automation_rate,
             100.0 * p
         );

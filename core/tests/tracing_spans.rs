@@ -54,10 +54,13 @@ mod spans {
     use tracing::span::{Attributes, Id, Record};
     use tracing::{Event, Metadata, Subscriber};
 
+    /// Recorded spans: name and `(field, value)` pairs, in creation order.
+    pub type Spans = Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
     #[derive(Default)]
     pub struct Recorder {
         next: AtomicU64,
-        pub spans: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+        pub spans: Spans,
     }
 
     struct Fields<'a>(&'a mut Vec<(String, String)>);

@@ -5,8 +5,12 @@
 //! ```text
 //! cargo run --release --example replay
 //! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
-//!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1]
+//!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1] [--report FILE.html]
 //! ```
+//!
+//! `--report FILE.html` also writes a self-contained visual report (inline SVG,
+//! no network): learning curve, tier mix, confidence of right and wrong
+//! proposals, precision against automation, the worst wrong automatic sends.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -18,11 +22,12 @@ const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
 
 const USAGE: &str =
     "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
-[--json] [--target-precision P] [--profile seed|v1] [--quiet]
+[--json] [--target-precision P] [--profile seed|v1] [--report FILE.html] [--quiet]
 
 Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
 evaluation split, with a simulated operator in the loop, and reports automation, auto-send
 precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
+--report FILE.html writes a self-contained visual report (charts and the worst wrong sends).
 The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
 (then --data may name a file inside it, e.g. --data clinc150.jsonl).";
 
@@ -31,6 +36,7 @@ struct Args {
     options: ReplayOptions,
     json: bool,
     quiet: bool,
+    report: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -39,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
         options: ReplayOptions::default(),
         json: false,
         quiet: false,
+        report: None,
     };
     let mut profile = Profile::Seed;
     let mut target_precision = None;
@@ -70,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--profile" => profile = value("--profile")?.parse().map_err(|e| format!("{e}"))?,
             "--json" => args.json = true,
+            "--report" => args.report = Some(value("--report")?),
             "--quiet" => args.quiet = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -154,6 +162,23 @@ fn main() -> ExitCode {
     }
     if args.json {
         println!("{}", report.metrics_json());
+    }
+    if let Some(path) = &args.report {
+        let title = format!(
+            "{} · seed {} · profile {:?}",
+            std::path::Path::new(&source)
+                .file_name()
+                .map_or(source.clone(), |n| n.to_string_lossy().into_owned()),
+            args.options.seed,
+            args.options.config.profile
+        );
+        if let Err(e) = std::fs::write(path, pattern_learning::report::html(&report, &title)) {
+            eprintln!("error: cannot write {path}: {e}");
+            return ExitCode::from(2);
+        }
+        if !args.quiet {
+            eprintln!("report written to {path}");
+        }
     }
     ExitCode::SUCCESS
 }
