@@ -9,6 +9,21 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A listener's subscription (`engine.subscribe(listener)`). */
+export declare class EventSubscription {
+  /** Stops deliveries (events already queued are still delivered). */
+  unsubscribe(): void
+  /** Events handed to JavaScript. */
+  get delivered(): number
+  /** Events dropped because the queue was full (the listener was too slow). */
+  get dropped(): number
+  /**
+   * Listener calls that threw (counted by the JavaScript layer, which catches
+   * them; 0 here).
+   */
+  get failed(): number
+}
+
 /**
  * Learns replies from operators and decides what to do with each message.
  *
@@ -116,6 +131,24 @@ export declare class PatternEngine {
   updateSafetySettings(patch: Partial<SafetySettings>): SafetySettings
   /** The built-in negative-sentiment rules. */
   static defaultSentimentRules(): Array<SentimentRule>
+  /**
+   * Everything counted since the engine was built: decisions per action and
+   * reason, confidence histograms, automatic sends per hour, feedback, the judged
+   * precision of suggestions, guard triggers, latencies, patterns by state.
+   */
+  metrics(): Metrics
+  /** `metrics()` in the Prometheus text exposition format. */
+  prometheus(): string
+  /**
+   * The configuration in force, one `key  value  source` line per setting, the
+   * source being `profile seed`, `environment production` or `explicit`.
+   */
+  explainConfig(): string
+  /**
+   * Calls `listener` with every decision, feedback and alert, on the JS thread,
+   * through a queue of `capacity` events (default 1024; full: dropped and counted).
+   */
+  subscribe(listener: (event: EngineEvent) => void, capacity?: number): EventSubscription
 }
 
 /** Benchmark baseline: a native call that does nothing. */
@@ -132,6 +165,18 @@ export declare function __benchSignatureNs(message: string, iterations: number):
 
 /** The tier of a decision. */
 export type Action = 'auto_execute' | 'suggest' | 'queue' | 'escalate' | 'shadow'
+
+/** When alerts are raised. */
+export interface AlertRules {
+  /** Alert when the judged precision of suggestions falls under this (`null`: never). */
+  precisionFloor: number | null
+  /** Judged suggestions needed before the precision alert can fire. */
+  precisionMinJudged: number
+  /** Triggers of one guard within the window that raise an alert (0: never). */
+  guardRepeat: number
+  /** The window of `guardRepeat`, in seconds. */
+  guardWindowSecs: number
+}
 
 /** V1's `alertType`. */
 export type AlertType = 'blacklist' | 'escalation'
@@ -200,6 +245,15 @@ export interface Config {
   maxMessageBytes: number
   /** Signature of automatic replies; replies carrying it are never learned. */
   aiSignature: string | null
+  /** The environment whose overlay was applied, or `null`. */
+  environment: 'development' | 'staging' | 'production' | null
+  /**
+   * Operator approvals (approve / modify) a pattern needs before it may ever
+   * auto-send (production 2, staging 1).
+   */
+  approvalsBeforeAutoSend: number
+  /** When alerts are raised. */
+  alerts: AlertRules
 }
 
 /** The result of processing one message. */
@@ -246,10 +300,36 @@ export interface Decision {
  */
 export declare function detectMessageTopic(message: string): string
 
+/** One event: a decision, a feedback call or an alert. */
+export interface EngineEvent {
+  /** `decision`, `feedback` or `alert`. */
+  type: 'decision' | 'feedback' | 'alert'
+  /** The decision (for `decision` events), as `process` returned it. */
+  decision?: Decision
+  /** The feedback call (for `feedback` events). */
+  feedback?: FeedbackEvent
+  /**
+   * The alert (for `alert` events): `{ kind: 'store_error' | 'guard_tripping' |
+   * 'precision_below_floor' | 'hourly_cap_reached', at, … }`.
+   */
+  alert?: { kind: 'store_error' | 'guard_tripping' | 'precision_below_floor' | 'hourly_cap_reached'; at: number; [key: string]: unknown }
+  /** Time spent in `process` / `feedback`, µs (0 for alerts). */
+  latencyUs: number
+  /** When it happened (engine clock, ms since the epoch). */
+  at: number
+}
+
 /** Options of `new PatternEngine(options)` and `PatternEngine.open(path, options)`. */
 export interface EngineOptions {
   /** Starting configuration: `'seed'` (default) or `'v1'`. */
   profile?: Profile
+  /**
+   * Environment overlay layered between the profile and `config`:
+   * `'development'` (shadow mode), `'staging'` (1 approval before auto-send),
+   * `'production'` (2). Without it, the variable `PATTERN_LEARNING_ENV` selects one
+   * when a configuration is built.
+   */
+  environment?: 'development' | 'staging' | 'production'
   /**
    * Configuration overrides merged over the profile (camelCase keys, nested objects
    * merged), e.g. `{ shadowMode: true, thresholds: { auto: 0.9 } }`.
@@ -259,6 +339,16 @@ export interface EngineOptions {
   safetyThresholds?: Partial<SafetyThresholds>
   /** Safety settings overrides (V1's `getSettings` keys). */
   safetySettings?: Partial<SafetySettings>
+}
+
+/** Calls that returned an error. */
+export interface ErrorCounts {
+  /** `process` calls that failed (nothing may be sent). */
+  process: number
+  /** `feedback` calls that failed. */
+  feedback: number
+  /** Of those, store errors. */
+  store: number
 }
 
 /** The evidence behind a decision. */
@@ -363,6 +453,34 @@ export interface FeedbackContext {
   sessionId?: string
 }
 
+/** Operator feedback counts. */
+export interface FeedbackCounts {
+  /** Suggestions sent as proposed. */
+  approved: number
+  /** Suggestions sent with edits. */
+  modified: number
+  /** Suggestions refused. */
+  rejected: number
+  /** Messages answered by hand. */
+  answered: number
+  /** Feedback ignored because its id was seen before. */
+  duplicate: number
+}
+
+/** A feedback call as a listener sees it. */
+export interface FeedbackEvent {
+  /** `approve`, `modify`, `reject` or `answer` (`null` when unreadable). */
+  action?: string
+  /** The pattern judged or learned. */
+  patternId?: number
+  /** The decision the feedback refers to. */
+  decisionId?: number
+  /** What the feedback changed (`null` when it failed). */
+  outcome?: FeedbackOutcome
+  /** The error code when it failed. */
+  error?: string
+}
+
 /** What a feedback event changed. */
 export interface FeedbackOutcome {
   /** The action applied. */
@@ -440,6 +558,29 @@ export interface GuardLimits {
   testPhones: Array<string>
 }
 
+/**
+ * A histogram: `counts[i]` observations were at most `bounds[i]`; the last count is
+ * above the last bound.
+ */
+export interface Histogram {
+  /** Upper bounds of the buckets. */
+  bounds: Array<number>
+  /** Observations per bucket (not cumulative); one more entry than `bounds`. */
+  counts: Array<number>
+  /** Observations in all. */
+  count: number
+  /** Sum of the observed values. */
+  sum: number
+}
+
+/** Automatic sends in one clock hour. */
+export interface HourCount {
+  /** Start of the hour, milliseconds since the epoch. */
+  hourStart: number
+  /** Automatic sends in that hour. */
+  autoSends: number
+}
+
 /** V1's `isSameTopic`: missing or empty names count as `general`. */
 export declare function isSameTopic(a?: string | undefined | null, b?: string | undefined | null): boolean
 
@@ -483,6 +624,46 @@ export interface MessageContext {
   embedding?: Float32Array | number[]
   /** Extra template variables (`{{booking_link}}`, `{{customer.name}}`, …). */
   variables?: Record<string, unknown>
+}
+
+/** Everything the engine counted since it was built (`engine.metrics()`). */
+export interface Metrics {
+  /** Decisions returned by `process` (duplicates included). */
+  decisions: number
+  /** Decisions per action (`auto_execute`, `suggest`, `queue`, `escalate`, `shadow`). */
+  decisionsByAction: Record<string, number>
+  /** Decisions per reason (only reasons that occurred). */
+  decisionsByReason: Record<string, number>
+  /** Decisions per action, then per reason. */
+  decisionsByActionReason: Record<string, Record<string, number>>
+  /** Decision confidence per action. */
+  confidence: Record<string, Histogram>
+  /** Automatic sends in all. */
+  autoSends: number
+  /** Automatic sends per clock hour, oldest first (the last 24 hours with sends). */
+  autoSendsPerHour: Array<HourCount>
+  /** Automatic sends in the current clock hour. */
+  autoSendsThisHour: number
+  /** Operator feedback. */
+  feedback: FeedbackCounts
+  /** Approved + modified + rejected. */
+  judgedSuggestions: number
+  /** (approved + modified) / judged suggestions, or `null` before any judgement. */
+  suggestionPrecision: number | null
+  /** Guard triggers per guard. */
+  guardTriggers: Record<string, number>
+  /** `process` latency, µs. */
+  processLatencyUs: Histogram
+  /** `feedback` latency, µs. */
+  feedbackLatencyUs: Histogram
+  /** Patterns by state. */
+  patterns: PatternCounts
+  /** Calls that failed. */
+  errors: ErrorCounts
+  /** Events not delivered because a listener's queue was full. */
+  eventsDropped: number
+  /** Alerts raised. */
+  alerts: number
 }
 
 /** What `createPattern` takes. */
@@ -560,6 +741,20 @@ export interface Pattern {
   lastUsed?: number
   /** Last change to the pattern (ms since the epoch). */
   lastModified: number
+}
+
+/** Patterns by state. */
+export interface PatternCounts {
+  /** Every pattern, deleted ones included. */
+  total: number
+  /** Active and approved for automatic sending. */
+  autoExecutable: number
+  /** Active, proposed to operators only. */
+  suggestOnly: number
+  /** Not active, not deleted. */
+  inactive: number
+  /** Soft-deleted. */
+  deleted: number
 }
 
 /** One entry of a pattern's history. */

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.EventSubscription = nativeBinding.EventSubscription
 module.exports.PatternEngine = nativeBinding.PatternEngine
 module.exports.__benchNoop = nativeBinding.__benchNoop
 module.exports.__benchNoopString = nativeBinding.__benchNoopString

@@ -7,7 +7,7 @@
  */
 
 const native = require('../native.js')
-const { checkObject, checkString, wrapError } = require('./errors.js')
+const { ErrorCode, PatternLearningError, checkObject, checkString, wrapError } = require('./errors.js')
 
 /** Runs a synchronous native call of `method`, mapping its errors. */
 function call(method, fn) {
@@ -208,6 +208,60 @@ class PatternEngine {
 
   getConfig() {
     return call('getConfig', () => this.#native.getConfig())
+  }
+
+  /** Everything counted since the engine was built (see native.d.ts `Metrics`). */
+  metrics() {
+    return call('metrics', () => this.#native.metrics())
+  }
+
+  /** `metrics()` in the Prometheus text exposition format. */
+  prometheus() {
+    return call('prometheus', () => this.#native.prometheus())
+  }
+
+  /** The configuration in force, one `key  value  source` line per setting. */
+  explainConfig() {
+    return call('explainConfig', () => this.#native.explainConfig())
+  }
+
+  /**
+   * Calls `listener(event)` on the JS thread for every decision, feedback and alert.
+   * `process` never waits for it: events go through a queue of `capacity` (default
+   * 1024) that drops and counts when full. A listener that throws is caught; its
+   * errors are counted in `failed` of the returned subscription.
+   * @param {(event: import('./../native').EngineEvent) => void} listener
+   * @param {number} [capacity]
+   */
+  subscribe(listener, capacity) {
+    if (typeof listener !== 'function') {
+      throw new PatternLearningError(
+        ErrorCode.INVALID_ARGUMENT,
+        `subscribe: \`listener\` must be a function, got ${listener === null ? 'null' : typeof listener}`,
+      )
+    }
+    let failed = 0
+    const sub = call('subscribe', () =>
+      this.#native.subscribe((event) => {
+        try {
+          listener(event)
+        } catch {
+          failed += 1
+        }
+      }, capacity),
+    )
+    return {
+      unsubscribe: () => sub.unsubscribe(),
+      get delivered() {
+        return sub.delivered
+      },
+      get dropped() {
+        return sub.dropped
+      },
+      get failed() {
+        return failed
+      },
+    }
   }
 
   setConfig(patch) {

@@ -105,6 +105,19 @@ pub struct GuardLimits {
     pub test_phones: Vec<String>,
 }
 
+/// When alerts are raised.
+#[napi(object, use_nullable = true)]
+pub struct AlertRules {
+    /// Alert when the judged precision of suggestions falls under this (`null`: never).
+    pub precision_floor: Option<f64>,
+    /// Judged suggestions needed before the precision alert can fire.
+    pub precision_min_judged: f64,
+    /// Triggers of one guard within the window that raise an alert (0: never).
+    pub guard_repeat: u32,
+    /// The window of `guardRepeat`, in seconds.
+    pub guard_window_secs: u32,
+}
+
 /// Engine configuration.
 #[napi(object, use_nullable = true)]
 pub struct Config {
@@ -130,6 +143,14 @@ pub struct Config {
     pub max_message_bytes: u32,
     /// Signature of automatic replies; replies carrying it are never learned.
     pub ai_signature: Option<String>,
+    /// The environment whose overlay was applied, or `null`.
+    #[napi(ts_type = "'development' | 'staging' | 'production'")]
+    pub environment: Option<String>,
+    /// Operator approvals (approve / modify) a pattern needs before it may ever
+    /// auto-send (production 2, staging 1).
+    pub approvals_before_auto_send: u32,
+    /// When alerts are raised.
+    pub alerts: AlertRules,
 }
 
 impl From<pl::Config> for Config {
@@ -146,6 +167,9 @@ impl From<pl::Config> for Config {
             target_precision,
             max_message_bytes,
             ai_signature,
+            environment,
+            approvals_before_auto_send,
+            alerts,
         } = c;
         Config {
             profile: profile.into(),
@@ -185,6 +209,14 @@ impl From<pl::Config> for Config {
             target_precision,
             max_message_bytes: count(max_message_bytes),
             ai_signature,
+            environment: environment.map(|e| e.as_str().to_owned()),
+            approvals_before_auto_send,
+            alerts: AlertRules {
+                precision_floor: alerts.precision_floor,
+                precision_min_judged: alerts.precision_min_judged as f64,
+                guard_repeat: alerts.guard_repeat,
+                guard_window_secs: alerts.guard_window_secs,
+            },
         }
     }
 }

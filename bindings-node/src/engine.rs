@@ -26,6 +26,12 @@ use crate::task::Job;
 pub struct EngineOptions {
     /// Starting configuration: `'seed'` (default) or `'v1'`.
     pub profile: Option<Profile>,
+    /// Environment overlay layered between the profile and `config`:
+    /// `'development'` (shadow mode), `'staging'` (1 approval before auto-send),
+    /// `'production'` (2). Without it, the variable `PATTERN_LEARNING_ENV` selects one
+    /// when a configuration is built.
+    #[napi(ts_type = "'development' | 'staging' | 'production'")]
+    pub environment: Option<String>,
     /// Configuration overrides merged over the profile (camelCase keys, nested objects
     /// merged), e.g. `{ shadowMode: true, thresholds: { auto: 0.9 } }`.
     #[napi(
@@ -88,6 +94,10 @@ fn context(c: Option<MessageContext>) -> Result<pl::MessageContext, BindingError
     c.map_or_else(|| Ok(pl::MessageContext::default()), TryInto::try_into)
 }
 
+fn to_value(p: pl::Profile) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
 fn object(what: &str, v: Value) -> Result<Value, BindingError> {
     if v.is_object() {
         Ok(v)
@@ -106,17 +116,32 @@ struct Settings {
 }
 
 impl Settings {
-    /// Parses options: a configuration when `profile` or `config` is given (the
-    /// profile's values with `config` merged over them), safety thresholds and
-    /// settings (defaults with the overrides merged) when given.
-    fn from_options(options: EngineOptions) -> Result<Self, BindingError> {
-        let config = if options.profile.is_some() || options.config.is_some() {
+    /// Parses options: a configuration when `profile`, `environment` or `config` is
+    /// given, or for an in-memory engine when `PATTERN_LEARNING_ENV` is set (layered
+    /// by the core: profile, then environment, then `config`), safety thresholds and
+    /// settings (defaults with the overrides merged) when given. A durable engine
+    /// opened without configuration options keeps its stored configuration.
+    fn from_options(options: EngineOptions, durable: bool) -> Result<Self, BindingError> {
+        let env_var = std::env::var(pl::environment::ENV_VAR)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let config = if options.profile.is_some()
+            || options.config.is_some()
+            || options.environment.is_some()
+            || (env_var.is_some() && !durable)
+        {
             let profile = options.profile.map_or(pl::Profile::Seed, Into::into);
-            let base = pl::Config::from_profile(profile);
-            Some(match options.config {
-                Some(patch) => patched(&base, patch)?,
-                None => base,
-            })
+            let mut explicit = match options.config {
+                Some(patch) => object("config", patch)?,
+                None => Value::Object(serde_json::Map::new()),
+            };
+            if let Value::Object(map) = &mut explicit {
+                map.insert("profile".into(), to_value(profile));
+                if let Some(env) = options.environment {
+                    map.insert("environment".into(), Value::String(env));
+                }
+            }
+            Some(pl::Config::resolve_with_env(&explicit, env_var.as_deref())?)
         } else {
             None
         };
@@ -161,7 +186,7 @@ impl Settings {
 
 /// An in-memory engine from options (`new PatternEngine(options)`).
 fn build(options: EngineOptions) -> Result<pl::Engine, BindingError> {
-    Ok(Settings::from_options(options)?
+    Ok(Settings::from_options(options, false)?
         .apply(pl::Engine::builder())
         .build()?)
 }
@@ -175,7 +200,7 @@ fn open(path: &str, options: EngineOptions) -> Result<pl::Engine, BindingError> 
             "PatternEngine.open: `path` must not be empty".into(),
         ));
     }
-    let settings = Settings::from_options(options)?;
+    let settings = Settings::from_options(options, true)?;
     Ok(settings.apply(pl::Engine::builder().open(path)?).build()?)
 }
 

@@ -16,6 +16,7 @@ pub mod decision;
 pub mod engine;
 pub mod error;
 pub mod feedback;
+pub mod observe;
 pub mod pattern;
 pub mod safety;
 pub mod task;

@@ -168,6 +168,10 @@ test('PatternEngine methods survive hostile input', async () => {
     updateSafetySettings: [{ approvalThreshold: 10 }],
     undo: [1],
     bulk: ['deactivate', { ids: [p.id + 1000] }, { dryRun: true }],
+    metrics: [],
+    prometheus: [],
+    explainConfig: [],
+    subscribe: [() => {}, 16],
   }
   const names = Object.getOwnPropertyNames(PatternEngine.prototype).filter(
     (n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(PatternEngine.prototype, n).value === 'function',

@@ -15,7 +15,28 @@ import {
   type ConfigPatch,
   type BulkReport,
   type Selection,
+  type Metrics,
+  type EngineEvent,
 } from '../index.js'
+
+function observability(): void {
+  const engine = new PatternEngine({ environment: 'production', config: { alerts: { precisionFloor: 0.9 } } })
+  const m: Metrics = engine.metrics()
+  const precision: number | null | undefined = m.suggestionPrecision
+  const autoSends: number = m.decisionsByAction['auto_execute']
+  const text: string = engine.prometheus() + engine.explainConfig()
+  const sub = engine.subscribe((event: EngineEvent) => {
+    if (event.type === 'decision' && event.decision) {
+      const metric = `routing.${event.decision.action}`
+      void [metric, event.decision.confidence]
+    }
+  }, 256)
+  sub.unsubscribe()
+  void [precision, autoSends, text, sub.dropped]
+  // @ts-expect-error: an unknown environment is a type error
+  void new PatternEngine({ environment: 'prod-eu' })
+}
+void observability
 
 async function modern(): Promise<void> {
   const engine = new PatternEngine({ profile: 'v1', config: { shadowMode: true, thresholds: { auto: 0.9 } } })

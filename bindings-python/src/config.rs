@@ -18,11 +18,20 @@ use serde_json::{Map, Value};
 use crate::convert::{py_to_value, type_name};
 use crate::error::{core_err, invalid_config};
 
-/// The profile's configuration with `overrides` applied, validated.
+/// The profile's configuration with `overrides` applied, validated. The core
+/// layers it: the profile, then the environment (the `environment` override, else
+/// the variable `PATTERN_LEARNING_ENV`), then the overrides.
 pub fn build_config(profile: &str, overrides: &Map<String, Value>) -> Result<Config, Error> {
     let profile: Profile = profile.parse()?;
-    let base = Config::from_profile(profile);
-    apply_overrides(&base, overrides)
+    let mut explicit = patch(&Config::from_profile(profile), overrides)?;
+    if let Value::Object(map) = &mut explicit {
+        map.insert(
+            "profile".into(),
+            serde_json::to_value(profile).unwrap_or(Value::Null),
+        );
+    }
+    let env = std::env::var(pattern_learning::environment::ENV_VAR).ok();
+    Config::resolve_with_env(&explicit, env.as_deref()).map_err(parse_error)
 }
 
 /// `base` with `overrides` applied (by the core, all or nothing), validated.

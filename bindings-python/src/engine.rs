@@ -23,6 +23,7 @@ use crate::convert::{
 };
 use crate::decision::{PyDecision, PyFeedbackOutcome};
 use crate::error::{core_err, engine_closed};
+use crate::observe::{subscribe, PySubscription};
 use crate::pattern::{bulk_records, history_records, pattern_records, PyPattern};
 
 /// Learns replies from operators and decides, per message, whether to auto-send,
@@ -757,6 +758,56 @@ impl PyEngine {
             .detach(|| engine.update_safety_settings(&patch))
             .map_err(core_err)?;
         to_py(py, &s)
+    }
+
+    /// metrics() -> dict
+    ///
+    /// Everything counted since the engine was built: ``decisions``,
+    /// ``decisions_by_action``, ``decisions_by_reason``, ``confidence`` histograms
+    /// per action, ``auto_sends_per_hour``, ``feedback`` (approved / modified /
+    /// rejected / answered), ``suggestion_precision`` (as operators judged the
+    /// suggestions), ``guard_triggers``, ``process_latency_us`` /
+    /// ``feedback_latency_us`` histograms, ``patterns`` by state, ``errors``.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let metrics = self.engine()?.metrics();
+        to_py(py, &metrics)
+    }
+
+    /// prometheus() -> str
+    ///
+    /// ``metrics()`` in the Prometheus text exposition format.
+    fn prometheus(&self) -> PyResult<String> {
+        Ok(self.engine()?.prometheus())
+    }
+
+    /// explain_config() -> str
+    ///
+    /// The configuration in force, one ``key  value  source`` line per setting;
+    /// the source is ``profile seed``, ``environment production`` or ``explicit``.
+    fn explain_config(&self) -> PyResult<String> {
+        Ok(self.engine()?.config().explain())
+    }
+
+    /// subscribe(callback, capacity=1024) -> Subscription
+    ///
+    /// Calls ``callback(event)`` with a dict for every decision, feedback and
+    /// alert (``event["type"]``), on a thread of its own. ``process`` never waits
+    /// for it: a full queue drops events (``Subscription.dropped``) and a callback
+    /// that raises is counted (``Subscription.failed``).
+    #[pyo3(signature = (callback, capacity = 1024))]
+    fn subscribe(&self, callback: Bound<'_, PyAny>, capacity: usize) -> PyResult<PySubscription> {
+        if !callback.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "subscribe: callback must be callable, got {}",
+                crate::convert::type_name(&callback)
+            )));
+        }
+        let engine = self.engine()?;
+        Ok(subscribe(
+            &engine,
+            callback.unbind(),
+            capacity.clamp(1, 1 << 20),
+        ))
     }
 
     /// memory_bytes() -> int

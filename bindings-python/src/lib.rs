@@ -17,6 +17,7 @@ mod convert;
 mod decision;
 mod engine;
 mod error;
+mod observe;
 mod pattern;
 mod replay;
 
@@ -35,6 +36,7 @@ fn version() -> &'static str {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     m.add_class::<engine::PyEngine>()?;
+    m.add_class::<observe::PySubscription>()?;
     m.add_class::<decision::PyDecision>()?;
     m.add_class::<decision::PyFeedbackOutcome>()?;
     m.add_class::<pattern::PyPattern>()?;

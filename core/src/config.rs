@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::AlertRules;
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 
 /// A named starting point for a configuration.
@@ -189,6 +191,18 @@ pub struct Config {
     pub max_message_bytes: usize,
     /// Signature appended to automatic replies, also used to recognise them.
     pub ai_signature: Option<String>,
+    /// The environment whose overlay was applied (see [`crate::environment`]).
+    #[serde(default)]
+    pub environment: Option<Environment>,
+    /// Operator approvals a pattern needs before it may ever auto-send, on top of
+    /// every other gate (production 2, staging 1, otherwise 0): `approve` or
+    /// `modify` feedback on the pattern, counted in its history after its last
+    /// undo. Hand-written answers do not count.
+    #[serde(default)]
+    pub approvals_before_auto_send: u32,
+    /// When alerts are raised (see [`crate::alerts`]).
+    #[serde(default)]
+    pub alerts: AlertRules,
 }
 
 impl Default for Config {
@@ -256,6 +270,9 @@ impl Config {
             target_precision: None,
             max_message_bytes: 16 * 1024,
             ai_signature: None,
+            environment: None,
+            approvals_before_auto_send: 0,
+            alerts: AlertRules::default(),
         }
     }
 
@@ -314,6 +331,14 @@ impl Config {
                 ));
             }
         }
+        if self.approvals_before_auto_send > 1000 {
+            return Err(invalid(
+                "approvals_before_auto_send",
+                self.approvals_before_auto_send,
+                "must be at most 1000",
+            ));
+        }
+        self.alerts.validate()?;
         if self.max_message_bytes == 0 || self.max_message_bytes > 1 << 20 {
             return Err(invalid(
                 "max_message_bytes",

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 mod book;
 mod calibrate;
 pub mod clock;
@@ -11,13 +12,17 @@ pub mod config;
 pub mod decision;
 pub mod embed;
 mod engine;
+pub mod environment;
 pub mod error;
+pub mod events;
 pub mod feedback;
 mod guards;
 mod index;
 pub mod learn;
+pub mod metrics;
 pub mod pattern;
 pub mod replay;
+pub mod report;
 pub mod safety;
 pub mod score;
 pub mod signature;
@@ -40,6 +45,8 @@ pub use engine::{
     BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, MessageContext,
     Selection,
 };
+pub use environment::Environment;
 pub use error::{Error, Result};
 pub use feedback::{Feedback, FeedbackAction, FeedbackOutcome};
+pub use metrics::MetricsSnapshot;
 pub use pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};

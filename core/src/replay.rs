@@ -217,6 +217,9 @@ pub struct MessageResult {
     pub agreeing_neighbours: usize,
     /// Operator support of the proposed reply.
     pub support: u64,
+    /// The trigger example nearest to the message, if any.
+    #[serde(default)]
+    pub nearest_example: Option<String>,
     /// `process` time, µs.
     pub latency_us: f64,
 }
@@ -346,6 +349,7 @@ pub fn run(
                 margin: decision.evidence.margin,
                 agreeing_neighbours: decision.evidence.agreeing_neighbours,
                 support: decision.evidence.support,
+                nearest_example: decision.evidence.nearest_example.clone(),
                 latency_us,
             });
         }

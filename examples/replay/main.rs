@@ -5,9 +5,13 @@
 //! ```text
 //! cargo run --release --example replay
 //! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
-//!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1]
-//!     [--config '{"gates": {"semantic_weight": 0.5}}']
+//!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1] [--report FILE.html]
+//!     [--config '{"gates": {"semantic_weight": 0.5}}'] [--messages OUT.jsonl]
 //! ```
+//!
+//! `--report FILE.html` also writes a self-contained visual report (inline SVG,
+//! no network): learning curve, tier mix, confidence of right and wrong
+//! proposals, precision against automation, the worst wrong automatic sends.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -19,15 +23,17 @@ const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
 
 const USAGE: &str =
     "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
-[--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] [--quiet]
+[--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] \
+[--report FILE.html] [--quiet]
 
 Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
 evaluation split, with a simulated operator in the loop, and reports automation, auto-send
 precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
+--report FILE.html writes a self-contained visual report (charts and the worst wrong sends).
 The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
 (then --data may name a file inside it, e.g. --data clinc150.jsonl). --config applies a
-partial configuration (JSON, as Config::apply_partial); --messages writes one JSON line per
-evaluated message (decision, reason, confidence, evidence), e.g. '{\"gates\": {\"min_margin\": 0.15}}'.";
+partial configuration (JSON, as Config::apply_partial, e.g. '{\"gates\": {\"min_margin\": 0.15}}');
+--messages writes one JSON line per evaluated message (decision, reason, confidence, evidence).";
 
 struct Args {
     data: Option<String>,
@@ -35,6 +41,7 @@ struct Args {
     json: bool,
     quiet: bool,
     messages: Option<String>,
+    report: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -44,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         json: false,
         quiet: false,
         messages: None,
+        report: None,
     };
     let mut profile = Profile::Seed;
     let mut target_precision = None;
@@ -81,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
             "--profile" => profile = value("--profile")?.parse().map_err(|e| format!("{e}"))?,
             "--messages" => args.messages = Some(value("--messages")?),
             "--json" => args.json = true,
+            "--report" => args.report = Some(value("--report")?),
             "--quiet" => args.quiet = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -185,6 +194,23 @@ fn main() -> ExitCode {
     }
     if args.json {
         println!("{}", report.metrics_json());
+    }
+    if let Some(path) = &args.report {
+        let title = format!(
+            "{} · seed {} · profile {:?}",
+            std::path::Path::new(&source)
+                .file_name()
+                .map_or(source.clone(), |n| n.to_string_lossy().into_owned()),
+            args.options.seed,
+            args.options.config.profile
+        );
+        if let Err(e) = std::fs::write(path, pattern_learning::report::html(&report, &title)) {
+            eprintln!("error: cannot write {path}: {e}");
+            return ExitCode::from(2);
+        }
+        if !args.quiet {
+            eprintln!("report written to {path}");
+        }
     }
     ExitCode::SUCCESS
 }

@@ -6,7 +6,7 @@ that every native name and method appears here.
 
 import datetime
 import os
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypeVar, Union, final
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypeVar, Union, final
 
 _E = TypeVar("_E", bound="Engine")
 
@@ -309,6 +309,19 @@ class Engine:
         """Applies a partial update of the safety settings (all or nothing)."""
     def check_message_safety(self, text: str) -> Dict[str, Any]:
         """Checks a message against the safety rules alone."""
+    def metrics(self) -> Dict[str, Any]:
+        """Everything counted since the engine was built (decisions by action and
+        reason, confidence histograms, automatic sends per hour, feedback, judged
+        suggestion precision, guard triggers, latencies, patterns by state)."""
+    def prometheus(self) -> str:
+        """metrics() in the Prometheus text exposition format."""
+    def explain_config(self) -> str:
+        """The configuration in force, one ``key  value  source`` line per setting."""
+    def subscribe(
+        self, callback: Callable[[Dict[str, Any]], Any], capacity: int = 1024
+    ) -> "Subscription":
+        """Calls ``callback(event)`` for every decision, feedback and alert, on a
+        thread of its own; never blocks ``process``."""
     def memory_bytes(self) -> int:
         """Approximate heap bytes of patterns and indexes."""
     def close(self) -> None:
@@ -330,6 +343,21 @@ class Engine:
         variables: Optional[Mapping[str, Any]] = None,
     ) -> float:
         """Mean seconds per core process call, measured inside Rust."""
+
+@final
+class Subscription:
+    """A callback subscription (``Engine.subscribe``)."""
+
+    def unsubscribe(self) -> None:
+        """Stops deliveries (events already queued are still delivered)."""
+    def flush(self) -> None:
+        """Waits until every event queued so far was handled."""
+    @property
+    def delivered(self) -> int: ...
+    @property
+    def dropped(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
 
 # ---------------------------------------------------------------- replay
 

@@ -285,7 +285,8 @@ impl Engine {
         let before = &history[..history.len() - 1];
         let previous = rebuild_from_history(before)?.remove(&id);
         let now = self.clock.now();
-        self.mutate(|book| {
+        self.approvals.invalidate(id);
+        let undone = self.mutate(|book| {
             let current = book.get(id).cloned().ok_or(Error::UnknownPattern(id))?;
             let restored = match previous {
                 Some(p) => p,
@@ -302,6 +303,8 @@ impl Engine {
             })
             .cloned()
             .ok_or(Error::UnknownPattern(id))
-        })
+        });
+        self.approvals.invalidate(id);
+        undone
     }
 }

@@ -133,6 +133,8 @@ impl EngineBuilder {
             decision_seq: Mutex::new(last_decision),
             store: self.store,
             clock,
+            observer: Default::default(),
+            approvals: Default::default(),
         })
     }
 }

@@ -11,7 +11,32 @@ impl Engine {
     }
 
     /// Like [`Engine::feedback`], with a caller-supplied embedding of the message.
+    ///
+    /// Every call is counted in [`Engine::metrics`] and delivered to subscribers.
     pub fn feedback_with_vector(
+        &self,
+        feedback: &Feedback,
+        vector: Option<Vec<f32>>,
+    ) -> Result<FeedbackOutcome> {
+        let started = Instant::now();
+        let span = tracing::info_span!(
+            "feedback",
+            action = tracing::field::Empty,
+            pattern = tracing::field::Empty
+        );
+        let _entered = span.enter();
+        let result = self.feedback_unobserved(feedback, vector);
+        if let Ok(outcome) = &result {
+            span.record("action", outcome.action.as_str());
+            if let Some(p) = outcome.judged_pattern.or(outcome.learned_pattern) {
+                span.record("pattern", p.0);
+            }
+        }
+        self.observe_feedback(feedback, &result, started);
+        result
+    }
+
+    fn feedback_unobserved(
         &self,
         feedback: &Feedback,
         vector: Option<Vec<f32>>,

@@ -3,17 +3,20 @@
 //! `mod.rs` holds the type and the path of one message; the other files add the
 //! rest of its methods by concern.
 
+mod approvals;
 mod audit;
 mod builder;
 mod context;
 mod learning;
 mod manage;
+mod observe;
 mod persist;
 mod recent;
 mod settings;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::{Mutex, RwLock};
 use rayon::prelude::*;
@@ -90,6 +93,8 @@ pub struct Engine {
     decision_seq: Mutex<u64>,
     store: Option<Arc<dyn crate::store::Store>>,
     clock: Arc<dyn Clock>,
+    observer: observe::Observer,
+    approvals: approvals::Approvals,
 }
 
 impl Default for Engine {
@@ -151,7 +156,37 @@ impl Engine {
     /// Never panics on any input. Errors are returned only for an invalid
     /// caller-supplied embedding; every other input gets a [`Decision`]:
     /// empty, oversized, unsafe or unknown messages are handed to a human.
+    ///
+    /// Every call is counted in [`Engine::metrics`] and delivered to subscribers
+    /// ([`Engine::subscribe`]); with a `tracing` subscriber installed, it runs in
+    /// a `process` span with `safety`, `retrieval`, `scoring` and `guards` spans.
     pub fn process(&self, message: &str, ctx: &MessageContext) -> Result<Decision> {
+        let started = Instant::now();
+        let span = tracing::info_span!(
+            "process",
+            bytes = message.len(),
+            decision = tracing::field::Empty,
+            action = tracing::field::Empty,
+            reason = tracing::field::Empty,
+            confidence = tracing::field::Empty,
+            pattern = tracing::field::Empty,
+        );
+        let _entered = span.enter();
+        let result = self.process_unobserved(message, ctx);
+        if let Ok(d) = &result {
+            span.record("decision", d.id);
+            span.record("action", d.action.as_str());
+            span.record("reason", d.reason.as_str());
+            span.record("confidence", d.confidence);
+            if let Some(p) = d.pattern_id {
+                span.record("pattern", p.0);
+            }
+        }
+        self.observe_decision(&result, started);
+        result
+    }
+
+    fn process_unobserved(&self, message: &str, ctx: &MessageContext) -> Result<Decision> {
         if let Some(v) = &ctx.embedding {
             let dim = self.book.read().index().caller_dimension();
             check_vector(v, dim)?;
@@ -276,7 +311,15 @@ impl Engine {
             );
         }
         let rules = self.safety.read().rules.clone();
-        let verdict = rules.check(message);
+        let verdict = {
+            let span = tracing::debug_span!("safety", hit = tracing::field::Empty);
+            let _entered = span.enter();
+            let verdict = rules.check(message);
+            if let Some(hit) = &verdict.kind {
+                span.record("hit", tracing::field::debug(hit));
+            }
+            verdict
+        };
         if text::words(&text::normalize(message)).next().is_none() {
             return self.bare(message, Action::Escalate, Reason::EmptyMessage, verdict);
         }
@@ -304,6 +347,8 @@ impl Engine {
             _ => {}
         }
         let book = self.book.read();
+        let retrieval = tracing::debug_span!("retrieval", candidates = tracing::field::Empty);
+        let retrieval_entered = retrieval.enter();
         let embedding = book.embedder().embed(message);
         let query = book
             .index()
@@ -315,8 +360,30 @@ impl Engine {
         let result = book.index().search(&query, blend, |id| {
             book.get(id).is_some_and(|p| p.is_active && !p.is_deleted)
         });
-        let Some(assessment) = assess(&result, query.words(), &config.gates, |id| book.get(id))
-        else {
+        retrieval.record("candidates", result.candidates.len());
+        drop(retrieval_entered);
+        let scoring = tracing::debug_span!(
+            "scoring",
+            pattern = tracing::field::Empty,
+            confidence = tracing::field::Empty,
+            similarity = tracing::field::Empty,
+            margin = tracing::field::Empty,
+            agreeing_neighbours = tracing::field::Empty,
+            support = tracing::field::Empty,
+            gates_passed = tracing::field::Empty,
+        );
+        let _scoring_entered = scoring.enter();
+        let assessment = assess(&result, query.words(), &config.gates, |id| book.get(id));
+        if let Some(a) = &assessment {
+            scoring.record("pattern", a.pattern.0);
+            scoring.record("confidence", a.confidence);
+            scoring.record("similarity", a.evidence.similarity);
+            scoring.record("margin", a.evidence.margin);
+            scoring.record("agreeing_neighbours", a.evidence.agreeing_neighbours);
+            scoring.record("support", a.evidence.support);
+            scoring.record("gates_passed", a.gates_passed);
+        }
+        let Some(assessment) = assessment else {
             return self.bare(
                 message,
                 Action::Escalate,
@@ -358,6 +425,20 @@ impl Engine {
         evidence
             .gates
             .push(gate("template_complete", rendered.is_complete(), true));
+        let approvals_needed = u64::from(config.approvals_before_auto_send);
+        let approvals = if approvals_needed > 0 {
+            self.operator_approvals(&book, pattern.id)
+        } else {
+            0
+        };
+        if approvals_needed > 0 {
+            evidence.gates.push(GateCheck {
+                gate: "operator_approvals".into(),
+                value: approvals as f64,
+                required: approvals_needed as f64,
+                passed: approvals >= approvals_needed,
+            });
+        }
         let (action, reason) = if auto_allowed && t.clears(confidence, auto_threshold) {
             if !assessment.gates_passed {
                 let reason = match assessment.failed_gate {
@@ -366,7 +447,7 @@ impl Engine {
                     _ => Reason::AmbiguousMatch,
                 };
                 (Action::Suggest, reason)
-            } else if !pattern.auto_executable {
+            } else if !pattern.auto_executable || approvals < approvals_needed {
                 (Action::Suggest, Reason::NotAutoExecutable)
             } else if !rendered.is_complete() {
                 (Action::Suggest, Reason::TemplateIncomplete)
@@ -435,10 +516,19 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|o| o.kind == OutboundKind::Escalation),
         };
+        let span = tracing::debug_span!("guards", outcome = tracing::field::Empty);
+        let _entered = span.enter();
         let outcome = self
             .guards
             .check_inbound(inbound, &safety.thresholds, config, now);
         drop(safety);
+        match &outcome {
+            GuardOutcome::Allow => span.record("outcome", "allow"),
+            GuardOutcome::Block(reason) | GuardOutcome::Escalate { reason, .. } => {
+                self.observe_guard(*reason, config, now);
+                span.record("outcome", reason.as_str())
+            }
+        };
         match outcome {
             GuardOutcome::Allow => {}
             GuardOutcome::Block(reason) => {
