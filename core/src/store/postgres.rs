@@ -194,11 +194,11 @@ impl PostgresStore {
     }
 
     /// The connection, re-established when the server closed it.
-    fn client<'a>(&self, inner: &'a mut Inner) -> Result<&'a mut Client> {
-        if inner.client.is_closed() {
-            inner.client = connect(&self.config, &self.label, &self.options.schema)?;
+    fn client<'a>(&self, client: &'a mut Client) -> Result<&'a mut Client> {
+        if client.is_closed() {
+            *client = connect(&self.config, &self.label, &self.options.schema)?;
         }
-        Ok(&mut inner.client)
+        Ok(client)
     }
 
     fn commit_claim(&self, commit: &Commit, claim: Option<&SendClaim>) -> Result<SendVerdict> {
@@ -208,9 +208,9 @@ impl PostgresStore {
         // Sequence numbers come from the database; the engine's must only be in
         // order within the commit.
         commit.check(0, 0)?;
-        let mut inner = self.inner.lock();
-        let known = inner.known.clone();
-        let client = self.client(&mut inner)?;
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        let client = self.client(&mut inner.client)?;
         let on = |e| pg_error(&self.label, "commit", e);
         // Dropping the transaction on any error below rolls everything back.
         let mut tx = client.transaction().map_err(on)?;
@@ -228,7 +228,7 @@ impl PostgresStore {
                 return Ok(SendVerdict::Refused(refusal));
             }
         }
-        check_conflicts(&mut tx, commit, &known).map_err(|e| match e {
+        check_conflicts(&mut tx, commit, &inner.known).map_err(|e| match e {
             Conflict::Db(e) => on(e),
             Conflict::Changed(reason) => Error::StoreConflict { reason },
         })?;
@@ -266,7 +266,7 @@ impl PostgresStore {
 impl Store for PostgresStore {
     fn load(&self) -> Result<StoredState> {
         let mut inner = self.inner.lock();
-        let client = self.client(&mut inner)?;
+        let client = self.client(&mut inner.client)?;
         let on = |e| pg_error(&self.label, "load", e);
         let mut tx = client
             .build_transaction()
@@ -333,7 +333,7 @@ impl Store for PostgresStore {
         limit: usize,
     ) -> Result<Vec<PatternEvent>> {
         let mut inner = self.inner.lock();
-        let client = self.client(&mut inner)?;
+        let client = self.client(&mut inner.client)?;
         let rows = client
             .query(
                 "SELECT seq, event FROM events
@@ -358,7 +358,7 @@ impl Store for PostgresStore {
 
     fn decisions(&self, after_seq: u64, limit: usize) -> Result<Vec<DecisionRecord>> {
         let mut inner = self.inner.lock();
-        let client = self.client(&mut inner)?;
+        let client = self.client(&mut inner.client)?;
         let rows = client
             .query(
                 "SELECT seq, decision FROM decisions WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -393,9 +393,10 @@ impl Store for PostgresStore {
         {
             return Ok(None);
         }
+        let inner = &mut *inner;
         let cursor = inner.cursor;
-        let own = inner.own.clone();
-        let client = self.client(&mut inner)?;
+        let own = &inner.own;
+        let client = self.client(&mut inner.client)?;
         let on = |e| pg_error(&self.label, "changes", e);
         let head: i64 = client
             .query_one("SELECT rev FROM head", &[])
@@ -459,10 +460,10 @@ impl Store for PostgresStore {
         )
         .map_err(on)?;
         // Leave out documents this store wrote itself.
-        let own_settings = own_documents(&mut tx, "settings", "key", cursor, &own).map_err(on)?;
+        let own_settings = own_documents(&mut tx, "settings", "key", cursor, own).map_err(on)?;
         changes.settings.retain(|k, _| !own_settings.contains(k));
         let own_conversations =
-            own_documents(&mut tx, "conversations", "conversation_id", cursor, &own).map_err(on)?;
+            own_documents(&mut tx, "conversations", "conversation_id", cursor, own).map_err(on)?;
         changes
             .conversations
             .retain(|k, _| !own_conversations.contains(k));
