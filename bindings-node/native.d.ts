@@ -39,7 +39,9 @@ export declare class PatternEngine {
   constructor(options?: EngineOptions | undefined | null)
   /**
    * A durable engine on the single-file store at `path` (created when missing),
-   * opened off the JS thread. Options are those of the constructor; the ones given
+   * or, when `path` is a `postgres://` or `postgresql://` URL, on the PostgreSQL
+   * store in that database (shared with every engine that opens it, in any
+   * process), opened off the JS thread. Options are those of the constructor; the ones given
    * replace the configuration or safety settings held in the store (and are
    * written to it), the others keep the stored values. Rejects with
    * `STORE_LOCKED` (another engine holds the file), `CORRUPT_STORE`,

@@ -191,7 +191,8 @@ fn build(options: EngineOptions) -> Result<pl::Engine, BindingError> {
         .build()?)
 }
 
-/// A durable engine on the store file at `path` (`PatternEngine.open`). Options that
+/// A durable engine on the store file at `path`, or on the PostgreSQL store when `path`
+/// is a `postgres://` URL (`PatternEngine.open`). Options that
 /// are given replace the stored configuration or safety settings (and are written to
 /// the store); absent ones leave the stored values in force.
 fn open(path: &str, options: EngineOptions) -> Result<pl::Engine, BindingError> {
@@ -201,7 +202,9 @@ fn open(path: &str, options: EngineOptions) -> Result<pl::Engine, BindingError> 
         ));
     }
     let settings = Settings::from_options(options, true)?;
-    Ok(settings.apply(pl::Engine::builder().open(path)?).build()?)
+    Ok(settings
+        .apply(pl::Engine::builder().open_location(path)?)
+        .build()?)
 }
 
 /// Waits until no task holds `engine` any more, then drops it: a durable engine
@@ -274,7 +277,9 @@ impl PatternEngine {
     }
 
     /// A durable engine on the single-file store at `path` (created when missing),
-    /// opened off the JS thread. Options are those of the constructor; the ones given
+    /// or, when `path` is a `postgres://` or `postgresql://` URL, on the PostgreSQL
+    /// store in that database (shared with every engine that opens it, in any
+    /// process), opened off the JS thread. Options are those of the constructor; the ones given
     /// replace the configuration or safety settings held in the store (and are
     /// written to it), the others keep the stored values. Rejects with
     /// `STORE_LOCKED` (another engine holds the file), `CORRUPT_STORE`,

@@ -163,7 +163,9 @@ impl PyEngine {
     /// Engine.open(path, *, profile=None, config=None) -> Engine
     ///
     /// A durable engine on the single-file (SQLite) store at ``path``, created
-    /// when missing: patterns, their history, recent decisions and settings are
+    /// when missing, or, when ``path`` is a ``postgres://`` or ``postgresql://``
+    /// URL, on the PostgreSQL store in that database, shared with every engine
+    /// that opens it, in any process: patterns, their history, recent decisions and settings are
     /// written before any call returns, and are there when the file is opened
     /// again. The GIL is released while the file is opened and loaded.
     ///
@@ -201,7 +203,10 @@ impl PyEngine {
         };
         let engine = py
             .detach(|| {
-                let mut builder = Engine::builder().open(&path)?;
+                let mut builder = match path.to_str() {
+                    Some(location) => Engine::builder().open_location(location)?,
+                    None => Engine::builder().open(&path)?,
+                };
                 if let Some(config) = config {
                     builder = builder.config(config);
                 }

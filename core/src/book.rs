@@ -297,6 +297,43 @@ impl PatternBook {
         self.rebuild_index();
     }
 
+    /// Replaces pattern `id` with the state another engine committed to a shared
+    /// store (its whole rejection list and caller vectors) and reindexes it. Called
+    /// outside transactions.
+    pub fn sync(
+        &mut self,
+        pattern: Pattern,
+        rejections: Vec<String>,
+        vectors: Vec<(u32, Vec<f32>)>,
+    ) {
+        let id = pattern.id;
+        self.next_id = self.next_id.max(id.0 + 1);
+        self.by_reply.retain(|_, p| *p != id);
+        self.by_reply
+            .entry(reply_key(&pattern.response_template))
+            .or_insert(id);
+        let mut slots = vec![None; pattern.trigger_examples.len()];
+        for (index, vector) in vectors {
+            if let Some(slot) = slots.get_mut(index as usize) {
+                *slot = Some(vector);
+            }
+        }
+        self.caller_vectors.insert(id, slots);
+        self.rejections.insert(id, rejections);
+        self.patterns.insert(id, pattern);
+        self.reindex_pattern(id);
+    }
+
+    /// Drops pattern `id` that another engine removed from a shared store.
+    pub fn drop_pattern(&mut self, id: PatternId) {
+        self.patterns.remove(&id);
+        self.rejections.remove(&id);
+        self.caller_vectors.remove(&id);
+        self.example_signatures.remove(&id);
+        self.by_reply.retain(|_, p| *p != id);
+        self.index.remove_pattern(id);
+    }
+
     /// Starts a transaction: every change until [`PatternBook::finish`] or
     /// [`PatternBook::rollback`] can be undone as a whole.
     pub fn begin(&mut self) {

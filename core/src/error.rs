@@ -111,6 +111,14 @@ pub enum Error {
         /// The underlying error's message.
         reason: String,
     },
+    /// Another engine sharing the store changed a pattern this commit also changes
+    /// (or created the same pattern id first); nothing was written. Engines retry on
+    /// fresh state by themselves: callers see this only when retries kept failing.
+    #[error("store conflict: {reason}")]
+    StoreConflict {
+        /// Which pattern and why.
+        reason: String,
+    },
     /// Rows of an import could not be read; nothing was imported.
     #[error("import failed: {} bad row(s); nothing was imported. First: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
     Import(Vec<RowError>),
@@ -121,7 +129,7 @@ impl Error {
     /// it as `error.code`): `INVALID_CONFIG`, `THRESHOLDS_OUT_OF_ORDER`,
     /// `UNKNOWN_SETTING`, `UNKNOWN_PATTERN`, `INVALID_PATTERN`, `TEXT_TOO_LONG`,
     /// `INVALID_FEEDBACK`, `INVALID_EMBEDDING`, `INVALID_RULE`, `PARSE_ERROR`,
-    /// `SCHEMA_TOO_NEW`, `CORRUPT_STORE`, `STORE_LOCKED`, `STORE_ERROR`, `IMPORT_ERROR`.
+    /// `SCHEMA_TOO_NEW`, `CORRUPT_STORE`, `STORE_LOCKED`, `STORE_ERROR`, `STORE_CONFLICT`, `IMPORT_ERROR`.
     ///
     /// # Example
     /// ```
@@ -144,6 +152,7 @@ impl Error {
             Error::CorruptStore { .. } => "CORRUPT_STORE",
             Error::StoreLocked { .. } => "STORE_LOCKED",
             Error::Store { .. } => "STORE_ERROR",
+            Error::StoreConflict { .. } => "STORE_CONFLICT",
             Error::Import(_) => "IMPORT_ERROR",
         }
     }

@@ -101,11 +101,7 @@ impl Guards {
         {
             sends_last_hour.pop_front();
         }
-        let bypass = inbound
-            .ctx
-            .phone
-            .as_deref()
-            .is_some_and(|p| config.guards.test_phones.iter().any(|t| same_phone(t, p)));
+        let bypass = is_test_phone(config, inbound.ctx.phone.as_deref());
         let conversation = match &inbound.ctx.conversation_id {
             Some(id) => {
                 if !conversations.contains_key(id) && conversations.len() >= MAX_CONVERSATIONS {
@@ -302,6 +298,11 @@ fn evict_oldest(conversations: &mut HashMap<String, Conversation>) {
     {
         conversations.remove(&oldest);
     }
+}
+
+/// Whether `phone` is one of the configured test numbers (guards bypassed).
+pub(crate) fn is_test_phone(config: &Config, phone: Option<&str>) -> bool {
+    phone.is_some_and(|p| config.guards.test_phones.iter().any(|t| same_phone(t, p)))
 }
 
 /// Phone numbers compare on their digits (`+1 (902) 555-0100` = `19025550100`).

@@ -170,7 +170,7 @@ impl Engine {
                 return Err(Error::Import(errors));
             }
             let mut ids = Vec::with_capacity(patterns.len());
-            for mut p in patterns {
+            for mut p in patterns.iter().cloned() {
                 if !options.keep_auto_executable {
                     p.auto_executable = false;
                 }
@@ -288,7 +288,7 @@ impl Engine {
         self.approvals.invalidate(id);
         let undone = self.mutate(|book| {
             let current = book.get(id).cloned().ok_or(Error::UnknownPattern(id))?;
-            let restored = match previous {
+            let restored = match previous.clone() {
                 Some(p) => p,
                 None => Pattern {
                     is_deleted: true,

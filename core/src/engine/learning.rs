@@ -81,8 +81,8 @@ impl Engine {
             }
         }
         let now = feedback.timestamp.unwrap_or_else(|| self.clock.now());
-        let outcome =
-            self.mutate(|book| apply_feedback(book, &config, feedback, judged, vector, now));
+        let outcome = self
+            .mutate(|book| apply_feedback(book, &config, feedback, judged, vector.clone(), now));
         if outcome.is_err() {
             if let Some(fid) = &feedback.id {
                 self.seen_feedback.lock().by_id.remove(fid);

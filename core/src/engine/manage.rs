@@ -134,19 +134,19 @@ impl Engine {
         let now = self.clock.now();
         let reindex = update.trigger_examples.is_some() || update.trigger_keywords.is_some();
         self.change(id, ChangeKind::Updated, reindex, |p| {
-            if let Some(r) = update.response_template {
+            if let Some(r) = update.response_template.clone() {
                 p.response_template = r;
             }
-            if let Some(ex) = update.trigger_examples {
+            if let Some(ex) = update.trigger_examples.clone() {
                 p.trigger_examples = ex;
             }
-            if let Some(kw) = update.trigger_keywords {
+            if let Some(kw) = update.trigger_keywords.clone() {
                 p.trigger_keywords = kw;
             }
-            if let Some(a) = update.action_template {
+            if let Some(a) = update.action_template.clone() {
                 p.action_template = a;
             }
-            if let Some(t) = topic {
+            if let Some(t) = topic.clone() {
                 p.topic = t;
             }
             if let Some(c) = update.confidence {
@@ -211,14 +211,14 @@ impl Engine {
         id: PatternId,
         kind: ChangeKind,
         reindex: bool,
-        f: impl FnOnce(&mut Pattern),
+        f: impl Fn(&mut Pattern),
     ) -> Result<Pattern> {
         self.mutate(|book| {
             match book.get(id) {
                 Some(p) if !p.is_deleted => {}
                 _ => return Err(Error::UnknownPattern(id)),
             }
-            book.apply(id, kind, None, None, reindex, f)
+            book.apply(id, kind, None, None, reindex, &f)
                 .cloned()
                 .ok_or(Error::UnknownPattern(id))
         })

@@ -13,6 +13,7 @@ mod observe;
 mod persist;
 mod recent;
 mod settings;
+mod shared;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -191,6 +192,8 @@ impl Engine {
             let dim = self.book.read().index().caller_dimension();
             check_vector(v, dim)?;
         }
+        // With a shared store, learn what the other engines learned first.
+        self.refresh()?;
         let id = self.next_decision.fetch_add(1, Ordering::Relaxed);
         if let Some(message_id) = &ctx.message_id {
             let earlier = self.seen_messages.lock().claim(message_id);
@@ -198,11 +201,11 @@ impl Engine {
                 return Ok(self.duplicate(id, message, ctx, earlier.as_deref()));
             }
         }
-        let decision = self.decide(id, message, ctx);
+        let mut decision = self.decide(id, message, ctx);
         // With a store, the decision and its conversation's guard counters are
         // written before the caller may send. If that fails, nothing is sent (an
         // error), and the message id stays claimed: a retry is a duplicate.
-        self.persist_decision(&decision, message, ctx)?;
+        self.persist_decision(&mut decision, message, ctx)?;
         if let Some(message_id) = &ctx.message_id {
             self.seen_messages.lock().complete(message_id, &decision);
         }

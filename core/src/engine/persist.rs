@@ -11,12 +11,19 @@ use std::path::Path;
 
 use super::*;
 use crate::book::PatternBook;
-use crate::store::{Commit, DecisionRecord, ExampleVector, SqliteStore, Store, StoredState};
+use crate::store::{
+    Commit, DecisionRecord, ExampleVector, SendRefusal, SendVerdict, SqliteStore, Store,
+    StoredState,
+};
+#[cfg(feature = "postgres")]
+use crate::store::{PostgresOptions, PostgresStore};
 
 /// Keys of the settings documents in a store.
 pub(super) const CONFIG_KEY: &str = "config";
 pub(super) const THRESHOLDS_KEY: &str = "safety_thresholds";
 pub(super) const SETTINGS_KEY: &str = "safety_settings";
+/// How often a change refused for a conflict with another engine is run again.
+pub(super) const CONFLICT_RETRIES: u32 = 16;
 
 impl Engine {
     /// Opens (or creates) the single-file store at `path` and builds an engine
@@ -41,6 +48,16 @@ impl Engine {
         Engine::builder().open(path)?.build()
     }
 
+    /// Opens (or creates) the PostgreSQL store at `url` and builds an engine on it;
+    /// any number of engines, in any number of processes, may share the store (see
+    /// [`PostgresStore`](crate::store::PostgresStore)). Cargo feature `postgres`.
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres(url: &str) -> Result<Engine> {
+        Engine::builder()
+            .open_postgres(url, PostgresOptions::default())?
+            .build()
+    }
+
     /// Whether this engine writes to a store.
     pub fn is_durable(&self) -> bool {
         self.store.is_some()
@@ -48,10 +65,31 @@ impl Engine {
 
     /// Runs `f` on the pattern book as one transaction: all of it is applied
     /// (and, with a store, durably written) or none of it.
-    pub(super) fn mutate<R>(&self, f: impl FnOnce(&mut PatternBook) -> Result<R>) -> Result<R> {
-        let mut book = self.book.write();
+    ///
+    /// With a shared store, the book first takes in the other engines' changes;
+    /// when the commit is refused because another engine changed the same
+    /// pattern meanwhile ([`Error::StoreConflict`]), the transaction is rolled
+    /// back, the changes are taken in and `f` runs again on the fresh state, up to
+    /// [`CONFLICT_RETRIES`] times.
+    pub(super) fn mutate<R>(&self, mut f: impl FnMut(&mut PatternBook) -> Result<R>) -> Result<R> {
+        let mut retries = 0;
+        loop {
+            let mut book = self.book.write();
+            self.refresh_locked(&mut book)?;
+            match self.mutate_once(&mut book, &mut f) {
+                Err(Error::StoreConflict { .. }) if retries < CONFLICT_RETRIES => retries += 1,
+                other => return other,
+            }
+        }
+    }
+
+    fn mutate_once<R>(
+        &self,
+        book: &mut PatternBook,
+        f: &mut impl FnMut(&mut PatternBook) -> Result<R>,
+    ) -> Result<R> {
         book.begin();
-        let result = match f(&mut book) {
+        let result = match f(book) {
             Ok(r) => r,
             Err(e) => {
                 book.rollback();
@@ -106,24 +144,61 @@ impl Engine {
     }
 
     /// Appends a decision (and its conversation's guard state) to the store.
+    ///
+    /// With a shared store, a decision that auto-sends is committed together with
+    /// a send claim; when the store refuses the claim (another engine sent for this
+    /// message id, or a cap shared by all engines is reached) the decision is
+    /// turned into one that does not send, and that is committed instead.
     pub(super) fn persist_decision(
         &self,
-        d: &Decision,
+        d: &mut Decision,
         message: &str,
         ctx: &MessageContext,
     ) -> Result<()> {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        let conversations = ctx
+        let conversations: Vec<(String, serde_json::Value)> = ctx
             .conversation_id
             .as_ref()
             .map(|id| (id.clone(), self.guards.snapshot(id)))
             .into_iter()
             .collect();
+        let claim = (store.is_shared() && d.action == Action::AutoExecute && d.outbound.is_some())
+            .then(|| self.send_claim(d, ctx));
         let mut seq = self.decision_seq.lock();
-        let record = DecisionRecord {
-            seq: *seq + 1,
+        if let Some(claim) = claim {
+            let commit = Commit {
+                decisions: vec![self.decision_record(*seq + 1, d, message, ctx)],
+                conversations: conversations.clone(),
+                ..Commit::default()
+            };
+            match store.commit_send(&commit, &claim)? {
+                SendVerdict::Granted => {
+                    *seq += 1;
+                    return Ok(());
+                }
+                SendVerdict::Refused(refusal) => refuse_send(d, refusal),
+            }
+        }
+        store.commit(&Commit {
+            decisions: vec![self.decision_record(*seq + 1, d, message, ctx)],
+            conversations,
+            ..Commit::default()
+        })?;
+        *seq += 1;
+        Ok(())
+    }
+
+    fn decision_record(
+        &self,
+        seq: u64,
+        d: &Decision,
+        message: &str,
+        ctx: &MessageContext,
+    ) -> DecisionRecord {
+        DecisionRecord {
+            seq,
             at: self.clock.now(),
             decision_id: d.id,
             message_id: d.message_id.clone(),
@@ -135,14 +210,7 @@ impl Engine {
             confidence: d.confidence,
             response: d.response.clone(),
             evidence: serde_json::to_value(&d.evidence).unwrap_or_default(),
-        };
-        store.commit(&Commit {
-            decisions: vec![record],
-            conversations,
-            ..Commit::default()
-        })?;
-        *seq += 1;
-        Ok(())
+        }
     }
 
     /// Pattern events, oldest first: from the store when there is one (complete
@@ -162,12 +230,62 @@ impl Engine {
     }
 }
 
+/// A decision whose send a shared store refused: shown to an operator instead
+/// (a duplicate message is handed over like any duplicate).
+fn refuse_send(d: &mut Decision, refusal: SendRefusal) {
+    d.would_action = Some(d.action);
+    d.outbound = None;
+    d.reason = refusal.reason();
+    d.action = match refusal {
+        SendRefusal::DuplicateMessage => Action::Escalate,
+        _ => Action::Suggest,
+    };
+    d.evidence.gates.push(GateCheck {
+        gate: d.reason.as_str().into(),
+        value: 0.0,
+        required: 1.0,
+        passed: false,
+    });
+}
+
 impl EngineBuilder {
     /// Uses the single-file store at `path` (created when missing).
     pub fn open(self, path: impl AsRef<Path>) -> Result<Self> {
         let store = SqliteStore::open(path.as_ref())?;
         Ok(self.store(Arc::new(store)))
     }
+
+    /// Uses the PostgreSQL store at `url` (created or migrated at open), shared with
+    /// every other engine that opens it (cargo feature `postgres`).
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres(self, url: &str, options: PostgresOptions) -> Result<Self> {
+        let store = PostgresStore::open_with(url, options)?;
+        Ok(self.store(Arc::new(store)))
+    }
+
+    /// Opens the store at `location`: a `postgres://` or `postgresql://` URL is a
+    /// [`PostgresStore`](crate::store::PostgresStore) with default options (cargo
+    /// feature `postgres`; without it such a URL is refused), anything else the path
+    /// of a single-file store.
+    pub fn open_location(self, location: &str) -> Result<Self> {
+        if is_postgres_url(location) {
+            #[cfg(feature = "postgres")]
+            return self.open_postgres(location, PostgresOptions::default());
+            #[cfg(not(feature = "postgres"))]
+            return Err(Error::Store {
+                operation: "open".to_owned(),
+                reason:
+                    "a PostgreSQL URL needs the library built with the cargo feature `postgres`"
+                        .to_owned(),
+            });
+        }
+        self.open(location)
+    }
+}
+
+/// Whether `location` names a PostgreSQL database rather than a file.
+pub(crate) fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
 /// Settings found in a store, parsed.

@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | [`MemoryStore`] | tests, replays, benchmarks | none: gone with the process |
 //! | [`SqliteStore`] | the embedded default: one file, one process | every acknowledged commit survives a crash of the process and of the machine |
+//! | `PostgresStore` (cargo feature `postgres`) | several engines (processes) sharing one PostgreSQL database | every acknowledged commit is committed by PostgreSQL |
 //!
 //! [`v1_rows`] reads and writes V1 `decision_patterns` rows (JSON and PostgreSQL CSV).
 //!
@@ -25,10 +26,31 @@
 //!   vectors; its events stay (history is never rewritten).
 //! * Event and decision `seq` numbers are assigned by the engine: within a commit and
 //!   across commits they must be strictly increasing, otherwise the whole commit is
-//!   refused with [`Error::Store`](crate::Error::Store).
+//!   refused with [`Error::Store`](crate::Error::Store). A *shared* store
+//!   ([`Store::is_shared`]) is written by several engines at once: it assigns `seq`
+//!   numbers itself, in commit order, and ignores the engine's (which must still be
+//!   strictly increasing within the commit).
 //! * Floating-point fields of patterns, events and decisions must be finite; counters,
 //!   ids and sequence numbers must fit in an `i64` (SQLite's integer).
 //! * A `null` value in `settings` or `conversations` deletes that key.
+//!
+//! # Shared stores
+//!
+//! A shared store has three more duties, with default implementations that suit a
+//! store owned by one engine (every engine calls them; they cost nothing there):
+//!
+//! * [`Store::changes`]: what *other* engines committed since this store last looked
+//!   (patterns with their rejections and vectors, settings, conversation states). The
+//!   engine calls it before each decision and before each change to patterns, and
+//!   applies the result to its indexes.
+//! * Conflict detection: a commit that upserts or removes a pattern that another
+//!   engine changed after this store last saw it (or creates a pattern id another
+//!   engine created first) is refused whole with
+//!   [`Error::StoreConflict`](crate::Error::StoreConflict); the engine then reads the
+//!   changes and runs the operation again on the fresh state, so no update is lost.
+//! * [`Store::commit_send`]: the commit of a decision that sends an automatic reply,
+//!   together with a [`SendClaim`] that the store grants or refuses in the same
+//!   transaction (hourly cap, per-conversation caps, one send per inbound message id).
 //!
 //! # Example
 //! ```
@@ -57,11 +79,17 @@ use crate::pattern::{Pattern, PatternId};
 
 mod commit;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+mod shared;
 mod sqlite;
 pub mod v1_rows;
 
 pub use commit::Commit;
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore};
+pub use shared::{SendClaim, SendRefusal, SendVerdict, SharedChanges};
 pub use sqlite::SqliteStore;
 
 /// The newest schema version this library reads and writes.
@@ -96,6 +124,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The schema version of the store.
     fn schema_version(&self) -> u32;
+
+    /// Whether other engines write to this store at the same time (see
+    /// [shared stores](self#shared-stores)). `false` by default.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// What other engines committed since this store last looked (at
+    /// [`Store::load`] or at the previous call), or `None` when nothing changed or
+    /// the store is not shared (the default).
+    fn changes(&self) -> Result<Option<SharedChanges>> {
+        Ok(None)
+    }
+
+    /// Commits a decision that sends an automatic reply, if `claim` is granted: the
+    /// claim and the commit are one transaction. When the claim is refused nothing is
+    /// written and the refusal is returned. The default (a store owned by one engine,
+    /// whose in-memory guards already hold every cap) grants every claim.
+    fn commit_send(&self, commit: &Commit, claim: &SendClaim) -> Result<SendVerdict> {
+        let _ = claim;
+        self.commit(commit)?;
+        Ok(SendVerdict::Granted)
+    }
 }
 
 /// Everything an engine needs at open, as returned by [`Store::load`].

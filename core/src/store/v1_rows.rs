@@ -130,6 +130,27 @@ pub const EXPORT_COLUMNS: [&str; 21] = [
     "last_modified",
 ];
 
+/// Reads every row of V1's `decision_patterns` table straight from V1's PostgreSQL
+/// database (cargo feature `postgres`), read-only: one `REPEATABLE READ READ ONLY`
+/// transaction that runs
+/// `SELECT jsonb_agg(to_jsonb(p) - 'embedding' ORDER BY p.id) FROM decision_patterns p`.
+/// The table is found through the connection's `search_path` (add
+/// `options=-csearch_path%3Dmy_schema` to the URL for another schema).
+///
+/// The rows then go through [`import_json`], so the mapping is the one of the
+/// [columns table](self#columns): V1 ids and `pattern_signature` are kept, PostgreSQL
+/// `TIMESTAMP` values (no time zone) are taken as UTC, `DECIMAL` confidences arrive
+/// as exact numbers, `TEXT[]` as JSON arrays and `JSONB` as it is.
+///
+/// # Errors
+///
+/// [`Error::Store`] when the database cannot be reached or has no
+/// `decision_patterns` table; [`Error::Import`] as for [`import_json`].
+#[cfg(feature = "postgres")]
+pub fn import_postgres(url: &str) -> Result<V1Import> {
+    import_json(&super::postgres::v1::decision_patterns_json(url)?)
+}
+
 /// Reads V1 rows from a JSON array of objects.
 ///
 /// # Errors
