@@ -9,9 +9,10 @@
 //!
 //! Phase 1 (learning): one pass over the data; an operator answers every in-scope
 //! message with its intent's reply, so patterns grow. Phase 2 (steady state): the
-//! messages are replayed again and again, each with a new message id and one of
-//! 20,000 conversations, and one in 50 proposals gets an approval or a rejection
-//! whose text repeats an existing example, so patterns stop growing. The engine uses
+//! messages are replayed again and again, each with a new message id, four messages
+//! per conversation (so new conversations keep arriving), and one in 50 proposals
+//! gets an approval or a rejection of a message seen before, so patterns stop
+//! growing (their event log still grows by one event per feedback). The engine uses
 //! a [`MemoryStore`], so the decision log and the pattern events are kept in memory
 //! too: memory must stay flat in phase 2. RSS is read from `/proc/self/statm`.
 //!
@@ -26,7 +27,8 @@ use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::store::MemoryStore;
 use pattern_learning::{Engine, Feedback, MessageContext, PatternFilter};
 
-const CONVERSATIONS: u64 = 20_000;
+/// Messages per conversation: new conversations keep arriving, as in a real inbox.
+const PER_CONVERSATION: u64 = 4;
 
 struct Args {
     messages: u64,
@@ -113,11 +115,11 @@ fn main() {
         .expect("the default configuration builds");
 
     println!(
-        "soak: {} messages from {} ({} rows), {} conversations, report every {}",
+        "soak: {} messages from {} ({} rows), {} per conversation, report every {}",
         args.messages,
         args.data.display(),
         rows.len(),
-        CONVERSATIONS,
+        PER_CONVERSATION,
         args.every
     );
     println!("rss at start: {:.1} MiB", rss_mib());
@@ -146,7 +148,7 @@ fn main() {
     for i in 0..args.messages {
         let (text, intent) = &rows[(i as usize * 7919) % rows.len()];
         let ctx = MessageContext::new()
-            .conversation(format!("conv-{}", i % CONVERSATIONS))
+            .conversation(format!("conv-{}", i / PER_CONVERSATION))
             .message_id(format!("msg-{i}"));
         let d = engine.process(text, &ctx).expect("process");
         if d.outbound.is_some() {
