@@ -78,3 +78,28 @@ fn repeated_rejections_of_one_message_are_remembered_once() {
         .unwrap();
     assert_ne!(d.pattern_id, Some(id));
 }
+
+/// The guards remember at most `max_conversations` conversations (default
+/// 100,000; least recently seen are forgotten); a store forgets the same ones, so
+/// its conversation table (and a `MemoryStore`'s memory) stays bounded however
+/// many conversations arrive.
+#[test]
+fn stored_conversation_state_is_bounded_like_memory() {
+    const LIMIT: usize = 200;
+    let store = Arc::new(MemoryStore::with_decision_limit(1));
+    let engine = Engine::builder()
+        .store(store.clone())
+        .max_conversations(LIMIT)
+        .build()
+        .unwrap();
+    for i in 0..LIMIT + 50 {
+        let ctx = MessageContext::new().conversation(format!("c{i}"));
+        engine.process("hello there", &ctx).unwrap();
+        if i == 9 {
+            assert_eq!(store.load().unwrap().conversations.len(), 10);
+        }
+    }
+    let stored = store.load().unwrap().conversations;
+    assert_eq!(stored.len(), LIMIT);
+    assert!(stored.contains_key(&format!("c{}", LIMIT + 49)));
+}
