@@ -5,6 +5,7 @@
 //! cargo run --release --example soak                       # 1,000,000 messages
 //! cargo run --release --example soak -- --messages 200000 --every 20000
 //! cargo run --release --example soak -- --data ../shared/data/clinc150.jsonl
+//! cargo run --release --example soak -- --max-conversations 100000
 //! ```
 //!
 //! Phase 1 (learning): one pass over the data; an operator answers every in-scope
@@ -12,7 +13,9 @@
 //! messages are replayed again and again, each with a new message id, four messages
 //! per conversation (so new conversations keep arriving), and one in 50 proposals
 //! gets an approval or a rejection of a message seen before, so patterns stop
-//! growing (their event log still grows by one event per feedback). The engine uses
+//! growing (their event log still grows by one event per feedback). The engine
+//! remembers at most `--max-conversations` conversations (default here 10,000, so
+//! that forgetting is exercised early; the library's default is 100,000). The engine uses
 //! a [`MemoryStore`], so the decision log and the pattern events are kept in memory
 //! too: memory must stay flat in phase 2. RSS is read from `/proc/self/statm`.
 //!
@@ -34,6 +37,7 @@ struct Args {
     messages: u64,
     every: u64,
     data: PathBuf,
+    max_conversations: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
         messages: 1_000_000,
         every: 50_000,
         data: default_data(),
+        max_conversations: 10_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +54,9 @@ fn parse_args() -> Result<Args, String> {
             "--messages" => args.messages = value()?.parse().map_err(|e| format!("{e}"))?,
             "--every" => args.every = value()?.parse().map_err(|e| format!("{e}"))?,
             "--data" => args.data = PathBuf::from(value()?),
+            "--max-conversations" => {
+                args.max_conversations = value()?.parse().map_err(|e| format!("{e}"))?
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -111,15 +119,18 @@ fn main() {
     let engine = Engine::builder()
         .clock(Arc::new(clock.clone()))
         .store(Arc::new(MemoryStore::new()))
+        .max_conversations(args.max_conversations)
         .build()
         .expect("the default configuration builds");
 
     println!(
-        "soak: {} messages from {} ({} rows), {} per conversation, report every {}",
+        "soak: {} messages from {} ({} rows), {} per conversation, at most {} \
+         conversations remembered, report every {}",
         args.messages,
         args.data.display(),
         rows.len(),
         PER_CONVERSATION,
+        args.max_conversations,
         args.every
     );
     println!("rss at start: {:.1} MiB", rss_mib());
