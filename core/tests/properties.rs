@@ -288,7 +288,10 @@ fn reply(k: u8) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // Each case builds one or two engines (most of its time, in debug builds):
+    // 24 cases keep this block to about as long as the one above; the engine_ops
+    // fuzz target checks the same invariants on many more sequences.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     /// An outbound reply always comes from an active, not deleted, auto-executable
     /// pattern, at a decision confidence that clears the auto threshold, and never
