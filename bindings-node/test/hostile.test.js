@@ -261,3 +261,134 @@ test('lone surrogates and huge strings give defined results', async () => {
     (e) => e.code === 'INVALID_FEEDBACK',
   )
 })
+
+// ---- The hostile-input matrix (RELIABILITY.md): one assertion per row. ----
+
+const MB = 1000 * 1000
+const TEMPLATE = 'Hi {{customer_name|there}}, tap Guest on the login screen.'
+const LOGIN_PHRASINGS = [
+  "i can't log in to the trackman",
+  "the qr code won't log us in",
+  'cant login on the simulator',
+  'trackman login is not working',
+  'qr login failed',
+]
+
+/** An engine whose pattern auto-sends TEMPLATE for LOGIN_PHRASINGS[0] (loose gates). */
+async function autoSending() {
+  const engine = new PatternEngine()
+  const p = await engine.createPattern({
+    triggerExamples: LOGIN_PHRASINGS,
+    responseTemplate: TEMPLATE,
+    confidence: 1,
+    autoExecutable: true,
+  })
+  engine.setConfig({ gates: { neighbours: 1, minMargin: 0, minSupport: 1 } })
+  for (const q of LOGIN_PHRASINGS) {
+    await engine.feedback({ query: `${q}!`, action: 'approve', patternId: p.id })
+  }
+  const check = await engine.process(LOGIN_PHRASINGS[0], { conversationId: 'fixture', customerName: 'Sam' })
+  assert.equal(check.action, 'auto_execute', JSON.stringify(check))
+  return { engine, id: p.id }
+}
+
+function expectCode(fn, codes) {
+  assert.throws(fn, (err) => {
+    assert.ok(err instanceof PatternLearningError, `not a PatternLearningError: ${err}`)
+    assert.ok(codes.includes(err.code), `${err.code}: ${err.message}`)
+    return true
+  })
+}
+
+test('matrix: empty, whitespace, control-only and emoji-only messages are silent hand-offs', async () => {
+  const engine = new PatternEngine()
+  for (const [i, text] of ['', ' ', '\t\n\r', '\u3000\u00a0', '\u0000\u0001\u001b\u007f', '🙂👍'].entries()) {
+    const d = await engine.process(text, { conversationId: `m${i}` })
+    assert.equal(d.action, 'escalate', JSON.stringify(text))
+    assert.equal(d.reason, 'empty_message', JSON.stringify(text))
+    assert.equal(d.outbound, undefined)
+  }
+})
+
+test('matrix: 1 MB and 10 MB messages are message_too_long', async () => {
+  const engine = new PatternEngine()
+  for (const text of ['gift cards '.repeat(MB / 10), 'x'.repeat(10 * MB)]) {
+    const d = await engine.process(text)
+    assert.equal(d.reason, 'message_too_long')
+    assert.equal(d.outbound, undefined)
+  }
+  // 1 MB replies and examples are refused with a typed error.
+  await rejectsCode(engine.createPattern({ triggerExamples: ['a b'], responseTemplate: 'x'.repeat(MB) }), ['TEXT_TOO_LONG'])
+  await rejectsCode(engine.feedback({ query: 'x'.repeat(10 * MB), action: 'answer', sentReply: 'ok' }), ['TEXT_TOO_LONG'])
+})
+
+async function rejectsCode(promise, codes) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof PatternLearningError, `not a PatternLearningError: ${err}`)
+    assert.ok(codes.includes(err.code), `${err.code}: ${err.message}`)
+    return true
+  })
+}
+
+test('matrix: NUL, control characters, lone surrogates, combining marks and RTL still reach the pattern', async () => {
+  const { engine, id } = await autoSending()
+  const variants = [
+    "i can't\u0000log in\u0007 to the\u001btrackman",
+    "\ud800i can't log in to the trackman\udfff",
+    'ｉ ｃａｎ\'ｔ ｌｏｇ ｉｎ ｔｏ ｔｈｅ ｔｒａｃｋｍａｎ',
+    "\u202ei can't log in to the trackman\u202c",
+    "i can't log in to the trackman 🙂🏌️‍♂️",
+  ]
+  for (const [i, text] of variants.entries()) {
+    const d = await engine.process(text, { conversationId: `v${i}` })
+    assert.equal(d.patternId, id, JSON.stringify(text))
+  }
+  const rtl = await engine.process('مرحبا هل تبيعون بطاقات الهدايا', { conversationId: 'rtl' })
+  assert.notEqual(rtl.patternId, id)
+  assert.equal(rtl.outbound, undefined)
+})
+
+test('matrix: SQL and template injection are plain text; nothing expands, nothing is polluted', async () => {
+  const { engine } = await autoSending()
+  const sql = await engine.process("'; DROP TABLE patterns; --", { conversationId: 's1' })
+  assert.equal(sql.outbound, undefined)
+  for (const [i, name] of ['{{constructor}}', '{{__proto__}}', '{{customer_name}}', '{{'].entries()) {
+    const d = await engine.process(LOGIN_PHRASINGS[0], { conversationId: `t${i}`, customerName: name })
+    assert.equal(d.outbound, undefined, `${name}: ${JSON.stringify(d)}`)
+    assert.notEqual(d.action, 'auto_execute')
+  }
+  const ok = await engine.process(LOGIN_PHRASINGS[0], { conversationId: 't-ok', customerName: 'Sam' })
+  assert.deepEqual(ok.outbound, { text: 'Hi Sam, tap Guest on the login screen.', kind: 'reply' })
+  // Stored verbatim, returned verbatim.
+  const p = await engine.createPattern({ triggerExamples: ["robert'); drop table students"], responseTemplate: "'; DROP TABLE patterns; --" })
+  assert.equal(engine.pattern(p.id).responseTemplate, "'; DROP TABLE patterns; --")
+  // A __proto__ key in options is an unknown key, and pollutes nothing.
+  expectCode(() => new PatternEngine(JSON.parse('{"config": {"__proto__": {"enabled": false}}}')), ['INVALID_CONFIG', 'UNKNOWN_SETTING', 'PARSE_ERROR', 'INVALID_ARGUMENT'])
+  expectCode(() => engine.setConfig(JSON.parse('{"constructor": {"prototype": {"polluted": 1}}}')), ['INVALID_CONFIG', 'UNKNOWN_SETTING', 'PARSE_ERROR', 'INVALID_ARGUMENT'])
+  assert.equal({}.polluted, undefined)
+  assert.equal(engine.getConfig().enabled, true)
+})
+
+test('matrix: NaN and infinite thresholds are INVALID_ARGUMENT, negative ones INVALID_CONFIG', () => {
+  // NaN and ±Infinity cannot be carried into the JSON config: refused at conversion.
+  for (const auto of [NaN, Infinity, -Infinity]) {
+    expectCode(() => new PatternEngine({ config: { thresholds: { auto } } }), ['INVALID_ARGUMENT'])
+  }
+  expectCode(() => new PatternEngine({ config: { thresholds: { queue: -0.1 } } }), ['INVALID_CONFIG', 'THRESHOLDS_OUT_OF_ORDER'])
+  expectCode(() => new PatternEngine({ config: { thresholds: { auto: 1.5 } } }), ['INVALID_CONFIG', 'THRESHOLDS_OUT_OF_ORDER'])
+  const engine = new PatternEngine()
+  expectCode(() => engine.setConfig({ thresholds: { auto: NaN } }), ['INVALID_ARGUMENT'])
+  expectCode(() => engine.updateSafetyThresholds({ aiResponseLimit: -3 }), ['INVALID_CONFIG'])
+  assert.equal(engine.getConfig().thresholds.auto, 0.85, 'a refused change changes nothing')
+})
+
+test('matrix: unknown config keys and wrong argument types are typed errors', () => {
+  const engine = new PatternEngine()
+  expectCode(() => engine.setConfig({ thresholds: { autoo: 0.9 } }), ['INVALID_CONFIG', 'UNKNOWN_SETTING', 'PARSE_ERROR', 'INVALID_ARGUMENT'])
+  expectCode(() => engine.setConfig({ noSuchKey: true }), ['INVALID_CONFIG', 'UNKNOWN_SETTING', 'PARSE_ERROR', 'INVALID_ARGUMENT'])
+  expectCode(() => engine.updateSafetySettings({ noSuchKey: 1 }), ['UNKNOWN_SETTING'])
+  expectCode(() => engine.setConfig({ thresholds: { auto: 'high' } }), ['INVALID_CONFIG', 'PARSE_ERROR', 'INVALID_ARGUMENT'])
+  expectCode(() => engine.processSync(5), ['INVALID_ARGUMENT'])
+  expectCode(() => engine.processSync('hi', { conversationId: 5 }), ['INVALID_ARGUMENT'])
+  expectCode(() => engine.processSync({ text: 'hi' }), ['INVALID_ARGUMENT'])
+})

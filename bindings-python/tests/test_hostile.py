@@ -246,3 +246,121 @@ def test_extreme_simulated_time_does_not_crash(demo_path, seconds):
 def test_huge_seed_and_window(demo_path):
     m = pl.replay(demo_path, seed=2**64 - 1, window=2**62).metrics
     assert m["seed"] == 2**64 - 1
+
+
+# ---- The hostile-input matrix (RELIABILITY.md): one assertion per row. ----
+
+MB = 1_000_000
+TEMPLATE = "Hi {{customer_name|there}}, tap Guest on the login screen."
+LOGIN = [
+    "i can't log in to the trackman",
+    "the qr code won't log us in",
+    "cant login on the simulator",
+    "trackman login is not working",
+    "qr login failed",
+]
+
+
+@pytest.fixture()
+def auto_sending():
+    """An engine whose pattern auto-sends TEMPLATE for LOGIN[0] (loose gates)."""
+    e = Engine(config={"gates": {"neighbours": 1, "min_margin": 0.0, "min_support": 1}})
+    p = e.create_pattern(LOGIN, TEMPLATE, confidence=1.0, auto_executable=True)
+    for q in LOGIN:
+        e.feedback(q + "!", "approve", pattern_id=p.id)
+    check = e.process(LOGIN[0], conversation_id="fixture", customer_name="Sam")
+    assert check.action == "auto_execute", check
+    return e, p.id
+
+
+@pytest.mark.parametrize("text", ["", " ", "\t\n\r", "\u3000\xa0", "\x00\x01\x1b\x7f", "🙂👍"])
+def test_matrix_no_words_is_a_silent_hand_off(text):
+    d = Engine().process(text)
+    assert (d.action, d.reason) == ("escalate", "empty_message")
+    assert d.outbound is None
+
+
+@pytest.mark.parametrize("size", [MB, 10 * MB], ids=["1MB", "10MB"])
+def test_matrix_huge_messages_are_too_long(size):
+    e = Engine()
+    d = e.process("gift cards " * (size // 11))
+    assert d.reason == "message_too_long"
+    assert d.outbound is None
+    with pytest.raises(pl.TextTooLongError):
+        e.create_pattern(["a b"], "x" * size)
+    with pytest.raises(pl.TextTooLongError):
+        e.feedback("x" * size, "answer", "ok")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i can't\x00log in\x07 to the\x1btrackman",
+        "\ud800i can't log in to the trackman\udfff",
+        "ｉ ｃａｎ'ｔ ｌｏｇ ｉｎ ｔｏ ｔｈｅ ｔｒａｃｋｍａｎ",
+        "\u202ei can't log in to the trackman\u202c",
+        "i can't log in to the trackman 🙂🏌️‍♂️",
+    ],
+    ids=["nul-control", "lone-surrogates", "fullwidth", "rtl-override", "emoji"],
+)
+def test_matrix_odd_characters_still_reach_the_pattern(auto_sending, text):
+    e, pid = auto_sending
+    assert e.process(text, conversation_id=repr(text)).pattern_id == pid
+
+
+def test_matrix_rtl_text_is_not_matched(auto_sending):
+    e, pid = auto_sending
+    d = e.process("مرحبا هل تبيعون بطاقات الهدايا", conversation_id="rtl")
+    assert d.pattern_id != pid
+    assert d.outbound is None
+
+
+@pytest.mark.parametrize("name", ["{{constructor}}", "{{__proto__}}", "{{customer_name}}", "{{"])
+def test_matrix_template_injection_is_never_sent(auto_sending, name):
+    e, _ = auto_sending
+    d = e.process(LOGIN[0], conversation_id="inj-" + name, customer_name=name)
+    assert d.outbound is None
+    assert d.action != "auto_execute"
+    ok = e.process(LOGIN[0], conversation_id="ok-" + name, customer_name="Sam")
+    assert ok.outbound == {"text": "Hi Sam, tap Guest on the login screen.", "kind": "reply"}
+
+
+def test_matrix_sql_injection_is_plain_text(auto_sending):
+    e, _ = auto_sending
+    assert e.process("'; DROP TABLE patterns; --", conversation_id="sql").outbound is None
+    p = e.create_pattern(["robert'); drop table students"], "'; DROP TABLE patterns; --")
+    assert e.pattern(p.id).response_template == "'; DROP TABLE patterns; --"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"thresholds": {"queue": -0.1}},
+        {"thresholds": {"auto": 1.5}},
+        {"thresholds.suggest": -1.0},
+    ],
+)
+def test_matrix_negative_or_out_of_range_thresholds(config):
+    with pytest.raises(pl.InvalidConfigError):
+        Engine(config=config)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"thresholds": {"autoo": 0.9}}, {"no_such_key": True}, {"__proto__": {"enabled": False}}],
+)
+def test_matrix_unknown_config_keys(config):
+    with pytest.raises(ValueError):
+        Engine(config=config)
+    e = Engine()
+    with pytest.raises(ValueError):
+        e.update_config(config)
+    assert e.config["enabled"] is True
+
+
+def test_matrix_unknown_and_negative_safety_settings():
+    e = Engine()
+    with pytest.raises(pl.UnknownSettingError):
+        e.update_safety_settings({"no_such_key": 1})
+    with pytest.raises(pl.InvalidConfigError):
+        e.update_safety_thresholds({"aiResponseLimit": -3})

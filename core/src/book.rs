@@ -548,16 +548,23 @@ impl PatternBook {
         true
     }
 
-    /// Remembers that `id`'s reply was rejected for `message`.
+    /// Remembers that `id`'s reply was rejected for `message`. A message with the
+    /// same signature as one already remembered for `id` adds nothing (repeated
+    /// rejections of one message must not grow memory or the index).
     pub fn add_rejection(&mut self, id: PatternId, message: &str) {
         self.touch(id);
         if !self.patterns.contains_key(&id) {
             return;
         }
-        self.rejections
-            .entry(id)
-            .or_default()
-            .push(message.to_owned());
+        let remembered = self.rejections.entry(id).or_default();
+        let sig = crate::signature::signature(message);
+        if remembered
+            .iter()
+            .any(|m| crate::signature::signature(m) == sig)
+        {
+            return;
+        }
+        remembered.push(message.to_owned());
         let embedding = self.embedder.embed(message);
         self.index
             .add_example(id, Polarity::Negative, message, embedding, None);

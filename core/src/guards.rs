@@ -54,16 +54,28 @@ struct Conversation {
 struct GuardState {
     conversations: HashMap<String, Conversation>,
     sends_last_hour: VecDeque<Timestamp>,
+    /// Conversations forgotten since the last `take_evicted`: a store deletes
+    /// their saved state too, so it stays as bounded as memory.
+    evicted: Vec<String>,
 }
 
 /// The guard state of one engine.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Guards {
     state: Mutex<GuardState>,
+    /// Most conversations tracked; the least recently seen are forgotten first
+    /// (in memory and, through `take_evicted`, in the store).
+    max_conversations: usize,
 }
 
-/// Most conversations tracked; the least recently seen are forgotten first.
-const MAX_CONVERSATIONS: usize = 100_000;
+impl Default for Guards {
+    fn default() -> Self {
+        Guards::with_max_conversations(MAX_CONVERSATIONS)
+    }
+}
+
+/// Default of [`Guards::max_conversations`] (`EngineBuilder::max_conversations`).
+pub(crate) const MAX_CONVERSATIONS: usize = 100_000;
 
 /// Inputs of one guard check.
 pub(crate) struct Inbound<'a> {
@@ -81,6 +93,14 @@ pub(crate) struct Inbound<'a> {
 }
 
 impl Guards {
+    /// Guards that remember at most `max` conversations (at least one).
+    pub fn with_max_conversations(max: usize) -> Self {
+        Guards {
+            state: Mutex::default(),
+            max_conversations: max.max(1),
+        }
+    }
+
     /// Checks an inbound message and, when it will auto-send and is allowed,
     /// reserves the send (counters change atomically with the decision).
     pub fn check_inbound(
@@ -94,6 +114,7 @@ impl Guards {
         let GuardState {
             conversations,
             sends_last_hour,
+            evicted,
         } = &mut *state;
         while sends_last_hour
             .front()
@@ -104,8 +125,9 @@ impl Guards {
         let bypass = is_test_phone(config, inbound.ctx.phone.as_deref());
         let conversation = match &inbound.ctx.conversation_id {
             Some(id) => {
-                if !conversations.contains_key(id) && conversations.len() >= MAX_CONVERSATIONS {
-                    evict_oldest(conversations);
+                if !conversations.contains_key(id) && conversations.len() >= self.max_conversations
+                {
+                    evicted.extend(evict_oldest(conversations));
                 }
                 Some(conversations.entry(id.clone()).or_default())
             }
@@ -186,6 +208,12 @@ impl Guards {
         outcome
     }
 
+    /// Ids of the conversations forgotten since the last call (their stored state
+    /// should be deleted: a `null` document).
+    pub fn take_evicted(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().evicted)
+    }
+
     /// The state of one conversation as JSON (`null` when it has none).
     pub fn snapshot(&self, conversation_id: &str) -> serde_json::Value {
         let state = self.state.lock();
@@ -221,9 +249,10 @@ impl Guards {
     ) {
         let mut state = self.state.lock();
         if !state.conversations.contains_key(conversation_id)
-            && state.conversations.len() >= MAX_CONVERSATIONS
+            && state.conversations.len() >= self.max_conversations
         {
-            evict_oldest(&mut state.conversations);
+            let gone = evict_oldest(&mut state.conversations);
+            state.evicted.extend(gone);
         }
         let conv = state
             .conversations
@@ -290,14 +319,14 @@ fn conversation_outcome(
     GuardOutcome::Allow
 }
 
-fn evict_oldest(conversations: &mut HashMap<String, Conversation>) {
-    if let Some(oldest) = conversations
+/// Forgets the least recently seen conversation; returns its id.
+fn evict_oldest(conversations: &mut HashMap<String, Conversation>) -> Option<String> {
+    let oldest = conversations
         .iter()
         .min_by_key(|(_, c)| c.last_seen.map_or(i64::MIN, |t| t.0))
-        .map(|(k, _)| k.clone())
-    {
-        conversations.remove(&oldest);
-    }
+        .map(|(k, _)| k.clone())?;
+    conversations.remove(&oldest);
+    Some(oldest)
 }
 
 /// Whether `phone` is one of the configured test numbers (guards bypassed).

@@ -5,7 +5,8 @@
 //! - no deadlock: every thread finishes (the test returns);
 //! - no lost update: the sum of `execution_count` increments over all patterns
 //!   equals, exactly, the number of approve / answer feedbacks that succeeded and
-//!   were not duplicates (a learned pattern is born with `execution_count == 1`);
+//!   were not duplicates (a learned pattern is born with `execution_count == 1`),
+//!   and the sum of `failure_count` increments equals the rejections;
 //! - duplicate feedback ids are claimed by exactly one thread;
 //! - the history holds exactly one event per change: the seed creations, one per
 //!   successful feedback, and one per promotion;
@@ -65,6 +66,8 @@ const MESSAGES: [&str; 10] = [
 struct Tally {
     /// Successful, non-duplicate approve + answer feedbacks.
     executions: u64,
+    /// Successful, non-duplicate rejections.
+    rejections: u64,
     /// Successful, non-duplicate feedbacks of any kind (one history event each).
     changes: u64,
     /// Promotions reported by feedback outcomes (one extra history event each).
@@ -92,6 +95,11 @@ fn concurrent_process_and_feedback_lose_nothing() {
                 .id
         })
         .collect();
+    let failures_before: u64 = engine
+        .patterns(PatternFilter::all())
+        .iter()
+        .map(|p| p.failure_count)
+        .sum();
     let executions_before: u64 = engine
         .patterns(PatternFilter::all())
         .iter()
@@ -155,6 +163,9 @@ fn concurrent_process_and_feedback_lose_nothing() {
                     if matches!(action, FeedbackAction::Approve | FeedbackAction::Answer) {
                         tally.executions += 1;
                     }
+                    if action == FeedbackAction::Reject {
+                        tally.rejections += 1;
+                    }
                 }
                 claimed_ids
                     .lock()
@@ -169,6 +180,7 @@ fn concurrent_process_and_feedback_lose_nothing() {
     let executions: u64 = tallies.iter().map(|t| t.executions).sum();
     let changes: u64 = tallies.iter().map(|t| t.changes).sum();
     let promotions: u64 = tallies.iter().map(|t| t.promotions).sum();
+    let rejections: u64 = tallies.iter().map(|t| t.rejections).sum();
     let duplicates: u64 = tallies.iter().map(|t| t.duplicates).sum();
 
     // Each shared id was won by exactly one thread.
@@ -188,6 +200,13 @@ fn concurrent_process_and_feedback_lose_nothing() {
         executions_after - executions_before,
         executions,
         "execution_count increments lost or invented"
+    );
+    let failures_after: u64 = patterns.iter().map(|p| p.failure_count).sum();
+    assert!(rejections > 0);
+    assert_eq!(
+        failures_after - failures_before,
+        rejections,
+        "failure_count increments lost or invented"
     );
 
     let history = engine.full_history().unwrap();

@@ -52,3 +52,29 @@ fn fuzz_engine_open_err_rewrites_sqlite_header() {
         "a refused file is left untouched"
     );
 }
+
+/// store_open: `SqliteStore::open` switched an existing store to WAL mode (which
+/// rewrites the file header) before `Engine::open` had read its rows; a row the
+/// load then refused left a changed file behind. The switch now waits for the
+/// first successful load or commit.
+#[test]
+fn fuzz_engine_open_err_switches_to_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.db");
+    std::fs::copy(
+        regression("store_open", "engine-open-err-switches-to-wal.db"),
+        &path,
+    )
+    .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = pattern_learning::Engine::open(&path).unwrap_err();
+    assert!(
+        matches!(err, pattern_learning::Error::CorruptStore { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a refused file is left untouched"
+    );
+}

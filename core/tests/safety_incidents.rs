@@ -4,67 +4,18 @@
 // Tests start from a default config and change one field; that reads best here.
 #![allow(clippy::field_reassign_with_default)]
 
-use std::sync::Arc;
-
-use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::config::Config;
-use pattern_learning::{
-    Action, Engine, Error, Feedback, MessageContext, NewPattern, OutboundKind, PatternId, Reason,
-};
+use pattern_learning::{Action, Engine, Error, Feedback, MessageContext, OutboundKind, Reason};
 
-const REPLY: &str = "You can play as Guest: tap 'Guest' on the TrackMan login screen.";
-const PHRASINGS: [&str; 8] = [
-    "i can't log in to the trackman",
-    "the qr code won't log us in",
-    "cant login on the simulator",
-    "trackman login is not working",
-    "qr login failed",
-    "we can't sign in to trackman",
-    "how do we log in to the sim",
-    "login screen wont accept qr code",
-];
+mod support;
 
-struct Fixture {
-    engine: Engine,
-    clock: ManualClock,
-    pattern: PatternId,
-}
-
-/// An engine with one trusted, auto-executable pattern.
-fn trained(config: Config) -> Fixture {
-    let clock = ManualClock::new(Timestamp(1_767_225_600_000));
-    let engine = Engine::builder()
-        .config(config)
-        .clock(Arc::new(clock.clone()))
-        .build()
-        .unwrap();
-    let pattern = engine
-        .create_pattern(
-            NewPattern::new(PHRASINGS, REPLY)
-                .confidence(1.0)
-                .auto_executable(true),
-        )
-        .unwrap()
-        .id;
-    for p in PHRASINGS.iter().take(5) {
-        engine
-            .feedback(&Feedback::approve(format!("{p}!"), pattern))
-            .unwrap();
-    }
-    Fixture {
-        engine,
-        clock,
-        pattern,
-    }
-}
+use support::{trained, LOGIN, PHRASINGS, REPLY};
 
 fn conv(id: &str) -> MessageContext {
     MessageContext::new()
         .conversation(id)
         .phone("+1 902 555 0100")
 }
-
-const LOGIN: &str = "i can't log in to the trackman";
 
 #[test]
 fn fixture_auto_sends_in_a_fresh_conversation() {

@@ -8,14 +8,17 @@
 //! 3. an outbound `Reply` comes from a pattern that is active, not deleted and
 //!    auto-executable, with a decision confidence that clears the auto threshold,
 //!    and its text holds no `{{`;
-//! 4. `rebuild_from_history(full_history())` equals `patterns(PatternFilter::all())`
+//! 4. a pattern rejected for a message is never proposed again for that same
+//!    message (the same text);
+//! 5. every pattern's confidence is finite and in `[0, 1]`;
+//! 6. `rebuild_from_history(full_history())` equals `patterns(PatternFilter::all())`
 //!    keyed by id (every change is an appended event).
 //!
 //! The input is a `Vec<Op>` derived with `arbitrary`; on failure libFuzzer prints
 //! its `Debug` form, which reads as the script to replay in a test.
 #![no_main]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use arbitrary::Arbitrary;
@@ -195,6 +198,8 @@ fuzz_target!(|script: Script| {
         .build()
         .expect("a profile config builds");
     let mut last_decision = None;
+    // (message, pattern) pairs an operator rejected, successfully.
+    let mut rejected: HashSet<(String, PatternId)> = HashSet::new();
 
     for (step, op) in script.ops.iter().take(48).enumerate() {
         match op {
@@ -221,6 +226,12 @@ fuzz_target!(|script: Script| {
                     continue;
                 };
                 last_decision = Some(decision.id);
+                if let Some(p) = decision.pattern_id {
+                    assert!(
+                        !rejected.contains(&(message.clone(), p)),
+                        "step {step}: pattern {p:?} proposed again for {message:?} after a rejection: {decision:?}"
+                    );
+                }
                 let c = decision.confidence;
                 assert!(
                     c.is_finite() && (0.0..=1.0).contains(&c),
@@ -287,11 +298,12 @@ fuzz_target!(|script: Script| {
                 pattern,
                 reply,
             } => {
-                let _ = engine.feedback(&Feedback::reject(
-                    text.get(),
-                    pick(&engine, *pattern),
-                    reply.as_ref().map(Reply::get),
-                ));
+                let message = text.get();
+                let id = pick(&engine, *pattern);
+                let fb = Feedback::reject(message.clone(), id, reply.as_ref().map(Reply::get));
+                if engine.feedback(&fb).is_ok() {
+                    rejected.insert((message, id));
+                }
             }
             Op::Answer {
                 text,

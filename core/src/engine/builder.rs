@@ -16,6 +16,7 @@ pub struct EngineBuilder {
     thresholds: Option<SafetyThresholds>,
     settings: Option<SafetySettings>,
     store: Option<Arc<dyn Store>>,
+    max_conversations: Option<usize>,
 }
 
 impl EngineBuilder {
@@ -44,7 +45,20 @@ impl EngineBuilder {
         self.settings = Some(settings);
         self
     }
-    /// Validates everything and builds the engine.
+    /// Remembers the guard state (lockouts, reply caps, rapid messages) of at most
+    /// `max` conversations, default 100,000; the least recently seen are forgotten
+    /// first, in memory and in the store. A forgotten conversation starts afresh.
+    ///
+    /// # Example
+    /// ```
+    /// let engine = pattern_learning::Engine::builder().max_conversations(10_000).build()?;
+    /// # let _ = engine;
+    /// # Ok::<(), pattern_learning::Error>(())
+    /// ```
+    pub fn max_conversations(mut self, max: usize) -> Self {
+        self.max_conversations = Some(max);
+        self
+    }
     /// Uses this store (the source of truth; see [`crate::store`]).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
@@ -63,7 +77,10 @@ impl EngineBuilder {
             .unwrap_or_else(|| Arc::new(StaticEmbedder::new()));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let mut book = PatternBook::new(embedder);
-        let guards = Guards::default();
+        let guards = Guards::with_max_conversations(
+            self.max_conversations
+                .unwrap_or(crate::guards::MAX_CONVERSATIONS),
+        );
         let mut seen = SeenMessages::default();
         let mut last_decision = 0;
         let (mut config, mut thresholds, mut settings) = (

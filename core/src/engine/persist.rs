@@ -155,14 +155,21 @@ impl Engine {
         message: &str,
         ctx: &MessageContext,
     ) -> Result<()> {
+        // Conversations the guards forgot are deleted from the store as well, so
+        // its conversation table stays as bounded as memory.
+        let evicted = self.guards.take_evicted();
         let Some(store) = &self.store else {
             return Ok(());
         };
-        let conversations: Vec<(String, serde_json::Value)> = ctx
-            .conversation_id
-            .as_ref()
-            .map(|id| (id.clone(), self.guards.snapshot(id)))
+        let conversations: Vec<(String, serde_json::Value)> = evicted
             .into_iter()
+            .filter(|id| ctx.conversation_id.as_ref() != Some(id))
+            .map(|id| (id, serde_json::Value::Null))
+            .chain(
+                ctx.conversation_id
+                    .as_ref()
+                    .map(|id| (id.clone(), self.guards.snapshot(id))),
+            )
             .collect();
         let claim = (store.is_shared() && d.action == Action::AutoExecute && d.outbound.is_some())
             .then(|| self.send_claim(d, ctx));

@@ -1,6 +1,6 @@
 //! [`MemoryStore`]: a [`Store`] that keeps everything in memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use parking_lot::Mutex;
 
@@ -30,9 +30,25 @@ use crate::pattern::{Pattern, PatternId};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Default)]
+///
+/// # Bounded decision log
+///
+/// The decision log is an audit trail; a long-running in-memory engine would grow
+/// it without end, so a `MemoryStore` keeps only the newest decisions
+/// ([`MemoryStore::DEFAULT_DECISION_LIMIT`] unless set with
+/// [`MemoryStore::with_decision_limit`]). Sequence numbers keep counting; older
+/// decisions are no longer returned by [`Store::decisions`]. Patterns, their
+/// events and rejections are state and are never dropped.
+#[derive(Debug)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    decision_limit: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_decision_limit(Self::DEFAULT_DECISION_LIMIT)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -42,15 +58,37 @@ struct Inner {
     rejections: Vec<(PatternId, String)>,
     vectors: BTreeMap<(PatternId, u32), Vec<f32>>,
     events: Vec<PatternEvent>,
-    decisions: Vec<DecisionRecord>,
+    /// The newest decisions, at most `MemoryStore::decision_limit` of them.
+    decisions: VecDeque<DecisionRecord>,
+    /// Sequence number of the last decision ever committed (kept when it is dropped).
+    last_decision_seq: u64,
     settings: BTreeMap<String, serde_json::Value>,
     conversations: BTreeMap<String, serde_json::Value>,
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// How many decisions [`MemoryStore::new`] keeps in its decision log.
+    pub const DEFAULT_DECISION_LIMIT: usize = 10_000;
+
+    /// An empty store that keeps the newest
+    /// [`DEFAULT_DECISION_LIMIT`](Self::DEFAULT_DECISION_LIMIT) decisions.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that keeps the newest `limit` decisions (at least one).
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::store::MemoryStore;
+    /// let store = MemoryStore::with_decision_limit(1_000);
+    /// # let _ = store;
+    /// ```
+    pub fn with_decision_limit(limit: usize) -> Self {
+        MemoryStore {
+            inner: Mutex::new(Inner::default()),
+            decision_limit: limit.max(1),
+        }
     }
 }
 
@@ -60,11 +98,11 @@ impl Inner {
     }
 
     fn last_decision_seq(&self) -> u64 {
-        self.decisions.last().map_or(0, |d| d.seq)
+        self.last_decision_seq
     }
 
     /// Applies a commit that passed every check; cannot fail.
-    fn apply(&mut self, commit: &Commit) {
+    fn apply(&mut self, commit: &Commit, decision_limit: usize) {
         for id in &commit.removed_patterns {
             self.patterns.remove(id);
             self.rejections.retain(|(p, _)| p != id);
@@ -80,6 +118,11 @@ impl Inner {
         }
         self.events.extend(commit.events.iter().cloned());
         self.decisions.extend(commit.decisions.iter().cloned());
+        if let Some(last) = self.decisions.back() {
+            self.last_decision_seq = last.seq;
+        }
+        let excess = self.decisions.len().saturating_sub(decision_limit);
+        self.decisions.drain(..excess);
         upsert_documents(&mut self.settings, &commit.settings);
         upsert_documents(&mut self.conversations, &commit.conversations);
     }
@@ -124,7 +167,7 @@ impl Store for MemoryStore {
         let mut inner = self.inner.lock();
         commit.check(inner.last_event_seq(), inner.last_decision_seq())?;
         commit.check_references(|id| Ok(inner.patterns.contains_key(&id)))?;
-        inner.apply(commit);
+        inner.apply(commit, self.decision_limit);
         Ok(())
     }
 
@@ -147,8 +190,9 @@ impl Store for MemoryStore {
     fn decisions(&self, after_seq: u64, limit: usize) -> Result<Vec<DecisionRecord>> {
         let inner = self.inner.lock();
         let start = inner.decisions.partition_point(|d| d.seq <= after_seq);
-        Ok(inner.decisions[start..]
-            .iter()
+        Ok(inner
+            .decisions
+            .range(start..)
             .take(limit)
             .cloned()
             .collect())

@@ -76,6 +76,11 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
     schema_version: u32,
+    /// WAL mode not switched on yet: an existing store is switched only after its
+    /// first successful `load` (or before its first commit), because the switch
+    /// rewrites the file header and a file refused while loading must stay
+    /// byte-identical (found by the store_open fuzz target).
+    wal_pending: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -119,7 +124,10 @@ impl SqliteStore {
             Identity::Store(version) => version,
             Identity::Blank => 0,
         };
-        configure(path, &conn)?;
+        // An existing store of the current schema needs no write now: its switch
+        // to WAL waits until it has loaded (see `wal_pending`).
+        let wal_pending = from == super::SCHEMA_VERSION;
+        configure(path, &conn, !wal_pending)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Exclusive)
             .map_err(on)?;
@@ -148,6 +156,7 @@ impl SqliteStore {
             path: path.to_owned(),
             conn: Mutex::new(conn),
             schema_version: super::SCHEMA_VERSION,
+            wal_pending: std::sync::atomic::AtomicBool::new(wal_pending),
         })
     }
 
@@ -195,6 +204,16 @@ impl SqliteStore {
     fn error(&self, operation: &str, e: rusqlite::Error) -> Error {
         sql_error(&self.path, operation, e)
     }
+
+    /// Switches to WAL mode if that was deferred at open.
+    fn ensure_wal(&self, conn: &Connection) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        if self.wal_pending.load(Ordering::Acquire) {
+            set_wal(&self.path, conn)?;
+            self.wal_pending.store(false, Ordering::Release);
+        }
+        Ok(())
+    }
 }
 
 /// Reads what the database says it is (through SQLite, so after WAL recovery).
@@ -212,8 +231,24 @@ fn identify(path: &Path, conn: &Connection) -> Result<Identity> {
     schema::identify(path, application_id, user_version, objects)
 }
 
-/// Settings of every connection to a store that is known to be ours.
-fn configure(path: &Path, conn: &Connection) -> Result<()> {
+/// Settings of every connection to a store that is known to be ours (WAL mode
+/// only when `wal`; else `SqliteStore::ensure_wal` switches it later).
+fn configure(path: &Path, conn: &Connection, wal: bool) -> Result<()> {
+    let on = |e| open_error(path, "open", e);
+    if wal {
+        set_wal(path, conn)?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(on)?;
+    conn.pragma_update(None, "foreign_keys", true).map_err(on)?;
+    // Keep the write-ahead log from staying large after a big commit.
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+        .map_err(on)?;
+    Ok(())
+}
+
+/// Switches the connection to WAL mode.
+fn set_wal(path: &Path, conn: &Connection) -> Result<()> {
     let on = |e| open_error(path, "open", e);
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
@@ -227,12 +262,6 @@ fn configure(path: &Path, conn: &Connection) -> Result<()> {
             ),
         });
     }
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(on)?;
-    conn.pragma_update(None, "foreign_keys", true).map_err(on)?;
-    // Keep the write-ahead log from staying large after a big commit.
-    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
-        .map_err(on)?;
     Ok(())
 }
 
@@ -289,6 +318,7 @@ impl Store for SqliteStore {
             last_decision_seq: rows::last_seq(&tx, "decisions").map_err(on)?,
         };
         tx.commit().map_err(on)?;
+        self.ensure_wal(&conn)?;
         Ok(state)
     }
 
@@ -297,6 +327,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let mut conn = self.conn.lock();
+        self.ensure_wal(&conn)?;
         let on = |e| sql_error(&self.path, "commit", e);
         // Dropping the transaction on any error below rolls everything back.
         let tx = conn

@@ -1,0 +1,66 @@
+//! Test support shared by the integration tests: an engine with one trusted,
+//! auto-executable pattern (used by `properties.rs`, `safety_incidents.rs` and
+//! `hostile_inputs.rs`).
+
+// Each test file uses a different part of this module.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use pattern_learning::clock::{ManualClock, Timestamp};
+use pattern_learning::config::Config;
+use pattern_learning::{Engine, Feedback, NewPattern, PatternId};
+
+/// The trusted pattern's reply.
+pub const REPLY: &str = "You can play as Guest: tap 'Guest' on the TrackMan login screen.";
+/// The trusted pattern's trigger examples.
+pub const PHRASINGS: [&str; 8] = [
+    "i can't log in to the trackman",
+    "the qr code won't log us in",
+    "cant login on the simulator",
+    "trackman login is not working",
+    "qr login failed",
+    "we can't sign in to trackman",
+    "how do we log in to the sim",
+    "login screen wont accept qr code",
+];
+/// A message that auto-sends [`REPLY`] in a fresh conversation (default config).
+pub const LOGIN: &str = "i can't log in to the trackman";
+/// The fixture's start time (2026-01-01T00:00:00Z).
+pub const START: Timestamp = Timestamp(1_767_225_600_000);
+
+/// An engine on a manual clock with one trusted pattern.
+pub struct Fixture {
+    pub engine: Engine,
+    pub clock: ManualClock,
+    pub pattern: PatternId,
+}
+
+/// An engine with one trusted, auto-executable pattern: confidence 1.0 and five
+/// operator approvals, so it clears every auto-send gate for [`LOGIN`].
+pub fn trained(config: Config) -> Fixture {
+    let clock = ManualClock::new(START);
+    let engine = Engine::builder()
+        .config(config)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    let pattern = engine
+        .create_pattern(
+            NewPattern::new(PHRASINGS, REPLY)
+                .confidence(1.0)
+                .auto_executable(true),
+        )
+        .unwrap()
+        .id;
+    for p in PHRASINGS.iter().take(5) {
+        engine
+            .feedback(&Feedback::approve(format!("{p}!"), pattern))
+            .unwrap();
+    }
+    Fixture {
+        engine,
+        clock,
+        pattern,
+    }
+}
