@@ -4,14 +4,22 @@
 //! |---|---|---|
 //! | [`StaticEmbedder`] (the default) | meaning: a static token table distilled from all-MiniLM-L6-v2 | ~10 µs per message, 7.7 MB table in the crate |
 //! | [`HashedNgramEmbedder`] | spelling only: hashed character 3-grams and words | a few µs, no table |
+//! | `MiniLmEmbedder` (cargo feature `minilm`) | meaning: the full all-MiniLM-L6-v2 encoder, weights read from a directory | ~7 ms per message |
 //!
 //! Callers can also supply their own vectors per message and per pattern example
 //! (for example OpenAI embeddings); those are compared by cosine with the same gates.
 
+#[cfg(feature = "minilm")]
+mod minilm;
 mod static_table;
 mod wordpiece;
 
+#[cfg(feature = "minilm")]
+pub use minilm::MiniLmEmbedder;
 pub use static_table::StaticEmbedder;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::text;
 
@@ -97,6 +105,37 @@ impl Embedder for HashedNgramEmbedder {
         }
         normalize_l2(&mut v);
         v
+    }
+}
+
+/// Loads the MiniLM embedder from a model directory (see `MiniLmEmbedder::from_dir`).
+///
+/// Available in every build so that callers (and the Node and Python packages) can offer
+/// the option unconditionally: without the cargo feature `minilm` it returns
+/// [`Error::FeatureNotEnabled`](crate::Error::FeatureNotEnabled).
+///
+/// # Errors
+/// [`Error::FeatureNotEnabled`](crate::Error::FeatureNotEnabled) without the feature;
+/// [`Error::InvalidModel`](crate::Error::InvalidModel) when the directory is absent,
+/// incomplete or wrong.
+///
+/// # Example
+/// ```
+/// use pattern_learning::embed::load_minilm;
+/// let err = load_minilm("no/such/dir").unwrap_err();
+/// assert!(["INVALID_MODEL", "FEATURE_NOT_ENABLED"].contains(&err.code()));
+/// ```
+pub fn load_minilm(dir: impl AsRef<Path>) -> crate::Result<Arc<dyn Embedder>> {
+    #[cfg(feature = "minilm")]
+    {
+        Ok(Arc::new(MiniLmEmbedder::from_dir(dir)?))
+    }
+    #[cfg(not(feature = "minilm"))]
+    {
+        let _ = dir;
+        Err(crate::Error::FeatureNotEnabled {
+            feature: "minilm".into(),
+        })
     }
 }
 
