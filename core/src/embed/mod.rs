@@ -220,6 +220,14 @@ mod tests {
         assert_eq!(cosine(&e.embed(""), &e.embed("hi")), 0.0);
     }
 
+    #[cfg(not(feature = "minilm"))]
+    #[test]
+    fn minilm_without_the_feature_is_a_typed_error() {
+        let err = load_minilm("models/all-MiniLM-L6-v2").unwrap_err();
+        assert_eq!(err.code(), "FEATURE_NOT_ENABLED");
+        assert!(err.to_string().contains("`minilm`"), "{err}");
+    }
+
     #[test]
     fn bad_vectors_are_rejected() {
         assert!(check_vector(&[f32::NAN, 1.0], None).is_err());
