@@ -211,7 +211,7 @@ export interface Decision {
   /**
    * Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
    * `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
-   * `ambiguous_match`, `insufficient_support`, `template_incomplete`,
+   * `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
    * `previously_rejected`, `empty_message`, `message_too_long`, `safety_blacklist`,
    * `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
    * `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,
@@ -416,6 +416,8 @@ export interface Gates {
   neighbours: number
   /** Similarity lead of the best reply over the best different reply. */
   minMargin: number
+  /** Similarity the best example must reach (default 0.5). */
+  minSimilarity: number
   /** Times operators must have sent (or approved) the reply. */
   minSupport: number
   /** Weight of the embedder's cosine in the similarity. */
