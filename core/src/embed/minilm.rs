@@ -29,12 +29,16 @@ const DEFAULT_MAX_SEQ_LENGTH: usize = 256;
 /// The files a model directory must hold.
 const REQUIRED_FILES: [&str; 3] = ["config.json", "model.safetensors", "vocab.txt"];
 
-/// all-MiniLM-L6-v2 run with candle: 384-dimension sentence vectors, ~7 ms per message on
-/// one CPU core.
+/// all-MiniLM-L6-v2 run with candle: 384-dimension sentence vectors, milliseconds per
+/// message on the CPU.
 ///
 /// Build it with [`MiniLmEmbedder::from_dir`] and give it to the engine with
 /// [`EngineBuilder::embedder`](crate::EngineBuilder::embedder). It is `Send + Sync`; one
 /// instance can serve every thread.
+///
+/// Keep the default `gates.semantic_weight` (0.5) with it: its cosine alone (1.0)
+/// automated more but missed the error limits on one of three replay seeds (README,
+/// "MiniLM (optional)").
 ///
 /// # Example
 /// ```no_run

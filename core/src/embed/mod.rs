@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`StaticEmbedder`] (the default) | meaning: a static token table distilled from all-MiniLM-L6-v2 | ~10 µs per message, 7.7 MB table in the crate |
 //! | [`HashedNgramEmbedder`] | spelling only: hashed character 3-grams and words | a few µs, no table |
-//! | `MiniLmEmbedder` (cargo feature `minilm`) | meaning: the full all-MiniLM-L6-v2 encoder, weights read from a directory | ~7 ms per message |
+//! | `MiniLmEmbedder` (cargo feature `minilm`) | meaning: the full all-MiniLM-L6-v2 encoder, weights read from a directory | milliseconds per message |
 //!
 //! Callers can also supply their own vectors per message and per pattern example
 //! (for example OpenAI embeddings); those are compared by cosine with the same gates.
