@@ -341,6 +341,13 @@ export interface EngineOptions {
   safetyThresholds?: Partial<SafetyThresholds>
   /** Safety settings overrides (V1's `getSettings` keys). */
   safetySettings?: Partial<SafetySettings>
+  /**
+   * Directory of the all-MiniLM-L6-v2 model (`config.json`, `model.safetensors`,
+   * `vocab.txt`) to embed with instead of the built-in table. Needs a build of this
+   * package with the cargo feature `minilm`; otherwise `FEATURE_NOT_ENABLED`. A bad
+   * directory gives `INVALID_MODEL`.
+   */
+  minilmDir?: string
 }
 
 /** Calls that returned an error. */

@@ -44,6 +44,10 @@ const ErrorCode = Object.freeze({
   STORE_LOCKED: 'STORE_LOCKED',
   /** Reading or writing the store failed. */
   STORE_ERROR: 'STORE_ERROR',
+  /** The MiniLM model directory (`minilmDir`) is missing, incomplete or wrong. */
+  INVALID_MODEL: 'INVALID_MODEL',
+  /** The option needs a build with a cargo feature this build lacks (`minilm`). */
+  FEATURE_NOT_ENABLED: 'FEATURE_NOT_ENABLED',
   /** Rows of an import could not be read; nothing was imported. */
   IMPORT_ERROR: 'IMPORT_ERROR',
   /** The engine was closed (`close()`); open or create a new one. */

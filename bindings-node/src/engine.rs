@@ -44,6 +44,11 @@ pub struct EngineOptions {
     /// Safety settings overrides (V1's `getSettings` keys).
     #[napi(ts_type = "Partial<SafetySettings>")]
     pub safety_settings: Option<Value>,
+    /// Directory of the all-MiniLM-L6-v2 model (`config.json`, `model.safetensors`,
+    /// `vocab.txt`) to embed with instead of the built-in table. Needs a build of this
+    /// package with the cargo feature `minilm`; otherwise `FEATURE_NOT_ENABLED`. A bad
+    /// directory gives `INVALID_MODEL`.
+    pub minilm_dir: Option<String>,
 }
 
 /// What the caller knows about a message besides its text.
@@ -113,6 +118,7 @@ struct Settings {
     config: Option<pl::Config>,
     thresholds: Option<pl::safety::SafetyThresholds>,
     settings: Option<pl::safety::SafetySettings>,
+    embedder: Option<std::sync::Arc<dyn pl::embed::Embedder>>,
 }
 
 impl Settings {
@@ -161,10 +167,15 @@ impl Settings {
             }
             None => None,
         };
+        let embedder = match options.minilm_dir {
+            Some(dir) => Some(pl::embed::load_minilm(dir)?),
+            None => None,
+        };
         Ok(Settings {
             config,
             thresholds,
             settings,
+            embedder,
         })
     }
 
@@ -179,6 +190,9 @@ impl Settings {
         }
         if let Some(s) = self.settings {
             builder = builder.safety_settings(s);
+        }
+        if let Some(e) = self.embedder {
+            builder = builder.embedder(e);
         }
         builder
     }

@@ -230,3 +230,18 @@ test('an in-memory engine has undo and bulk too', async () => {
   assert.equal((await engine.undo(last.seq)).isActive, true)
   engine.close()
 })
+
+test('minilmDir without the minilm build feature is a typed error', async (t) => {
+  // The published package is built without the cargo feature `minilm` (see the README).
+  throwsWith(() => new PatternEngine({ minilmDir: 'models/all-MiniLM-L6-v2' }), 'FEATURE_NOT_ENABLED')
+  const file = path.join(tempDir(t), 'patterns.db')
+  await rejectsWith(PatternEngine.open(file, { minilmDir: 'models/all-MiniLM-L6-v2' }), 'FEATURE_NOT_ENABLED')
+  const err = (() => {
+    try {
+      return new PatternEngine({ minilmDir: 'x' })
+    } catch (e) {
+      return e
+    }
+  })()
+  assert.match(err.message, /lacks minilm support/)
+})

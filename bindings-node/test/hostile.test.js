@@ -343,8 +343,11 @@ test('matrix: NUL, control characters, lone surrogates, combining marks and RTL 
     const d = await engine.process(text, { conversationId: `v${i}` })
     assert.equal(d.patternId, id, JSON.stringify(text))
   }
+  // Semantic retrieval always finds a nearest example; an unrelated message gets it
+  // only as a low-confidence hand-off, never as a reply.
   const rtl = await engine.process('مرحبا هل تبيعون بطاقات الهدايا', { conversationId: 'rtl' })
-  assert.notEqual(rtl.patternId, id)
+  assert.equal(rtl.action, 'escalate')
+  assert.ok(rtl.confidence < 0.4, String(rtl.confidence))
   assert.equal(rtl.outbound, undefined)
 })
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 use pattern_learning::config::Config;
+use pattern_learning::embed::load_minilm;
 use pattern_learning::feedback::FeedbackAction;
 use pattern_learning::{
     BulkAction, Engine, Feedback, MessageContext, NewPattern, PatternFilter, PatternId,
@@ -121,6 +122,20 @@ fn flag(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
         })
 }
 
+/// An optional directory argument: `str` or `os.PathLike` (`None` when absent).
+fn dir_arg(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PathBuf>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => o.extract::<PathBuf>().map(Some).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "{name} must be str or os.PathLike, got {}",
+                type_name(o)
+            ))
+        }),
+    }
+}
+
 fn confidence_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
     match obj {
         None => Ok(None),
@@ -141,18 +156,34 @@ fn confidence_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
 
 #[pymethods]
 impl PyEngine {
-    /// Engine(*, profile="seed", config=None)
+    /// Engine(*, profile="seed", config=None, minilm_dir=None)
     ///
     /// A new in-memory engine. ``profile`` is ``"seed"`` (recommended defaults)
     /// or ``"v1"``; ``config`` overrides settings, nested
     /// (``{"thresholds": {"auto": 0.9}}``) or dotted (``{"thresholds.auto": 0.9}``).
-    /// Raises ``InvalidConfigError`` (a ``ValueError``) for invalid settings.
+    /// ``minilm_dir`` embeds with all-MiniLM-L6-v2 from that model directory instead
+    /// of the built-in table (needs a build with the cargo feature ``minilm``).
+    /// Raises ``InvalidConfigError`` (a ``ValueError``) for invalid settings,
+    /// ``InvalidModelError`` (an ``OSError``) for a bad model directory,
+    /// ``FeatureNotEnabledError`` when the build lacks MiniLM support.
     #[new]
-    #[pyo3(signature = (*, profile = "seed", config = None))]
-    fn new(py: Python<'_>, profile: &str, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (*, profile = "seed", config = None, minilm_dir = None))]
+    fn new(
+        py: Python<'_>,
+        profile: &str,
+        config: Option<&Bound<'_, PyAny>>,
+        minilm_dir: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let config = config_from_py(profile, config)?;
+        let minilm_dir = dir_arg("minilm_dir", minilm_dir)?;
         let engine = py
-            .detach(|| Engine::with_config(config))
+            .detach(|| {
+                let mut builder = Engine::builder().config(config);
+                if let Some(dir) = minilm_dir {
+                    builder = builder.embedder(load_minilm(dir)?);
+                }
+                builder.build()
+            })
             .map_err(core_err)?;
         Ok(PyEngine {
             inner: RwLock::new(Some(Arc::new(engine))),
@@ -160,7 +191,7 @@ impl PyEngine {
         })
     }
 
-    /// Engine.open(path, *, profile=None, config=None) -> Engine
+    /// Engine.open(path, *, profile=None, config=None, minilm_dir=None) -> Engine
     ///
     /// A durable engine on the single-file (SQLite) store at ``path``, created
     /// when missing, or, when ``path`` is a ``postgres://`` or ``postgresql://``
@@ -178,14 +209,16 @@ impl PyEngine {
     /// the file. Raises ``StoreLockedError`` (another engine holds the file),
     /// ``CorruptStoreError`` (not a store, or damaged; the file is not changed),
     /// ``SchemaTooNewError``, ``StoreError`` (I/O), all ``OSError``\ s, or
-    /// ``InvalidConfigError``.
+    /// ``InvalidConfigError``; ``minilm_dir`` as for ``Engine(...)`` (the embedder is
+    /// not stored: give it at every open).
     #[classmethod]
-    #[pyo3(signature = (path, *, profile = None, config = None))]
+    #[pyo3(signature = (path, *, profile = None, config = None, minilm_dir = None))]
     fn open<'py>(
         cls: &Bound<'py, PyType>,
         path: &Bound<'py, PyAny>,
         profile: Option<&str>,
         config: Option<&Bound<'py, PyAny>>,
+        minilm_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = cls.py();
         let path: PathBuf = path.extract().map_err(|_| {
@@ -201,14 +234,20 @@ impl PyEngine {
             (None, None) => None,
             (profile, overrides) => Some(config_from_py(profile.unwrap_or("seed"), overrides)?),
         };
+        let minilm_dir = dir_arg("minilm_dir", minilm_dir)?;
         let engine = py
             .detach(|| {
+                // The model first: a bad directory leaves the store file untouched.
+                let embedder = minilm_dir.map(load_minilm).transpose()?;
                 let mut builder = match path.to_str() {
                     Some(location) => Engine::builder().open_location(location)?,
                     None => Engine::builder().open(&path)?,
                 };
                 if let Some(config) = config {
                     builder = builder.config(config);
+                }
+                if let Some(embedder) = embedder {
+                    builder = builder.embedder(embedder);
                 }
                 builder.build()
             })

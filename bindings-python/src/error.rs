@@ -21,11 +21,15 @@
 //! | `StoreLocked`           | `StoreLockedError`          | `StoreError`  | `path`                  |
 //! | `CorruptStore`          | `CorruptStoreError`         | `StoreError`  | `path`, `reason`        |
 //! | `SchemaTooNew`          | `SchemaTooNewError`         | `StoreError`  | `found`, `supported`    |
+//! | `InvalidModel`          | `InvalidModelError`         | `OSError`     | `path`, `reason`        |
+//! | `FeatureNotEnabled`     | `FeatureNotEnabledError`    | `NotImplementedError` | `feature`       |
 //! | (binding) closed engine | `EngineClosedError`         | `RuntimeError`|                         |
 //! | any future kind         | `PatternLearningError`      |               |                         |
 
 use pattern_learning::Error;
-use pyo3::exceptions::{PyException, PyLookupError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{
+    PyException, PyLookupError, PyNotImplementedError, PyOSError, PyRuntimeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -47,6 +51,8 @@ struct Exceptions {
     store_locked: Py<PyType>,
     corrupt_store: Py<PyType>,
     schema_too_new: Py<PyType>,
+    invalid_model: Py<PyType>,
+    feature_not_enabled: Py<PyType>,
     engine_closed: Py<PyType>,
 }
 
@@ -160,6 +166,21 @@ fn build(py: Python<'_>) -> PyResult<Exceptions> {
             "A document (JSONL data, settings) could not be parsed, or replay data lacks a split.\n\n\
              Attributes: what, reason.",
         )?,
+        invalid_model: new_class(
+            py,
+            "InvalidModelError",
+            &[&base_b, &py.get_type::<PyOSError>()],
+            "The model directory given as minilm_dir is missing, incomplete (it needs \
+             config.json, model.safetensors, vocab.txt) or holds another model; an \
+             OSError.\n\nAttributes: path, reason.",
+        )?,
+        feature_not_enabled: new_class(
+            py,
+            "FeatureNotEnabledError",
+            &[&base_b, &py.get_type::<PyNotImplementedError>()],
+            "The option needs a build of pattern-learning with a cargo feature this build \
+             lacks (minilm_dir needs `minilm`); see the README.\n\nAttributes: feature.",
+        )?,
         engine_closed: new_class(
             py,
             "EngineClosedError",
@@ -195,6 +216,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &e.store_locked,
         &e.corrupt_store,
         &e.schema_too_new,
+        &e.invalid_model,
+        &e.feature_not_enabled,
         &e.engine_closed,
     ] {
         let class = class.bind(py);
@@ -301,6 +324,18 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             &e.store,
             message,
             attrs!("operation" => operation, "reason" => reason),
+        ),
+        Error::InvalidModel { path, reason } => raise(
+            py,
+            &e.invalid_model,
+            message,
+            attrs!("path" => path, "reason" => reason),
+        ),
+        Error::FeatureNotEnabled { feature } => raise(
+            py,
+            &e.feature_not_enabled,
+            message,
+            attrs!("feature" => feature),
         ),
         _ => raise(py, &e.base, message, &[]),
     }

@@ -344,6 +344,7 @@ fn options(
         config: config_from_py(profile, config)?,
         seconds_per_message,
         window,
+        embedder: None,
     })
 }
 

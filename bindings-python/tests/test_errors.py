@@ -25,6 +25,8 @@ CLASSES = {
     "StoreLockedError": (pl.StoreError, OSError),
     "CorruptStoreError": (pl.StoreError, OSError),
     "SchemaTooNewError": (pl.StoreError, OSError),
+    "InvalidModelError": (OSError,),
+    "FeatureNotEnabledError": (NotImplementedError,),
 }
 
 
@@ -178,3 +180,16 @@ def test_error_pickles_message():
     with pytest.raises(pl.InvalidConfigError) as info:
         Engine(config={"thresholds.auto": 2.0})
     assert json.dumps(str(info.value))
+
+
+def test_minilm_dir_without_the_minilm_feature(tmp_path):
+    # The default build (the published wheel) has no MiniLM support: the option says so.
+    with pytest.raises(pl.FeatureNotEnabledError) as info:
+        Engine(minilm_dir=tmp_path)
+    assert info.value.feature == "minilm"
+    assert "lacks minilm support" in str(info.value)
+    with pytest.raises(pl.FeatureNotEnabledError):
+        Engine.open(tmp_path / "patterns.db", minilm_dir=str(tmp_path))
+    assert not (tmp_path / "patterns.db").exists()
+    with pytest.raises(TypeError):
+        Engine(minilm_dir=42)

@@ -309,9 +309,12 @@ def test_matrix_odd_characters_still_reach_the_pattern(auto_sending, text):
 
 
 def test_matrix_rtl_text_is_not_matched(auto_sending):
-    e, pid = auto_sending
+    # Semantic retrieval always finds a nearest example; an unrelated message gets
+    # it only as a low-confidence hand-off, never as a reply.
+    e, _ = auto_sending
     d = e.process("مرحبا هل تبيعون بطاقات الهدايا", conversation_id="rtl")
-    assert d.pattern_id != pid
+    assert d.action == "escalate"
+    assert d.confidence < 0.4
     assert d.outbound is None
 
 

@@ -119,6 +119,21 @@ pub enum Error {
         /// Which pattern and why.
         reason: String,
     },
+    /// A model directory given to an optional embedder (MiniLM) is missing, incomplete
+    /// or holds something else than the expected model.
+    #[error("cannot load the embedding model from {path}: {reason}")]
+    InvalidModel {
+        /// The directory (or the file in it) that could not be used.
+        path: String,
+        /// What is wrong and what the directory must contain.
+        reason: String,
+    },
+    /// The call needs a cargo feature this build of the library was compiled without.
+    #[error("this build of pattern-learning lacks {feature} support: rebuild with the cargo feature `{feature}` (see the README)")]
+    FeatureNotEnabled {
+        /// The cargo feature's name (e.g. `minilm`).
+        feature: String,
+    },
     /// Rows of an import could not be read; nothing was imported.
     #[error("import failed: {} bad row(s); nothing was imported. First: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
     Import(Vec<RowError>),
@@ -129,7 +144,8 @@ impl Error {
     /// it as `error.code`): `INVALID_CONFIG`, `THRESHOLDS_OUT_OF_ORDER`,
     /// `UNKNOWN_SETTING`, `UNKNOWN_PATTERN`, `INVALID_PATTERN`, `TEXT_TOO_LONG`,
     /// `INVALID_FEEDBACK`, `INVALID_EMBEDDING`, `INVALID_RULE`, `PARSE_ERROR`,
-    /// `SCHEMA_TOO_NEW`, `CORRUPT_STORE`, `STORE_LOCKED`, `STORE_ERROR`, `STORE_CONFLICT`, `IMPORT_ERROR`.
+    /// `SCHEMA_TOO_NEW`, `CORRUPT_STORE`, `STORE_LOCKED`, `STORE_ERROR`, `STORE_CONFLICT`,
+    /// `INVALID_MODEL`, `FEATURE_NOT_ENABLED`, `IMPORT_ERROR`.
     ///
     /// # Example
     /// ```
@@ -153,6 +169,8 @@ impl Error {
             Error::StoreLocked { .. } => "STORE_LOCKED",
             Error::Store { .. } => "STORE_ERROR",
             Error::StoreConflict { .. } => "STORE_CONFLICT",
+            Error::InvalidModel { .. } => "INVALID_MODEL",
+            Error::FeatureNotEnabled { .. } => "FEATURE_NOT_ENABLED",
             Error::Import(_) => "IMPORT_ERROR",
         }
     }

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::clock::{ManualClock, Timestamp};
 use crate::config::Config;
 use crate::decision::Action;
+use crate::embed::Embedder;
 use crate::engine::{Engine, MessageContext};
 use crate::error::{Error, Result};
 use crate::feedback::Feedback;
@@ -125,6 +126,8 @@ pub struct ReplayOptions {
     pub seconds_per_message: i64,
     /// Messages per window of the learning curve.
     pub window: usize,
+    /// The embedder the engine uses (default `None`: the built-in one), e.g. MiniLM.
+    pub embedder: Option<Arc<dyn Embedder>>,
 }
 
 impl Default for ReplayOptions {
@@ -136,6 +139,7 @@ impl Default for ReplayOptions {
             config: Config::default(),
             seconds_per_message: 60,
             window: 250,
+            embedder: None,
         }
     }
 }
@@ -287,10 +291,13 @@ pub fn run(
         }
     }
     let clock = ManualClock::new(Timestamp(1_767_225_600_000));
-    let engine = Engine::builder()
+    let mut builder = Engine::builder()
         .config(options.config.clone())
-        .clock(Arc::new(clock.clone()))
-        .build()?;
+        .clock(Arc::new(clock.clone()));
+    if let Some(embedder) = &options.embedder {
+        builder = builder.embedder(Arc::clone(embedder));
+    }
+    let engine = builder.build()?;
     let started = Instant::now();
     let total = warmup.len() + eval.len();
     let ctx = MessageContext::new();

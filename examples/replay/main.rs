@@ -7,6 +7,8 @@
 //! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
 //!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1] [--report FILE.html]
 //!     [--config '{"gates": {"semantic_weight": 0.5}}'] [--messages OUT.jsonl]
+//! # with the cargo feature `minilm`: the MiniLM-L6 encoder instead of the built-in table
+//! cargo run --release --features minilm --example replay -- --minilm MODEL_DIR --data FILE.jsonl
 //! ```
 //!
 //! `--report FILE.html` also writes a self-contained visual report (inline SVG,
@@ -24,7 +26,7 @@ const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
 const USAGE: &str =
     "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
 [--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] \
-[--report FILE.html] [--quiet]
+[--report FILE.html] [--minilm MODEL_DIR] [--quiet]
 
 Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
 evaluation split, with a simulated operator in the loop, and reports automation, auto-send
@@ -33,7 +35,8 @@ precision, wrong auto-sends per 1000 and latency. Without --data: the bundled de
 The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
 (then --data may name a file inside it, e.g. --data clinc150.jsonl). --config applies a
 partial configuration (JSON, as Config::apply_partial, e.g. '{\"gates\": {\"min_margin\": 0.15}}');
---messages writes one JSON line per evaluated message (decision, reason, confidence, evidence).";
+--messages writes one JSON line per evaluated message (decision, reason, confidence, evidence).
+--minilm uses the all-MiniLM-L6-v2 encoder from MODEL_DIR (needs the cargo feature `minilm`).";
 
 struct Args {
     data: Option<String>,
@@ -88,6 +91,13 @@ fn parse_args() -> Result<Args, String> {
             ),
             "--profile" => profile = value("--profile")?.parse().map_err(|e| format!("{e}"))?,
             "--messages" => args.messages = Some(value("--messages")?),
+            "--minilm" => {
+                let dir = value("--minilm")?;
+                args.options.embedder = Some(
+                    pattern_learning::embed::load_minilm(&dir)
+                        .map_err(|e| format!("--minilm: {e}"))?,
+                );
+            }
             "--json" => args.json = true,
             "--report" => args.report = Some(value("--report")?),
             "--quiet" => args.quiet = true,

@@ -90,6 +90,15 @@ class SchemaTooNewError(StoreError):
     found: int
     supported: int
 
+class InvalidModelError(PatternLearningError, OSError):
+    """The minilm_dir model directory is missing, incomplete or holds another model."""
+    path: str
+    reason: str
+
+class FeatureNotEnabledError(PatternLearningError, NotImplementedError):
+    """The option needs a cargo feature this build lacks (minilm_dir needs `minilm`)."""
+    feature: str
+
 # ---------------------------------------------------------------- results
 
 @final
@@ -194,7 +203,13 @@ class Pattern:
 
 class Engine:
     """Learns replies from operators and decides, per message, what to do."""
-    def __init__(self, *, profile: Literal["seed", "v1"] = "seed", config: Optional[Mapping[str, Any]] = None) -> None: ...
+    def __init__(
+        self,
+        *,
+        profile: Literal["seed", "v1"] = "seed",
+        config: Optional[Mapping[str, Any]] = None,
+        minilm_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ) -> None: ...
     @classmethod
     def open(
         cls: type[_E],
@@ -202,6 +217,7 @@ class Engine:
         *,
         profile: Optional[Literal["seed", "v1"]] = None,
         config: Optional[Mapping[str, Any]] = None,
+        minilm_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> _E:
         """A durable engine on the SQLite store at path (created when missing)."""
     @property

@@ -4,14 +4,22 @@
 //! |---|---|---|
 //! | [`StaticEmbedder`] (the default) | meaning: a static token table distilled from all-MiniLM-L6-v2 | ~10 µs per message, 7.7 MB table in the crate |
 //! | [`HashedNgramEmbedder`] | spelling only: hashed character 3-grams and words | a few µs, no table |
+//! | `MiniLmEmbedder` (cargo feature `minilm`) | meaning: the full all-MiniLM-L6-v2 encoder, weights read from a directory | milliseconds per message |
 //!
 //! Callers can also supply their own vectors per message and per pattern example
 //! (for example OpenAI embeddings); those are compared by cosine with the same gates.
 
+#[cfg(feature = "minilm")]
+mod minilm;
 mod static_table;
 mod wordpiece;
 
+#[cfg(feature = "minilm")]
+pub use minilm::MiniLmEmbedder;
 pub use static_table::StaticEmbedder;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::text;
 
@@ -100,6 +108,37 @@ impl Embedder for HashedNgramEmbedder {
     }
 }
 
+/// Loads the MiniLM embedder from a model directory (see `MiniLmEmbedder::from_dir`).
+///
+/// Available in every build so that callers (and the Node and Python packages) can offer
+/// the option unconditionally: without the cargo feature `minilm` it returns
+/// [`Error::FeatureNotEnabled`](crate::Error::FeatureNotEnabled).
+///
+/// # Errors
+/// [`Error::FeatureNotEnabled`](crate::Error::FeatureNotEnabled) without the feature;
+/// [`Error::InvalidModel`](crate::Error::InvalidModel) when the directory is absent,
+/// incomplete or wrong.
+///
+/// # Example
+/// ```
+/// use pattern_learning::embed::load_minilm;
+/// let err = load_minilm("no/such/dir").unwrap_err();
+/// assert!(["INVALID_MODEL", "FEATURE_NOT_ENABLED"].contains(&err.code()));
+/// ```
+pub fn load_minilm(dir: impl AsRef<Path>) -> crate::Result<Arc<dyn Embedder>> {
+    #[cfg(feature = "minilm")]
+    {
+        Ok(Arc::new(MiniLmEmbedder::from_dir(dir)?))
+    }
+    #[cfg(not(feature = "minilm"))]
+    {
+        let _ = dir;
+        Err(crate::Error::FeatureNotEnabled {
+            feature: "minilm".into(),
+        })
+    }
+}
+
 /// Cosine similarity of two vectors of the same length (0 when either is zero).
 pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
     let mut dot = 0f64;
@@ -179,6 +218,14 @@ mod tests {
         let e = HashedNgramEmbedder::new(16);
         assert!(e.embed("  🙂 ").iter().all(|x| *x == 0.0));
         assert_eq!(cosine(&e.embed(""), &e.embed("hi")), 0.0);
+    }
+
+    #[cfg(not(feature = "minilm"))]
+    #[test]
+    fn minilm_without_the_feature_is_a_typed_error() {
+        let err = load_minilm("models/all-MiniLM-L6-v2").unwrap_err();
+        assert_eq!(err.code(), "FEATURE_NOT_ENABLED");
+        assert!(err.to_string().contains("`minilm`"), "{err}");
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl Table {
         Table {
             dimension,
             max_chars: MAX_TOKENS * median_token_length.max(1),
-            tokenizer: WordPiece::new(&tokens, unknown),
+            tokenizer: WordPiece::new(tokens, unknown),
             scales,
             values,
         }

@@ -7,7 +7,9 @@
 //! than 100 characters, or one that cannot be split into vocabulary pieces, is one unknown
 //! token. A fixture test checks the ids against the reference tokenizer.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 use unicode_normalization::UnicodeNormalization;
@@ -16,20 +18,24 @@ use unicode_normalization::UnicodeNormalization;
 const MAX_CHARS_PER_WORD: usize = 100;
 
 /// A WordPiece vocabulary: whole-word pieces and `##` continuation pieces.
+///
+/// Generic over how token text is held: the built-in table borrows it (`&'static str`),
+/// a vocabulary read at run time owns it (`Box<str>`). Lookups are the same either way.
 #[derive(Debug, Clone)]
-pub(crate) struct WordPiece {
-    ids: HashMap<&'static str, u32>,
+pub(crate) struct WordPiece<K = &'static str> {
+    ids: HashMap<K, u32>,
     unknown: u32,
 }
 
-impl WordPiece {
+impl<K: Borrow<str> + Hash + Eq> WordPiece<K> {
     /// A tokenizer over `tokens` (token text in id order) with the unknown token `unknown`.
-    pub fn new(tokens: &[&'static str], unknown: u32) -> Self {
-        let ids = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (*t, i as u32))
-            .collect();
+    /// A token listed twice keeps its last id (as the reference's vocabulary reader).
+    pub fn new(tokens: impl IntoIterator<Item = K>, unknown: u32) -> Self {
+        let tokens = tokens.into_iter();
+        let mut ids = HashMap::with_capacity(tokens.size_hint().0);
+        for (i, t) in tokens.into_iter().enumerate() {
+            ids.insert(t, i as u32);
+        }
         WordPiece { ids, unknown }
     }
 
@@ -192,7 +198,7 @@ mod tests {
         let tokens: &[&'static str] = &[
             "[PAD]", "[UNK]", "un", "##aff", "##able", "play", "##ing", "!", "the", "cafe", "北",
         ];
-        WordPiece::new(tokens, 1)
+        WordPiece::new(tokens.iter().copied(), 1)
     }
 
     #[test]
