@@ -151,7 +151,8 @@ def minilm_baseline(warm, total):
     def vectorise(text):
         return model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
 
-    dim = model.get_sentence_embedding_dimension()
+    dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dim = dim_of()
     return vectorise, DenseMemory(dim, total), {"model_load_s": load_s}
 
 
