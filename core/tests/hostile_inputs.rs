@@ -131,11 +131,14 @@ fn emoji_and_combining_characters_are_normalised() {
 #[test]
 fn rtl_text_and_bidi_controls_decide_without_sending() {
     let f = fixture();
-    let d = decide(&f.engine, "مرحبا هل تبيعون بطاقات الهدايا");
-    assert!(d.outbound.is_none(), "{d:#?}");
-    assert_ne!(d.pattern_id, Some(f.pattern));
-    let d = decide(&f.engine, "שלום, האם יש כרטיסי מתנה?");
-    assert!(d.outbound.is_none(), "{d:#?}");
+    // Semantic retrieval always finds a nearest example: an unrelated message gets it
+    // only as a low-confidence hand-off, never as a reply.
+    for text in ["مرحبا هل تبيعون بطاقات الهدايا", "שלום, האם יש כרטיסי מתנה?"] {
+        let d = decide(&f.engine, text);
+        assert!(d.outbound.is_none(), "{d:#?}");
+        assert_eq!(d.action, Action::Escalate, "{d:#?}");
+        assert!(d.confidence < 0.4, "{d:#?}");
+    }
     // A right-to-left override around a known message changes nothing.
     let d = decide(&f.engine, &format!("\u{202e}{LOGIN}\u{202c}"));
     assert_eq!(d.pattern_id, Some(f.pattern), "{d:#?}");
