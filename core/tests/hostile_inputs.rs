@@ -133,7 +133,10 @@ fn rtl_text_and_bidi_controls_decide_without_sending() {
     let f = fixture();
     // Semantic retrieval always finds a nearest example: an unrelated message gets it
     // only as a low-confidence hand-off, never as a reply.
-    for text in ["مرحبا هل تبيعون بطاقات الهدايا", "שלום, האם יש כרטיסי מתנה?"] {
+    for text in [
+        "مرحبا هل تبيعون بطاقات الهدايا",
+        "שלום, האם יש כרטיסי מתנה?",
+    ] {
         let d = decide(&f.engine, text);
         assert!(d.outbound.is_none(), "{d:#?}");
         assert_eq!(d.action, Action::Escalate, "{d:#?}");
