@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the engine: `process` latency by pattern count and by
-//! match path, `feedback`, `process_batch` throughput, memory per pattern.
+//! match path, the built-in embedder alone, `feedback`, `process_batch` throughput,
+//! memory per pattern.
 //!
 //! Texts come from the public evaluation data (`$PATTERN_LEARNING_DATA`, default
 //! `../shared/data` next to the repository); without it the bundled demo inbox is
@@ -192,6 +193,22 @@ fn bench_keyword_and_vector(c: &mut Criterion) {
     group.finish();
 }
 
+/// The built-in embedder alone: tokenise and average the table rows of one message.
+fn bench_embed(c: &mut Criterion) {
+    use pattern_learning::embed::{Embedder, StaticEmbedder};
+    let texts = texts();
+    let embedder = StaticEmbedder::new();
+    let mut rng = Rng(11);
+    let sample: Vec<&str> = (0..256).map(|_| rng.pick(&texts)).collect();
+    let mut i = 0usize;
+    c.bench_function("embed/static_minilm_256", |b| {
+        b.iter(|| {
+            i = (i + 1) % sample.len();
+            black_box(embedder.embed(sample[i]))
+        })
+    });
+}
+
 fn bench_feedback(c: &mut Criterion) {
     let texts = texts();
     let engine = engine_with(10_000, &texts);
@@ -250,6 +267,7 @@ fn bench_batch(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    bench_embed,
     bench_process,
     bench_keyword_and_vector,
     bench_feedback,
