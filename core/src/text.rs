@@ -23,9 +23,14 @@ pub fn normalize(text: &str) -> String {
     // NFKC, case fold, NFKC again: folding can put combining marks out of
     // canonical order (`İ` + U+0591), which the second pass restores, so that
     // normalising twice gives the same text (found by the fuzzer).
-    let folded: String = caseless::default_case_fold_str(&text.nfkc().collect::<String>())
-        .nfkc()
-        .collect();
+    // ASCII is its own NFKC form and folds to its lowercase: skip both passes.
+    let folded: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        caseless::default_case_fold_str(&text.nfkc().collect::<String>())
+            .nfkc()
+            .collect()
+    };
     let mut out = String::with_capacity(folded.len());
     let mut pending_space = false;
     for ch in folded.chars() {

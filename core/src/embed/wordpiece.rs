@@ -118,6 +118,11 @@ fn normalize(text: &str) -> String {
             cleaned.push(c);
         }
     }
+    if cleaned.is_ascii() {
+        // ASCII has no accents to strip and is its own NFD form.
+        cleaned.make_ascii_lowercase();
+        return cleaned;
+    }
     let stripped: String = cleaned
         .nfd()
         .filter(|c| get_general_category(*c) != Gc::NonspacingMark)
