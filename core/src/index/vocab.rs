@@ -84,16 +84,23 @@ impl Vocabulary {
         let distance = if len >= TWO_EDIT_LEN { 2 } else { 1 };
         let mut found = Vec::new();
         let fst = self.set.as_fst();
-        let first_row: Vec<u32> = (0..=word.len() as u32).collect();
+        // One Levenshtein row per depth; a branch deeper than the word plus the
+        // bound cannot come back within it.
+        let width = word.len() + 1;
+        let mut rows = vec![0u32; width * (word.len() + distance as usize + 2)];
+        for (j, cell) in rows[..width].iter_mut().enumerate() {
+            *cell = j as u32;
+        }
         let mut walk = Walk {
             fst,
             word: word.as_bytes(),
             max: distance,
             limit,
             prefix: Vec::with_capacity(word.len() + 2),
+            rows,
             found: &mut found,
         };
-        walk.visit(fst.root(), &first_row);
+        walk.visit(fst.root(), 0);
         for candidate in &self.recent {
             if found.len() >= limit {
                 break;
@@ -118,33 +125,40 @@ struct Walk<'a, 'f> {
     max: u32,
     limit: usize,
     prefix: Vec<u8>,
+    /// Levenshtein rows by depth, `word.len() + 1` cells each.
+    rows: Vec<u32>,
     found: &'a mut Vec<String>,
 }
 
 impl Walk<'_, '_> {
-    fn visit(&mut self, node: Node<'_>, row: &[u32]) {
+    /// Visits `node`, reached by `self.prefix`, whose Levenshtein row is row `depth`.
+    fn visit(&mut self, node: Node<'_>, depth: usize) {
         if self.found.len() >= self.limit {
             return;
         }
-        if node.is_final() && row[self.word.len()] <= self.max {
+        let width = self.word.len() + 1;
+        if node.is_final() && self.rows[depth * width + self.word.len()] <= self.max {
             if let Ok(s) = std::str::from_utf8(&self.prefix) {
                 self.found.push(s.to_owned());
             }
         }
-        let mut next = vec![0u32; row.len()];
+        if (depth + 2) * width > self.rows.len() {
+            return;
+        }
         for t in node.transitions() {
+            let (above, below) = self.rows.split_at_mut((depth + 1) * width);
+            let row = &above[depth * width..];
+            let next = &mut below[..width];
             next[0] = row[0] + 1;
             let mut best = next[0];
-            for j in 1..row.len() {
+            for j in 1..width {
                 let cost = u32::from(self.word[j - 1] != t.inp);
                 next[j] = (row[j] + 1).min(next[j - 1] + 1).min(row[j - 1] + cost);
                 best = best.min(next[j]);
             }
             if best <= self.max {
                 self.prefix.push(t.inp);
-                let child = self.fst.node(t.addr);
-                let row_copy = next.clone();
-                self.visit(child, &row_copy);
+                self.visit(self.fst.node(t.addr), depth + 1);
                 self.prefix.pop();
             }
         }
@@ -153,11 +167,11 @@ impl Walk<'_, '_> {
 
 /// Levenshtein distance of `a` and `b` is at most `max` (banded computation).
 fn edit_distance_within(a: &str, b: &str, max: u32) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max as usize {
+    if a.chars().count().abs_diff(b.chars().count()) > max as usize {
         return false;
     }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
     let mut cur = vec![0u32; b.len() + 1];
     for i in 1..=a.len() {
