@@ -11,63 +11,11 @@
 //! so the cost is amortised O(1) per added document.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::features::{Analysed, TermCounts};
+use super::sparse::{SparseLookup, SparseVec};
 
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-pub(crate) type KeyMap<V> = HashMap<u32, V, BuildHasherDefault<KeyHasher>>;
-
-/// A weighted, L2-normalised sparse vector (keys sorted).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SparseVec {
-    /// (key, weight) pairs, interleaved so a scan touches one memory stream.
-    entries: Box<[(u32, f32)]>,
-}
-
-impl SparseVec {
-    /// Dot product of two sorted sparse vectors.
-    pub fn dot(&self, other: &SparseVec) -> f32 {
-        let (a, b) = (&self.entries, &other.entries);
-        let (mut i, mut j, mut sum) = (0, 0, 0f32);
-        while i < a.len() && j < b.len() {
-            let (ka, wa) = a[i];
-            let (kb, wb) = b[j];
-            if ka == kb {
-                sum += wa * wb;
-                i += 1;
-                j += 1;
-            } else if ka < kb {
-                i += 1;
-            } else {
-                j += 1;
-            }
-        }
-        sum
-    }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.entries.len() * 8
-    }
-}
+pub(crate) type KeyMap<V> = crate::key_hash::KeyMap<u32, V>;
 
 /// Document frequencies of one feature family.
 #[derive(Debug, Default, Clone)]
@@ -92,9 +40,7 @@ impl Family {
         if norm > 0.0 {
             weights.iter_mut().for_each(|w| *w /= norm);
         }
-        SparseVec {
-            entries: terms.keys.iter().copied().zip(weights).collect(),
-        }
+        SparseVec::from_sorted(terms.keys.iter().copied().zip(weights).collect())
     }
 
     fn add(&mut self, terms: &TermCounts) {
@@ -125,11 +71,11 @@ struct Doc {
     live: bool,
 }
 
-/// Query vectors, weighted with the current idf.
+/// Query vectors, weighted with the current idf and laid out for lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QueryVectors {
-    word_vec: SparseVec,
-    char_vec: SparseVec,
+    word_vec: SparseLookup,
+    char_vec: SparseLookup,
 }
 
 /// The TF-IDF index. Document ids are dense and never reused.
@@ -226,6 +172,16 @@ impl LexicalIndex {
         self.words.remove(&doc.word_terms);
         self.chars.remove(&doc.char_terms);
         self.live_docs -= 1;
+        // Postings hold live documents only, so retrieval never checks liveness. The
+        // unigram keys are among the word terms; other keys find nothing to remove.
+        for key in &doc.word_terms.keys {
+            if let Some(postings) = self.postings.get_mut(key) {
+                postings.retain(|d| *d != id);
+                if postings.is_empty() {
+                    self.postings.remove(key);
+                }
+            }
+        }
     }
 
     /// Recomputes every live document's weights with the current idf.
@@ -240,13 +196,10 @@ impl LexicalIndex {
 
     /// Weighs a query with the current idf.
     pub fn query_vectors(&self, analysed: &Analysed) -> QueryVectors {
+        let n_docs = self.live_docs.max(1);
         QueryVectors {
-            word_vec: self
-                .words
-                .weigh(&analysed.word_terms, self.live_docs.max(1)),
-            char_vec: self
-                .chars
-                .weigh(&analysed.char_terms, self.live_docs.max(1)),
+            word_vec: SparseLookup::new(&self.words.weigh(&analysed.word_terms, n_docs)),
+            char_vec: SparseLookup::new(&self.chars.weigh(&analysed.char_terms, n_docs)),
         }
     }
 
@@ -261,7 +214,7 @@ impl LexicalIndex {
         (f64::from(w + c) / 2.0).clamp(0.0, 1.0)
     }
 
-    /// Document frequency of a word.
+    /// Number of live documents containing a word.
     pub fn word_df(&self, word_key: u32) -> u32 {
         self.postings.get(&word_key).map_or(0, |p| p.len() as u32)
     }
@@ -307,11 +260,8 @@ impl LexicalIndex {
                     *slot += idf;
                 }
             }
-            let mut best: Vec<(f32, u32)> = touched
-                .iter()
-                .filter(|d| self.docs[**d as usize].live)
-                .map(|d| (scores[*d as usize], *d))
-                .collect();
+            let mut best: Vec<(f32, u32)> =
+                touched.iter().map(|d| (scores[*d as usize], *d)).collect();
             for d in touched.drain(..) {
                 scores[d as usize] = 0.0;
             }
