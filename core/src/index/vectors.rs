@@ -5,7 +5,7 @@
 //! integer dot products divided by the stored norms, so the quantisation costs well
 //! under 0.01 of cosine on unit vectors.
 //!
-//! A search screens rows by the cosine of their first [`SCREEN_DIMENSIONS`] components
+//! A search screens rows by the cosine of their first [`SCREEN_DIMENSIONS`](super::screen::SCREEN_DIMENSIONS) components
 //! (the built-in table is PCA-ordered: they carry most of the variance), then scores the
 //! best [`SCREENED_PER_RESULT`] per wanted result on every component.
 //! Up to [`EXACT_SEARCH_LIMIT`] documents every row is screened.
@@ -16,6 +16,9 @@
 //! trained again, from scratch and deterministically, whenever the number of rows has
 //! doubled since the last training, so the cost per insertion stays constant on
 //! average.
+
+use super::centres::Centres;
+use super::screen::{screen_norm, screen_vector, ScreenRows, TopK};
 
 /// A vector quantised to signed bytes, with its squared norm.
 #[derive(Debug, Clone, Default)]
@@ -48,11 +51,6 @@ impl QuantizedVector {
     }
 }
 
-/// The components compared when screening.
-fn screen(values: &[i8]) -> &[i8] {
-    &values[..values.len().min(SCREEN_DIMENSIONS)]
-}
-
 fn norm(values: &[i8]) -> f32 {
     (dot(values, values) as f32).sqrt()
 }
@@ -67,8 +65,6 @@ fn dot(a: &[i8], b: &[i8]) -> i32 {
 
 /// Below this many rows, searches screen every row.
 pub(crate) const EXACT_SEARCH_LIMIT: usize = 2048;
-/// Components compared when screening rows.
-const SCREEN_DIMENSIONS: usize = 64;
 /// Rows kept from the screening per result wanted.
 const SCREENED_PER_RESULT: usize = 3;
 /// Components used to cluster rows.
@@ -91,8 +87,8 @@ pub(crate) struct VectorStore {
     dimension: usize,
     values: Vec<i8>,
     norms: Vec<f32>,
-    /// Norm of each row's first [`SCREEN_DIMENSIONS`] components.
-    screen_norms: Vec<f32>,
+    /// Every row, while there are no clusters (and no bulk load under way).
+    exact: ScreenRows,
     clusters: Option<Clusters>,
     /// Buffer rows while a bulk load is under way (clusters are trained at its end).
     bulk: bool,
@@ -101,55 +97,16 @@ pub(crate) struct VectorStore {
 /// The inverted file: cluster centres and the rows of each cluster.
 #[derive(Debug, Clone)]
 struct Clusters {
-    /// `count × COARSE_DIMENSIONS` unit vectors.
-    centres: Vec<f32>,
-    members: Vec<Cluster>,
+    centres: Centres<COARSE_DIMENSIONS>,
+    /// The rows of each cluster.
+    members: Vec<ScreenRows>,
     /// Rows when last trained.
     trained_rows: usize,
-}
-
-/// The rows of one cluster, with copies of their screening components stored together
-/// so that a probe reads memory in sequence rather than one row at a time.
-#[derive(Debug, Clone, Default)]
-struct Cluster {
-    docs: Vec<u32>,
-    /// `docs.len() × SCREEN_DIMENSIONS` values.
-    screens: Vec<i8>,
-    screen_norms: Vec<f32>,
-}
-
-impl Cluster {
-    fn push(&mut self, doc: u32, row: &[i8]) {
-        let s = screen(row);
-        self.docs.push(doc);
-        self.screens.extend_from_slice(s);
-        self.screens.resize(self.docs.len() * SCREEN_DIMENSIONS, 0);
-        self.screen_norms.push(norm(s));
-    }
-
-    fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.docs.capacity() * 4 + self.screens.capacity() + self.screen_norms.capacity() * 4
-    }
 }
 
 impl Clusters {
     fn count(&self) -> usize {
         self.members.len()
-    }
-
-    fn nearest_centre(&self, v: &[f32]) -> usize {
-        let mut best = (f32::NEG_INFINITY, 0);
-        for (i, c) in self.centres.chunks_exact(COARSE_DIMENSIONS).enumerate() {
-            let s = dot_f32(c, v);
-            if s > best.0 {
-                best = (s, i);
-            }
-        }
-        best.1
     }
 }
 
@@ -182,22 +139,23 @@ impl VectorStore {
         if !v.is_empty() && v.values.len() == self.dimension {
             self.values.extend_from_slice(&v.values);
             self.norms.push(v.norm);
-            self.screen_norms.push(norm(screen(&v.values)));
         } else {
             self.values.resize(self.values.len() + self.dimension, 0);
             self.norms.push(0.0);
-            self.screen_norms.push(0.0);
         }
         if self.bulk {
             return;
         }
         let rows = self.norms.len();
+        if self.clusters.is_none() && !v.is_empty() && v.values.len() == self.dimension {
+            self.exact.push(doc, &v.values);
+        }
         match &mut self.clusters {
             Some(c) if rows < 2 * c.trained_rows => {
                 if v.is_empty() || self.dimension < COARSE_DIMENSIONS {
                     return;
                 }
-                let centre = c.nearest_centre(&coarse(&v.values));
+                let centre = c.centres.nearest(&coarse(&v.values));
                 c.members[centre].push(doc, &v.values);
             }
             _ if rows > EXACT_SEARCH_LIMIT => self.train(),
@@ -213,10 +171,19 @@ impl VectorStore {
     /// Ends a bulk load and trains the clusters when there are enough rows.
     pub fn end_bulk(&mut self) {
         self.bulk = false;
+        self.clusters = None;
         if self.norms.len() > EXACT_SEARCH_LIMIT {
             self.train();
-        } else {
-            self.clusters = None;
+        }
+        if self.clusters.is_none() {
+            self.exact = ScreenRows::default();
+            for doc in 0..self.norms.len() {
+                if self.norms[doc] > 0.0 {
+                    let d = self.dimension;
+                    self.exact
+                        .push(doc as u32, &self.values[doc * d..(doc + 1) * d]);
+                }
+            }
         }
     }
 
@@ -241,13 +208,9 @@ impl VectorStore {
             .collect();
         for _ in 0..TRAINING_ROUNDS {
             let mut sums = vec![0f32; count * COARSE_DIMENSIONS];
-            let probe = Clusters {
-                centres,
-                members: Vec::new(),
-                trained_rows: 0,
-            };
+            let probe = Centres::<COARSE_DIMENSIONS>::new(&centres);
             for v in &sample {
-                let c = probe.nearest_centre(v);
+                let c = probe.nearest(v);
                 for (s, x) in sums[c * COARSE_DIMENSIONS..(c + 1) * COARSE_DIMENSIONS]
                     .iter_mut()
                     .zip(v)
@@ -255,7 +218,6 @@ impl VectorStore {
                     *s += x;
                 }
             }
-            centres = probe.centres;
             for (i, sum) in sums.chunks_exact_mut(COARSE_DIMENSIONS).enumerate() {
                 let n = dot_f32(sum, sum).sqrt();
                 if n > 0.0 {
@@ -267,14 +229,14 @@ impl VectorStore {
             }
         }
         let mut clusters = Clusters {
-            centres,
-            members: vec![Cluster::default(); count],
+            centres: Centres::new(&centres),
+            members: vec![ScreenRows::default(); count],
             trained_rows: self.norms.len(),
         };
         let assigned: Vec<usize> = {
             use rayon::prelude::*;
             live.par_iter()
-                .map(|r| clusters.nearest_centre(&row(*r)))
+                .map(|r| clusters.centres.nearest(&row(*r)))
                 .collect()
         };
         for (r, c) in live.into_iter().zip(assigned) {
@@ -282,6 +244,7 @@ impl VectorStore {
             clusters.members[c].push(r as u32, &self.values[r * d..r * d + d]);
         }
         self.clusters = Some(clusters);
+        self.exact = ScreenRows::default();
     }
 
     /// Forgets the vector of `doc` (it then matches nothing).
@@ -289,8 +252,19 @@ impl VectorStore {
         let d = doc as usize;
         if let Some(n) = self.norms.get_mut(d) {
             *n = 0.0;
-            self.screen_norms[d] = 0.0;
-            self.values[d * self.dimension..(d + 1) * self.dimension].fill(0);
+            let row = &mut self.values[d * self.dimension..(d + 1) * self.dimension];
+            if let Some(clusters) = &mut self.clusters {
+                // The row joined the cluster of its nearest centre; look there first.
+                let home = (row.len() >= COARSE_DIMENSIONS)
+                    .then(|| clusters.centres.nearest(&coarse(row)));
+                let found = home.is_some_and(|c| clusters.members[c].forget(doc));
+                if !found {
+                    clusters.members.iter_mut().any(|c| c.forget(doc));
+                }
+            } else {
+                self.exact.forget(doc);
+            }
+            row.fill(0);
         }
     }
 
@@ -317,35 +291,18 @@ impl VectorStore {
         if query.is_empty() || query.values.len() != self.dimension || k == 0 {
             return Vec::new();
         }
-        let q_screen = screen(&query.values);
-        let q_screen_norm = norm(q_screen);
-        if q_screen_norm == 0.0 {
+        let q_screen = screen_vector(&query.values);
+        if screen_norm(&q_screen) == 0.0 {
             return Vec::new();
         }
         let mut screened = TopK::new(k * SCREENED_PER_RESULT);
-        let mut consider = |doc: u32, row: &[i8], row_norm: f32| {
-            if row_norm == 0.0 {
-                return;
-            }
-            let c = f64::from(dot(row, q_screen)) / f64::from(row_norm);
-            if screened.ranks(c) {
-                screened.insert(c, doc);
-            }
-        };
         match &self.clusters {
-            None => {
-                for (doc, row) in self.values.chunks_exact(self.dimension).enumerate() {
-                    consider(doc as u32, screen(row), self.screen_norms[doc]);
-                }
-            }
+            None => self.exact.screen(&q_screen, &mut screened),
             Some(clusters) => {
                 let q = coarse(&query.values);
-                let mut centres: Vec<(f32, usize)> = clusters
-                    .centres
-                    .chunks_exact(COARSE_DIMENSIONS)
-                    .map(|c| dot_f32(c, &q))
-                    .zip(0..)
-                    .collect();
+                let mut scores = Vec::with_capacity(clusters.count());
+                clusters.centres.scores(&q, &mut scores);
+                let mut centres: Vec<(f32, usize)> = scores.into_iter().zip(0..).collect();
                 let probes = PROBES.min(clusters.count());
                 centres.select_nth_unstable_by(probes - 1, |a, b| b.0.total_cmp(&a.0));
                 centres[..probes].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
@@ -355,60 +312,27 @@ impl VectorStore {
                         break;
                     }
                     let cluster = &clusters.members[*c];
-                    let rows = cluster.screens.chunks_exact(SCREEN_DIMENSIONS);
-                    for ((doc, row), n) in cluster.docs.iter().zip(rows).zip(&cluster.screen_norms)
-                    {
-                        // A cleared row keeps its copy here; its norm says it is gone.
-                        let live = self.norms[*doc as usize] != 0.0;
-                        consider(*doc, &row[..q_screen.len()], if live { *n } else { 0.0 });
-                    }
+                    cluster.screen(&q_screen, &mut screened);
                     scanned += cluster.len();
                 }
             }
         }
         let mut top = TopK::new(k);
-        for (_, doc) in screened.best {
+        for (_, doc) in screened.into_best() {
             let c = self.cosine(doc, query);
             if top.ranks(c) && accept(doc) {
                 top.insert(c, doc);
             }
         }
-        top.best
+        top.into_best()
     }
 
     /// Heap bytes used.
     pub fn heap_bytes(&self) -> usize {
         let clusters = self.clusters.as_ref().map_or(0, |c| {
-            c.centres.capacity() * 4 + c.members.iter().map(Cluster::heap_bytes).sum::<usize>()
+            c.centres.heap_bytes() + c.members.iter().map(ScreenRows::heap_bytes).sum::<usize>()
         });
-        self.values.capacity()
-            + (self.norms.capacity() + self.screen_norms.capacity()) * 4
-            + clusters
-    }
-}
-
-/// The `k` best (score, document) pairs seen so far, best first.
-struct TopK {
-    k: usize,
-    best: Vec<(f64, u32)>,
-}
-
-impl TopK {
-    fn new(k: usize) -> Self {
-        TopK {
-            k,
-            best: Vec::with_capacity(k + 1),
-        }
-    }
-
-    fn ranks(&self, score: f64) -> bool {
-        self.best.len() < self.k || score > self.best[self.k - 1].0
-    }
-
-    fn insert(&mut self, score: f64, doc: u32) {
-        let at = self.best.partition_point(|(s, _)| *s >= score);
-        self.best.insert(at, (score, doc));
-        self.best.truncate(self.k);
+        self.values.capacity() + self.norms.capacity() * 4 + self.exact.heap_bytes() + clusters
     }
 }
 
@@ -481,13 +405,37 @@ mod cluster_tests {
         }
         let clusters = store.clusters.as_ref().unwrap();
         assert_eq!(clusters.trained_rows, vs.len() - 300);
-        let members: usize = clusters.members.iter().map(Cluster::len).sum();
+        let members: usize = clusters.members.iter().map(ScreenRows::len).sum();
         assert_eq!(members, vs.len());
         for i in (0..vs.len()).step_by(97) {
             let q = QuantizedVector::new(&vs[i]);
             let found = store.nearest(&q, 3, |_| true);
             assert_eq!(found[0].1, i as u32, "row {i}");
             assert!((found[0].0 - 1.0).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn cleared_rows_leave_clustered_search() {
+        let vs = vectors(EXACT_SEARCH_LIMIT + 400, 64);
+        let mut store = VectorStore::default();
+        for (i, v) in vs.iter().enumerate() {
+            store.push(i as u32, &QuantizedVector::new(v));
+        }
+        assert!(store.clusters.is_some());
+        for i in (0..vs.len()).step_by(53) {
+            store.clear(i as u32);
+            let copies: Vec<f32> = store
+                .clusters
+                .iter()
+                .flat_map(|c| &c.members)
+                .flat_map(|m| m.docs())
+                .filter(|(d, _)| *d == i as u32)
+                .map(|(_, n)| n)
+                .collect();
+            assert_eq!(copies, [0.0], "row {i}: one cluster copy, forgotten");
+            let found = store.nearest(&QuantizedVector::new(&vs[i]), 5, |_| true);
+            assert!(found.iter().all(|(_, d)| *d != i as u32), "row {i}");
         }
     }
 }

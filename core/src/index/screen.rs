@@ -1,0 +1,209 @@
+//! Screening copies of vector rows: the first [`SCREEN_DIMENSIONS`] components of
+//! each row, stored together so that screening a group of rows reads memory in
+//! sequence, and widened to 16 bits so that the integer dot product compiles to
+//! multiply-add instructions of the baseline x86-64 instruction set (there is no
+//! such instruction for bytes before SSSE3).
+
+/// Components compared when screening rows.
+pub(crate) const SCREEN_DIMENSIONS: usize = 64;
+
+/// A query's or row's screening components (zero beyond the vector's dimension).
+pub(crate) type ScreenVector = [i16; SCREEN_DIMENSIONS];
+
+/// The screening components of a byte row, zero-padded.
+pub(crate) fn screen_vector(row: &[i8]) -> ScreenVector {
+    let mut out = [0i16; SCREEN_DIMENSIONS];
+    for (o, v) in out.iter_mut().zip(row) {
+        *o = i16::from(*v);
+    }
+    out
+}
+
+/// Integer dot product of two screening vectors.
+pub(crate) fn screen_dot(a: &ScreenVector, b: &ScreenVector) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum()
+}
+
+/// The norm of a screening vector.
+pub(crate) fn screen_norm(v: &ScreenVector) -> f32 {
+    (screen_dot(v, v) as f32).sqrt()
+}
+
+/// A group of rows (all rows, or one cluster) with their screening copies.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScreenRows {
+    docs: Vec<u32>,
+    screens: Vec<ScreenVector>,
+    /// Norm of each copy; 0 marks a row that was cleared (it is never ranked).
+    norms: Vec<f32>,
+}
+
+impl ScreenRows {
+    /// Adds the copy of `doc`'s row.
+    pub fn push(&mut self, doc: u32, row: &[i8]) {
+        let screen = screen_vector(row);
+        self.docs.push(doc);
+        self.norms.push(screen_norm(&screen));
+        self.screens.push(screen);
+    }
+
+    /// Number of rows, cleared ones included.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// The documents of the group, in the order they joined.
+    #[cfg(test)]
+    pub fn docs(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.docs.iter().copied().zip(self.norms.iter().copied())
+    }
+
+    /// Marks `doc`'s copy as gone; false when `doc` is not in this group.
+    pub fn forget(&mut self, doc: u32) -> bool {
+        match self.docs.iter().position(|d| *d == doc) {
+            Some(i) => {
+                self.norms[i] = 0.0;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Offers every row to `top`, scored by its screening dot product with `query`
+    /// divided by the row's screening norm (the query's norm is the same for all).
+    pub fn screen(&self, query: &ScreenVector, top: &mut TopK) {
+        const CHUNK: usize = 64;
+        let mut dots = [0i32; CHUNK];
+        for ((docs, screens), norms) in self
+            .docs
+            .chunks(CHUNK)
+            .zip(self.screens.chunks(CHUNK))
+            .zip(self.norms.chunks(CHUNK))
+        {
+            // Products first, in a loop of their own (it vectorises), then ranking.
+            for (dot, screen) in dots.iter_mut().zip(screens) {
+                *dot = screen_dot(screen, query);
+            }
+            for ((doc, dot), norm) in docs.iter().zip(&dots).zip(norms) {
+                if *norm == 0.0 {
+                    continue;
+                }
+                // A division per row is the dearest step; a bound with a margin
+                // far above rounding skips it for rows that cannot enter.
+                let dot = f64::from(*dot);
+                let norm = f64::from(*norm);
+                if let Some(floor) = top.floor() {
+                    if dot < floor * norm - 1e-6 * (floor * norm).abs() - 1e-9 {
+                        continue;
+                    }
+                }
+                let score = dot / norm;
+                if top.ranks(score) {
+                    top.insert(score, *doc);
+                }
+            }
+        }
+    }
+
+    /// Heap bytes used.
+    pub fn heap_bytes(&self) -> usize {
+        self.docs.capacity() * 4
+            + self.screens.capacity() * std::mem::size_of::<ScreenVector>()
+            + self.norms.capacity() * 4
+    }
+}
+
+/// The `k` best (score, document) pairs seen so far, best first (earlier first
+/// among equal scores).
+#[derive(Debug)]
+pub(crate) struct TopK {
+    k: usize,
+    best: Vec<(f64, u32)>,
+}
+
+impl TopK {
+    /// An empty list keeping `k` pairs.
+    pub fn new(k: usize) -> Self {
+        TopK {
+            k,
+            best: Vec::with_capacity(k + 1),
+        }
+    }
+
+    /// Whether `score` would enter the list.
+    pub fn ranks(&self, score: f64) -> bool {
+        self.best.len() < self.k || score > self.best[self.k - 1].0
+    }
+
+    /// The score a newcomer must beat, once the list is full.
+    pub fn floor(&self) -> Option<f64> {
+        (self.best.len() >= self.k && self.k > 0).then(|| self.best[self.k - 1].0)
+    }
+
+    /// Inserts a pair (call after [`TopK::ranks`]).
+    pub fn insert(&mut self, score: f64, doc: u32) {
+        let at = self.best.partition_point(|(s, _)| *s >= score);
+        self.best.insert(at, (score, doc));
+        self.best.truncate(self.k);
+    }
+
+    /// The pairs, best first.
+    pub fn into_best(self) -> Vec<(f64, u32)> {
+        self.best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widened_dot_equals_byte_dot() {
+        let a: Vec<i8> = (0..80).map(|i| (i * 37 % 255 - 127) as i8).collect();
+        let b: Vec<i8> = (0..80).map(|i| (i * 91 % 255 - 127) as i8).collect();
+        let expected: i32 = a[..64]
+            .iter()
+            .zip(&b[..64])
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum();
+        assert_eq!(screen_dot(&screen_vector(&a), &screen_vector(&b)), expected);
+        // Short rows are zero-padded.
+        assert_eq!(screen_dot(&screen_vector(&a[..3]), &screen_vector(&b)), {
+            a[..3]
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| i32::from(*x) * i32::from(*y))
+                .sum::<i32>()
+        });
+    }
+
+    #[test]
+    fn screening_skips_forgotten_rows_and_keeps_the_best() {
+        let mut rows = ScreenRows::default();
+        rows.push(10, &[100, 0]);
+        rows.push(11, &[0, 100]);
+        rows.push(12, &[90, 10]);
+        assert!(rows.forget(10));
+        assert!(!rows.forget(99));
+        let mut top = TopK::new(1);
+        rows.screen(&screen_vector(&[127, 0]), &mut top);
+        assert_eq!(
+            top.into_best().iter().map(|p| p.1).collect::<Vec<_>>(),
+            [12]
+        );
+    }
+
+    #[test]
+    fn equal_scores_keep_the_earlier_document_first() {
+        let mut top = TopK::new(2);
+        for doc in [5, 6, 7] {
+            if top.ranks(1.0) {
+                top.insert(1.0, doc);
+            }
+        }
+        assert_eq!(top.into_best(), [(1.0, 5), (1.0, 6)]);
+    }
+}
