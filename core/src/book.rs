@@ -14,6 +14,7 @@ use crate::clock::Timestamp;
 use crate::embed::Embedder;
 use crate::index::{Index, Polarity};
 use crate::pattern::{Pattern, PatternId};
+use crate::pattern_map::PatternMap;
 use crate::text;
 
 /// Why a pattern changed.
@@ -187,7 +188,7 @@ pub(crate) struct ExampleInput<'a> {
 /// Patterns plus derived index and reply lookup.
 #[derive(Debug)]
 pub(crate) struct PatternBook {
-    patterns: BTreeMap<PatternId, Pattern>,
+    patterns: PatternMap,
     /// Rejected messages per pattern (kept to rebuild the index).
     rejections: HashMap<PatternId, Vec<String>>,
     caller_vectors: HashMap<PatternId, Vec<Option<Vec<f32>>>>,
@@ -250,7 +251,7 @@ pub(crate) fn reply_key(reply: &str) -> String {
 impl PatternBook {
     pub fn new(embedder: Arc<dyn Embedder>) -> Self {
         PatternBook {
-            patterns: BTreeMap::new(),
+            patterns: PatternMap::default(),
             rejections: HashMap::new(),
             caller_vectors: HashMap::new(),
             index: Index::default(),
@@ -638,7 +639,7 @@ impl PatternBook {
         self.index = Index::default();
         self.example_signatures.clear();
         let mut items: Vec<(PatternId, Polarity, &str, Option<Vec<f32>>)> = Vec::new();
-        for (id, p) in &self.patterns {
+        for (id, p) in self.patterns.iter() {
             let vectors = self.caller_vectors.get(id);
             for (i, ex) in p.trigger_examples.iter().enumerate() {
                 let vector = vectors.and_then(|v| v.get(i).cloned().flatten());

@@ -9,8 +9,11 @@
 //!
 //! Everything here is derived state: it can be rebuilt from the patterns.
 
+mod centres;
 mod features;
 mod lexical;
+mod screen;
+mod sparse;
 mod vectors;
 mod vocab;
 
@@ -315,13 +318,17 @@ impl Index {
                 .is_some_and(|e| e.live && accept(e.pattern))
         };
         let mut docs: Vec<(u32, MatchKind)> = Vec::with_capacity(LEXICAL_CANDIDATES + 16);
-        if let Some(hits) = self.by_signature.get(&query.signature) {
-            docs.extend(
-                hits.iter()
-                    .filter(|d| accept_doc(**d))
-                    .map(|d| (*d, MatchKind::ExactSignature)),
-            );
-        }
+        // Every live example with the query's signature (whatever source finds it).
+        let same_signature: &[u32] = self
+            .by_signature
+            .get(&query.signature)
+            .map_or(&[], Vec::as_slice);
+        docs.extend(
+            same_signature
+                .iter()
+                .filter(|d| accept_doc(**d))
+                .map(|d| (*d, MatchKind::ExactSignature)),
+        );
         // Keyword phrases found in the message add examples of their patterns,
         // a bounded number in all (a common keyword may belong to many patterns).
         let mut keyword_docs = 0usize;
@@ -378,7 +385,15 @@ impl Index {
         let mut candidates: Vec<Candidate> = docs
             .into_iter()
             .filter(|(d, _)| seen.insert(*d))
-            .map(|(doc, kind)| self.score(query, doc, kind, blend))
+            .map(|(doc, kind)| {
+                // Document ids are added in increasing order: the list is sorted.
+                let kind = if same_signature.binary_search(&doc).is_ok() {
+                    MatchKind::ExactSignature
+                } else {
+                    kind
+                };
+                self.score(query, doc, kind, blend)
+            })
             .collect();
         candidates.sort_by(|a, b| {
             b.similarity
@@ -430,11 +445,6 @@ impl Index {
             )
         } else {
             (lexical, None)
-        };
-        let kind = if example.signature == query.signature && !query.signature.is_empty() {
-            MatchKind::ExactSignature
-        } else {
-            kind
         };
         Candidate {
             pattern: example.pattern,
