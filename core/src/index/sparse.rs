@@ -47,10 +47,22 @@ impl SparseVec {
     pub fn heap_bytes(&self) -> usize {
         self.entries.len() * 8
     }
+
+    /// Reads one entry per cache line (see [`crate::index::Index::search`]: loading
+    /// many documents' memory in one independent pass lets the reads overlap).
+    pub fn touch(&self) -> u32 {
+        self.entries
+            .iter()
+            .step_by(8)
+            .fold(0, |acc, (key, _)| acc ^ key)
+    }
 }
 
 /// Slots per bucket of the lookup table.
 const SLOTS: usize = 4;
+/// Most buckets of one table (2 MiB): keys beyond go to the sorted overflow list, so
+/// a huge query costs a binary search per lookup rather than a huge table.
+const MAX_BUCKETS: usize = 1 << 16;
 
 /// One bucket: up to [`SLOTS`] keys with their weights; an empty slot holds key 0
 /// and weight 0, which adds nothing to a sum.
@@ -64,7 +76,7 @@ struct Bucket {
 /// A query vector laid out for scoring many documents: a hash table of its entries
 /// with [`SLOTS`] slots per bucket and about half a key per bucket, so that a lookup
 /// reads one bucket and compares all its slots without a branch. Keys that find
-/// their bucket full go to a small overflow list.
+/// their bucket full go to an overflow list sorted by key (empty for most queries).
 #[derive(Debug, Clone)]
 pub(crate) struct SparseLookup {
     buckets: Box<[Bucket]>,
@@ -81,7 +93,9 @@ impl Default for SparseLookup {
 impl SparseLookup {
     /// Lays out `query` for lookups.
     pub fn new(query: &SparseVec) -> Self {
-        let size = (query.entries.len() * 2).next_power_of_two().max(8);
+        let size = (query.entries.len() * 2)
+            .next_power_of_two()
+            .clamp(8, MAX_BUCKETS);
         let mut lookup = SparseLookup {
             buckets: vec![Bucket::default(); size].into_boxed_slice(),
             mask: size - 1,
@@ -99,6 +113,7 @@ impl SparseLookup {
                 None => lookup.overflow.push((key, weight)),
             }
         }
+        lookup.overflow.sort_unstable_by_key(|(key, _)| *key);
         lookup
     }
 
@@ -112,10 +127,8 @@ impl SparseLookup {
         }
         let mut weight = f32::from_bits(bits);
         if !self.overflow.is_empty() {
-            for (k, w) in &self.overflow {
-                if *k == key {
-                    weight += w;
-                }
+            if let Ok(i) = self.overflow.binary_search_by_key(&key, |(k, _)| *k) {
+                weight += self.overflow[i].1;
             }
         }
         weight
@@ -160,8 +173,19 @@ mod tests {
                 .collect(),
         );
         let lookup = SparseLookup::new(&q);
-        assert!(!lookup.overflow.is_empty());
+        assert_eq!(lookup.overflow.len(), 8);
         assert_eq!(lookup.dot(&q).to_bits(), q.dot(&q).to_bits());
+    }
+
+    #[test]
+    fn huge_queries_keep_the_table_bounded() {
+        let spread = |i: u32| i.wrapping_mul(2_654_435_761);
+        let q = vector((0..300_000u32).map(|i| (spread(i), 0.5)).collect());
+        let lookup = SparseLookup::new(&q);
+        assert_eq!(lookup.buckets.len(), MAX_BUCKETS);
+        assert!(!lookup.overflow.is_empty());
+        let doc = vector((0..2_000u32).map(|i| (spread(i * 150), 0.25)).collect());
+        assert_eq!(lookup.dot(&doc).to_bits(), q.dot(&doc).to_bits());
     }
 
     #[test]
