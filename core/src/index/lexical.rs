@@ -214,6 +214,14 @@ impl LexicalIndex {
         (f64::from(w + c) / 2.0).clamp(0.0, 1.0)
     }
 
+    /// Reads the memory of `docs`' vectors, so that the scoring that follows finds
+    /// it in the caches; returns a value only to keep the reads.
+    pub fn touch(&self, docs: &[u32]) -> u32 {
+        docs.iter()
+            .filter_map(|d| self.docs.get(*d as usize))
+            .fold(0, |acc, d| acc ^ d.word_vec.touch() ^ d.char_vec.touch())
+    }
+
     /// Number of live documents containing a word.
     pub fn word_df(&self, word_key: u32) -> u32 {
         self.postings.get(&word_key).map_or(0, |p| p.len() as u32)
@@ -260,30 +268,26 @@ impl LexicalIndex {
                     *slot += idf;
                 }
             }
-            let mut best: Vec<(f32, u32)> =
-                touched.iter().map(|d| (scores[*d as usize], *d)).collect();
-            for d in touched.drain(..) {
-                scores[d as usize] = 0.0;
-            }
-            let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-            let fetch = (limit * OVERFETCH).min(best.len());
-            if fetch == 0 {
-                return Vec::new();
-            }
-            if fetch < best.len() {
-                best.select_nth_unstable_by(fetch - 1, order);
-                best.truncate(fetch);
-            }
-            best.sort_by(order);
+            let fetch = limit * OVERFETCH;
+            let ranked = |d: &u32| Ranked(scores[*d as usize], *d);
+            let best = best_of(touched.iter().map(ranked), fetch);
             let mut out: Vec<u32> = best
                 .iter()
-                .map(|(_, d)| *d)
+                .map(|r| r.1)
                 .filter(|d| accept(*d))
                 .take(limit)
                 .collect();
-            if out.is_empty() && fetch == limit * OVERFETCH {
-                // Everything near the top was filtered out; fall back to a full pass.
-                out = touched_fallback(&best, &accept, limit);
+            if out.is_empty() && touched.len() > fetch {
+                // Everything near the top was filtered out: rank them all.
+                out = best_of(touched.iter().map(ranked), touched.len())
+                    .into_iter()
+                    .map(|r| r.1)
+                    .filter(|d| accept(*d))
+                    .take(limit)
+                    .collect();
+            }
+            for d in touched.drain(..) {
+                scores[d as usize] = 0.0;
             }
             out
         })
@@ -308,12 +312,45 @@ impl LexicalIndex {
     }
 }
 
-fn touched_fallback(best: &[(f32, u32)], accept: &impl Fn(u32) -> bool, limit: usize) -> Vec<u32> {
-    best.iter()
-        .map(|(_, d)| *d)
-        .filter(|d| accept(*d))
-        .take(limit)
-        .collect()
+/// A retrieval score and its document, ordered best first: higher score, then lower
+/// document id (a total order: no two documents tie).
+#[derive(Debug, Clone, Copy)]
+struct Ranked(f32, u32);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
+
+/// The best `n` of `items`, best first. A heap of the `n` best so far, its worst on
+/// top: most items lose one comparison against that worst and are gone.
+fn best_of(items: impl Iterator<Item = Ranked>, n: usize) -> Vec<Ranked> {
+    let mut heap = std::collections::BinaryHeap::with_capacity(n + 1);
+    for item in items {
+        if heap.len() < n {
+            heap.push(item);
+        } else if let Some(mut worst) = heap.peek_mut() {
+            if item < *worst {
+                *worst = item;
+            }
+        }
+    }
+    heap.into_sorted_vec()
 }
 
 #[cfg(test)]
@@ -353,6 +390,32 @@ mod tests {
             .map(|w| super::super::features::word_key(w))
             .collect();
         assert_eq!(ix.retrieve(&keys, 1, |_| true), vec![0]);
+    }
+
+    #[test]
+    fn best_of_equals_a_full_sort() {
+        let items: Vec<Ranked> = (0..500u32)
+            .map(|d| Ranked((d * 7919 % 13) as f32, d))
+            .collect();
+        let mut sorted = items.clone();
+        sorted.sort();
+        for n in [0, 1, 24, 96, 500, 800] {
+            let best: Vec<u32> = best_of(items.iter().copied(), n)
+                .iter()
+                .map(|r| r.1)
+                .collect();
+            let expected: Vec<u32> = sorted.iter().take(n).map(|r| r.1).collect();
+            assert_eq!(best, expected, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn filtered_top_falls_back_to_every_match() {
+        let texts: Vec<String> = (0..200).map(|i| format!("gift card {i}")).collect();
+        let ix = index(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let keys = vec![super::super::features::word_key("gift")];
+        // Only the last document is acceptable: far below the over-fetched top.
+        assert_eq!(ix.retrieve(&keys, 3, |d| d == 199), vec![199]);
     }
 
     #[test]

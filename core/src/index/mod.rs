@@ -382,9 +382,15 @@ impl Index {
         }
         // Keep the first (most specific) kind per document.
         let mut seen = std::collections::HashSet::with_capacity(docs.len());
+        docs.retain(|(d, _)| seen.insert(*d));
+        // Scoring reads each candidate's vectors, scattered over the whole index:
+        // reading them first in one pass of independent loads lets those misses
+        // overlap instead of waiting for each in turn.
+        let ids: Vec<u32> = docs.iter().map(|(d, _)| *d).collect();
+        std::hint::black_box(self.lexical.touch(&ids));
+        std::hint::black_box(self.vectors.touch(ids.iter().copied()));
         let mut candidates: Vec<Candidate> = docs
             .into_iter()
-            .filter(|(d, _)| seen.insert(*d))
             .map(|(doc, kind)| {
                 // Document ids are added in increasing order: the list is sorted.
                 let kind = if same_signature.binary_search(&doc).is_ok() {

@@ -268,6 +268,18 @@ impl VectorStore {
         }
     }
 
+    /// Reads the rows of `docs` (one byte per cache line) so that the cosines that
+    /// follow find them in the caches; returns a value only to keep the reads.
+    pub fn touch(&self, docs: impl Iterator<Item = u32>) -> i32 {
+        let mut acc = 0i32;
+        for d in docs.map(|d| d as usize).filter(|d| *d < self.norms.len()) {
+            let row = &self.values[d * self.dimension..(d + 1) * self.dimension];
+            acc ^= row.iter().step_by(64).fold(0, |a, v| a ^ i32::from(*v));
+            acc ^= self.norms[d] as i32;
+        }
+        acc
+    }
+
     /// Cosine of `doc`'s vector with `query` (0 when either is empty).
     pub fn cosine(&self, doc: u32, query: &QuantizedVector) -> f64 {
         let d = doc as usize;
@@ -317,8 +329,12 @@ impl VectorStore {
                 }
             }
         }
+        let screened = screened.into_best();
+        // Rows were screened on their cluster copies; the full rows lie scattered:
+        // one pass of independent reads brings them in together.
+        std::hint::black_box(self.touch(screened.iter().map(|(_, d)| *d)));
         let mut top = TopK::new(k);
-        for (_, doc) in screened.into_best() {
+        for (_, doc) in screened {
             let c = self.cosine(doc, query);
             if top.ranks(c) && accept(doc) {
                 top.insert(c, doc);
