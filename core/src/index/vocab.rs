@@ -9,7 +9,7 @@
 //! the word and builds no DFA (building a Levenshtein DFA per word cost ~40 µs).
 //! Distances are counted in bytes of UTF-8, which equals characters for ASCII.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use fst::raw::{Fst, Node};
 use fst::{Set, Streamer};
@@ -23,14 +23,15 @@ const TWO_EDIT_LEN: usize = 9;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Vocabulary {
     set: Set<Vec<u8>>,
-    recent: BTreeSet<String>,
+    /// Words not yet in the fst, with their length in characters.
+    recent: BTreeMap<String, usize>,
     bulk: bool,
 }
 
 impl Vocabulary {
     /// True when `word` is known.
     pub fn contains(&self, word: &str) -> bool {
-        self.set.contains(word) || self.recent.contains(word)
+        self.set.contains(word) || self.recent.contains_key(word)
     }
 
     /// Adds a word.
@@ -38,7 +39,7 @@ impl Vocabulary {
         if word.is_empty() || self.contains(word) {
             return;
         }
-        self.recent.insert(word.to_owned());
+        self.recent.insert(word.to_owned(), word.chars().count());
         if !self.bulk && self.recent.len() > 256 && self.recent.len() * 10 > self.set.len() {
             self.rebuild();
         }
@@ -58,7 +59,7 @@ impl Vocabulary {
     }
 
     fn rebuild(&mut self) {
-        let mut merged: BTreeSet<String> = std::mem::take(&mut self.recent);
+        let mut merged: BTreeSet<String> = std::mem::take(&mut self.recent).into_keys().collect();
         let mut stream = self.set.stream();
         while let Some(key) = stream.next() {
             if let Ok(s) = std::str::from_utf8(key) {
@@ -70,7 +71,13 @@ impl Vocabulary {
         if let Ok(set) = Set::from_iter(merged.iter()) {
             self.set = set;
         } else {
-            self.recent = merged;
+            self.recent = merged
+                .into_iter()
+                .map(|w| {
+                    let n = w.chars().count();
+                    (w, n)
+                })
+                .collect();
         }
     }
 
@@ -101,11 +108,13 @@ impl Vocabulary {
             found: &mut found,
         };
         walk.visit(fst.root(), 0);
-        for candidate in &self.recent {
+        for (candidate, chars) in &self.recent {
             if found.len() >= limit {
                 break;
             }
-            if edit_distance_within(word, candidate, distance) {
+            if chars.abs_diff(len) <= distance as usize
+                && edit_distance_within(word, candidate, distance)
+            {
                 found.push(candidate.clone());
             }
         }
@@ -167,11 +176,20 @@ impl Walk<'_, '_> {
 
 /// Levenshtein distance of `a` and `b` is at most `max` (banded computation).
 fn edit_distance_within(a: &str, b: &str, max: u32) -> bool {
-    if a.chars().count().abs_diff(b.chars().count()) > max as usize {
-        return false;
+    if a.is_ascii() && b.is_ascii() {
+        // Characters are bytes: no decoding, no allocation.
+        return within(a.as_bytes(), b.as_bytes(), max);
     }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    within(&a, &b, max)
+}
+
+/// Levenshtein distance of two symbol sequences is at most `max`.
+fn within<T: PartialEq>(a: &[T], b: &[T], max: u32) -> bool {
+    if a.len().abs_diff(b.len()) > max as usize {
+        return false;
+    }
     let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
     let mut cur = vec![0u32; b.len() + 1];
     for i in 1..=a.len() {
@@ -219,5 +237,8 @@ mod tests {
         assert!(edit_distance_within("frozen", "frozn", 1));
         assert!(!edit_distance_within("frozen", "frz", 1));
         assert!(edit_distance_within("reservation", "resevration", 2));
+        assert!(edit_distance_within("café", "cafe", 1));
+        assert!(!edit_distance_within("café", "caffè", 1));
+        assert!(edit_distance_within("straße", "strase", 1));
     }
 }
