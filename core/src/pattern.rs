@@ -195,6 +195,35 @@ pub struct PatternFilter {
     pub include_inactive: bool,
 }
 
+#[cfg(test)]
+impl Pattern {
+    /// A plain active pattern for unit tests: one example, a reply, no keyword.
+    pub(crate) fn sample(id: u64) -> Pattern {
+        Pattern {
+            id: PatternId(id),
+            topic: "general".to_owned(),
+            signature: format!("sig-{id}"),
+            trigger_examples: vec![format!("example {id}")],
+            trigger_keywords: Vec::new(),
+            response_template: format!("reply {id}"),
+            action_template: None,
+            confidence: 0.5,
+            is_active: true,
+            auto_executable: false,
+            is_deleted: false,
+            execution_count: 0,
+            success_count: 0,
+            failure_count: 0,
+            override_count: 0,
+            provenance: Provenance::Manual,
+            v1_signature: None,
+            created_at: Timestamp(1_000),
+            last_used: None,
+            last_modified: Timestamp(1_000),
+        }
+    }
+}
+
 impl PatternFilter {
     /// Every pattern, deleted and inactive ones included.
     pub fn all() -> Self {

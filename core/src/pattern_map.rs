@@ -60,32 +60,9 @@ impl PatternMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Timestamp;
-    use crate::pattern::Provenance;
 
     fn pattern(id: u64) -> Pattern {
-        Pattern {
-            id: PatternId(id),
-            topic: "general".to_owned(),
-            signature: format!("sig-{id}"),
-            trigger_examples: vec![format!("example {id}")],
-            trigger_keywords: Vec::new(),
-            response_template: format!("reply {id}"),
-            action_template: None,
-            confidence: 0.5,
-            is_active: true,
-            auto_executable: false,
-            is_deleted: false,
-            execution_count: 0,
-            success_count: 0,
-            failure_count: 0,
-            override_count: 0,
-            provenance: Provenance::Manual,
-            v1_signature: None,
-            created_at: Timestamp(1_000),
-            last_used: None,
-            last_modified: Timestamp(1_000),
-        }
+        Pattern::sample(id)
     }
 
     #[test]

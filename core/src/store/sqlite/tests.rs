@@ -3,32 +3,17 @@
 use super::*;
 use crate::book::{ChangeKind, PatternState};
 use crate::clock::Timestamp;
-use crate::pattern::{Pattern, Provenance};
+use crate::pattern::Pattern;
 
 fn pattern(id: u64, examples: usize) -> Pattern {
     Pattern {
-        id: PatternId(id),
         topic: "gift_cards".to_owned(),
-        signature: format!("sig-{id}"),
         trigger_examples: (0..examples)
             .map(|i| format!("do you sell gift cards, variant {i} {}", "x".repeat(200)))
             .collect(),
         trigger_keywords: vec!["gift card".to_owned()],
         response_template: "Yes, online.".to_owned(),
-        action_template: None,
-        confidence: 0.5,
-        is_active: true,
-        auto_executable: false,
-        is_deleted: false,
-        execution_count: 0,
-        success_count: 0,
-        failure_count: 0,
-        override_count: 0,
-        provenance: Provenance::Manual,
-        v1_signature: None,
-        created_at: Timestamp(1_000),
-        last_used: None,
-        last_modified: Timestamp(1_000),
+        ..Pattern::sample(id)
     }
 }
 
