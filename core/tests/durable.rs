@@ -1,7 +1,7 @@
 //! The engine on a store: what is acknowledged survives a restart, a failed
 //! write changes nothing, history can be audited, undone and rebuilt.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
@@ -181,6 +181,108 @@ fn a_failed_write_leaves_memory_equal_to_the_store() {
     engine
         .feedback(&Feedback::approve("gift cards?", id))
         .unwrap();
+}
+
+/// A store shared with a faster engine: every commit of pattern changes is refused
+/// for a conflict unless this engine holds the writes (or always, when `hopeless`).
+#[derive(Debug, Default)]
+struct RacingStore {
+    inner: MemoryStore,
+    racing: AtomicBool,
+    hopeless: AtomicBool,
+    held: AtomicBool,
+    holds: AtomicUsize,
+    releases: AtomicUsize,
+    refused: AtomicUsize,
+}
+
+impl Store for RacingStore {
+    fn load(&self) -> pattern_learning::Result<StoredState> {
+        self.inner.load()
+    }
+    fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
+        let lost = self.hopeless.load(Ordering::SeqCst) || !self.held.load(Ordering::SeqCst);
+        if self.racing.load(Ordering::SeqCst) && !commit.patterns.is_empty() && lost {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            return Err(Error::StoreConflict {
+                reason: "pattern changed by another engine (simulated)".into(),
+            });
+        }
+        self.inner.commit(commit)
+    }
+    fn events(
+        &self,
+        p: Option<PatternId>,
+        after: u64,
+        limit: usize,
+    ) -> pattern_learning::Result<Vec<PatternEvent>> {
+        self.inner.events(p, after, limit)
+    }
+    fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
+        self.inner.decisions(after, limit)
+    }
+    fn schema_version(&self) -> u32 {
+        self.inner.schema_version()
+    }
+    fn hold_writes(&self) -> pattern_learning::Result<()> {
+        assert!(!self.held.swap(true, Ordering::SeqCst), "hold taken twice");
+        self.holds.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+    fn release_writes(&self) -> pattern_learning::Result<()> {
+        assert!(
+            self.held.swap(false, Ordering::SeqCst),
+            "released without a hold"
+        );
+        self.releases.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn an_engine_that_keeps_losing_the_race_gets_its_change_in_under_the_write_hold() {
+    let store = Arc::new(RacingStore::default());
+    let engine = Engine::builder().store(store.clone()).build().unwrap();
+    let id = teach(&engine);
+    let before = engine.pattern(id).unwrap();
+    store.racing.store(true, Ordering::SeqCst);
+    engine
+        .feedback(&Feedback::approve("gift cards sold here?", id))
+        .unwrap();
+    assert_eq!(
+        store.refused.load(Ordering::SeqCst),
+        2,
+        "two optimistic tries"
+    );
+    assert_eq!(store.holds.load(Ordering::SeqCst), 1);
+    assert_eq!(store.releases.load(Ordering::SeqCst), 1);
+    let after = engine.pattern(id).unwrap();
+    assert_eq!(
+        after.success_count,
+        before.success_count + 1,
+        "counted once"
+    );
+    let reopened = Engine::builder().store(store.clone()).build().unwrap();
+    assert_eq!(all(&reopened), all(&engine), "memory equals the store");
+}
+
+#[test]
+fn a_change_refused_every_time_fails_cleanly_and_never_keeps_the_hold() {
+    let store = Arc::new(RacingStore::default());
+    let engine = Engine::builder().store(store.clone()).build().unwrap();
+    let id = teach(&engine);
+    let before = all(&engine);
+    store.racing.store(true, Ordering::SeqCst);
+    store.hopeless.store(true, Ordering::SeqCst);
+    let err = engine
+        .feedback(&Feedback::approve("gift cards sold here?", id))
+        .unwrap_err();
+    assert!(matches!(err, Error::StoreConflict { .. }), "{err}");
+    let holds = store.holds.load(Ordering::SeqCst);
+    assert!(holds > 0);
+    assert_eq!(store.releases.load(Ordering::SeqCst), holds);
+    assert!(!store.held.load(Ordering::SeqCst));
+    assert_eq!(all(&engine), before, "nothing of the refused change stays");
 }
 
 #[test]

@@ -24,6 +24,9 @@ pub(super) const THRESHOLDS_KEY: &str = "safety_thresholds";
 pub(super) const SETTINGS_KEY: &str = "safety_settings";
 /// How often a change refused for a conflict with another engine is run again.
 pub(super) const CONFLICT_RETRIES: u32 = 16;
+/// After how many refusals for a conflict a change runs under the store's write
+/// hold ([`Store::hold_writes`]), where no other engine can commit in between.
+pub(super) const CONFLICTS_BEFORE_HOLD: u32 = 2;
 
 impl Engine {
     /// Opens (or creates) the single-file store at `path` and builds an engine
@@ -70,16 +73,46 @@ impl Engine {
     /// when the commit is refused because another engine changed the same
     /// pattern meanwhile ([`Error::StoreConflict`]), the transaction is rolled
     /// back, the changes are taken in and `f` runs again on the fresh state, up to
-    /// [`CONFLICT_RETRIES`] times.
+    /// [`CONFLICT_RETRIES`] times. From the [`CONFLICTS_BEFORE_HOLD`]-th refusal on,
+    /// the try runs under the store's write hold, so an engine that keeps losing the
+    /// race to a faster one still gets its change in.
     pub(super) fn mutate<R>(&self, mut f: impl FnMut(&mut PatternBook) -> Result<R>) -> Result<R> {
         let mut retries = 0;
         loop {
             let mut book = self.book.write();
-            self.refresh_locked(&mut book)?;
-            match self.mutate_once(&mut book, &mut f) {
+            let result = if retries >= CONFLICTS_BEFORE_HOLD {
+                self.under_write_hold(|| {
+                    self.refresh_locked(&mut book)?;
+                    self.mutate_once(&mut book, &mut f)
+                })
+            } else {
+                self.refresh_locked(&mut book)
+                    .and_then(|()| self.mutate_once(&mut book, &mut f))
+            };
+            match result {
                 Err(Error::StoreConflict { .. }) if retries < CONFLICT_RETRIES => retries += 1,
                 other => return other,
             }
+        }
+    }
+
+    /// Runs `run` while the store keeps every other engine's commits out. The
+    /// result of `run` wins over a failure to release the hold (a committed change
+    /// is reported as committed; the store ends a hold it could not release by
+    /// closing its session).
+    fn under_write_hold<R>(&self, run: impl FnOnce() -> Result<R>) -> Result<R> {
+        let Some(store) = &self.store else {
+            return run();
+        };
+        store.hold_writes()?;
+        let result = run();
+        let released = store.release_writes();
+        match (result, released) {
+            (Ok(r), Err(e)) => {
+                tracing::warn!(error = %e, "pattern change committed, but releasing the write hold failed");
+                Ok(r)
+            }
+            (result, _) => result,
         }
     }
 

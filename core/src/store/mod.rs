@@ -51,6 +51,11 @@
 //! * [`Store::commit_send`]: the commit of a decision that sends an automatic reply,
 //!   together with a [`SendClaim`] that the store grants or refuses in the same
 //!   transaction (hourly cap, per-conversation caps, one send per inbound message id).
+//! * [`Store::hold_writes`] / [`Store::release_writes`]: while one engine holds the
+//!   writes, no other engine's commit goes through. An engine whose change was
+//!   refused for a conflict twice takes the hold, reads the changes, runs the change
+//!   and commits it, then releases the hold: an engine that loses the race again and
+//!   again (because another one commits faster than it can read) still makes progress.
 //!
 //! # Example
 //! ```
@@ -146,6 +151,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let _ = claim;
         self.commit(commit)?;
         Ok(SendVerdict::Granted)
+    }
+
+    /// Keeps the commits of every other engine out until [`Store::release_writes`]
+    /// (this store's own commits go through), waiting for a hold another engine has.
+    /// Does nothing by default: a store owned by one engine has no one to keep out.
+    fn hold_writes(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Ends a hold taken with [`Store::hold_writes`]. Does nothing by default.
+    fn release_writes(&self) -> Result<()> {
+        Ok(())
     }
 }
 

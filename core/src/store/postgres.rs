@@ -36,6 +36,10 @@
 //!   in `sends`, when the sends of the last hour reach the hourly cap, or when the
 //!   conversation's sends reach its reply cap or the pattern's reuse cap; otherwise it
 //!   records the send and the decision together.
+//! * **Progress.** An engine whose change was refused twice takes a session-level
+//!   advisory lock (the *write hold*, [`Store::hold_writes`]); every commit first
+//!   takes the same lock in shared mode, so while the hold lasts only the holder
+//!   commits, and its next try cannot be refused.
 //!
 //! Commits of all engines are serialised by the `head` row: a commit costs one
 //! round trip per written row plus the lock wait, which bounds the write throughput
@@ -78,6 +82,10 @@ pub(crate) mod v1;
 pub use schema::POSTGRES_SCHEMA_VERSION;
 
 const HOUR_MS: i64 = 3_600_000;
+
+/// The key of the write hold of one store (schema): an advisory lock every commit
+/// takes in shared mode and a starved engine takes exclusively.
+const WRITE_HOLD_KEY: &str = "hashtextextended('pattern_learning.writes:' || $1, 0)";
 
 /// Options of a [`PostgresStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +225,12 @@ impl PostgresStore {
         let on = |e| pg_error(&self.label, "commit", e);
         // Dropping the transaction on any error below rolls everything back.
         let mut tx = client.transaction().map_err(on)?;
+        // Waits while another engine holds the writes (see `hold_writes`).
+        tx.execute(
+            &format!("SELECT pg_advisory_xact_lock_shared({WRITE_HOLD_KEY})"),
+            &[&self.options.schema],
+        )
+        .map_err(on)?;
         let head = tx
             .query_one(
                 "UPDATE head SET rev = rev + 1 RETURNING rev, event_seq, decision_seq",
@@ -384,6 +398,32 @@ impl Store for PostgresStore {
 
     fn is_shared(&self) -> bool {
         true
+    }
+
+    fn hold_writes(&self) -> Result<()> {
+        let mut inner = self.inner.lock();
+        let client = self.client(&mut inner.client)?;
+        client
+            .execute(
+                &format!("SELECT pg_advisory_lock({WRITE_HOLD_KEY})"),
+                &[&self.options.schema],
+            )
+            .map_err(|e| self.error("hold writes", e))?;
+        Ok(())
+    }
+
+    fn release_writes(&self) -> Result<()> {
+        let mut inner = self.inner.lock();
+        let released = inner.client.execute(
+            &format!("SELECT pg_advisory_unlock({WRITE_HOLD_KEY})"),
+            &[&self.options.schema],
+        );
+        if let Err(e) = released {
+            // A hold must never outlive its use: closing the session ends it.
+            inner.client = connect(&self.config, &self.label, &self.options.schema)?;
+            return Err(self.error("release writes", e));
+        }
+        Ok(())
     }
 
     fn changes(&self) -> Result<Option<SharedChanges>> {
