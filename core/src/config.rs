@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::AlertRules;
+use crate::embed::Embedder;
 use crate::environment::Environment;
 use crate::error::{Error, Result};
 
@@ -102,6 +103,15 @@ pub struct Promotion {
 /// reply by a margin, the match is not a distant one, and operators have sent the reply
 /// several times. The defaults were picked on the CLINC150 train/val replay (seeds 1–3)
 /// and checked, unchanged, on Banking77; the README's "Quality" section has the numbers.
+///
+/// They suit the built-in embedder. An embedder whose similarities spread differently
+/// brings its own ([`Embedder::tuned_gates`](crate::embed::Embedder::tuned_gates), e.g.
+/// MiniLM): in an engine with such an embedder, every gate the configuration leaves at
+/// its [`Gates::default`] value takes the embedder's value (at build, at
+/// [`Engine::set_config`](crate::Engine::set_config) and
+/// [`Engine::update_config`](crate::Engine::update_config));
+/// [`Engine::config`](crate::Engine::config) shows the values in force. A gate you set
+/// to another value stays yours.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Gates {
@@ -123,6 +133,73 @@ pub struct Gates {
     /// most proposals pass the agreement and margin gates (0.3, 0.7 and 1.0 passed
     /// fewer at the same precision). 0 turns semantic retrieval off.
     pub semantic_weight: f64,
+}
+
+impl Default for Gates {
+    /// The gates of the built-in embedder.
+    fn default() -> Self {
+        Gates {
+            neighbours: 6,
+            min_margin: 0.10,
+            min_similarity: DEFAULT_MIN_SIMILARITY,
+            min_support: 4,
+            semantic_weight: 0.5,
+        }
+    }
+}
+
+impl Gates {
+    /// `self` with every gate that is still at its default value replaced by the
+    /// embedder's own, when it has tuned gates (the built-in embedder has none).
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::config::Gates;
+    /// use pattern_learning::embed::StaticEmbedder;
+    /// let mine = Gates { min_margin: 0.2, ..Gates::default() };
+    /// assert_eq!(mine.for_embedder(&StaticEmbedder::new()), mine);
+    /// ```
+    pub fn for_embedder(self, embedder: &dyn Embedder) -> Gates {
+        self.or_tuned(embedder.tuned_gates())
+    }
+
+    /// `self` with every gate still at its default value taken from `tuned`.
+    pub(crate) fn or_tuned(self, tuned: Option<Gates>) -> Gates {
+        let Some(tuned) = tuned else {
+            return self;
+        };
+        let default = Gates::default();
+        let pick = |mine: f64, builtin: f64, theirs: f64| {
+            if mine == builtin {
+                theirs
+            } else {
+                mine
+            }
+        };
+        Gates {
+            neighbours: if self.neighbours == default.neighbours {
+                tuned.neighbours
+            } else {
+                self.neighbours
+            },
+            min_margin: pick(self.min_margin, default.min_margin, tuned.min_margin),
+            min_similarity: pick(
+                self.min_similarity,
+                default.min_similarity,
+                tuned.min_similarity,
+            ),
+            min_support: if self.min_support == default.min_support {
+                tuned.min_support
+            } else {
+                self.min_support
+            },
+            semantic_weight: pick(
+                self.semantic_weight,
+                default.semantic_weight,
+                tuned.semantic_weight,
+            ),
+        }
+    }
 }
 
 /// Default of [`Gates::min_similarity`].
@@ -259,13 +336,7 @@ impl Config {
                 min_confidence: 0.85,
                 min_executions: 3,
             },
-            gates: Gates {
-                neighbours: 6,
-                min_margin: 0.10,
-                min_similarity: DEFAULT_MIN_SIMILARITY,
-                min_support: 4,
-                semantic_weight: 0.5,
-            },
+            gates: Gates::default(),
             guards: GuardLimits::default(),
             target_precision: None,
             max_message_bytes: 16 * 1024,

@@ -11,7 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pattern_learning::embed::{cosine, load_minilm, Embedder, MiniLmEmbedder};
+use pattern_learning::config::Gates;
+use pattern_learning::embed::{cosine, load_minilm, Embedder, MiniLmEmbedder, MINILM_GATES};
 use pattern_learning::{Engine, Error, NewPattern};
 
 const ENV: &str = "PATTERN_LEARNING_MINILM_DIR";
@@ -138,6 +139,9 @@ fn the_engine_uses_it() {
         .embedder(Arc::clone(&embedder))
         .build()
         .expect("engine");
+    // With the default configuration, MiniLM's own gates are in force.
+    assert_eq!(engine.config().gates, MINILM_GATES);
+    assert_ne!(MINILM_GATES, Gates::default());
     let mut ids = Vec::new();
     for (examples, reply) in [
         (

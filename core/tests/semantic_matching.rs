@@ -1,7 +1,10 @@
 //! The built-in embedder matches by meaning, and the gates keep distant matches from
 //! being sent.
 
-use pattern_learning::config::Config;
+use std::sync::Arc;
+
+use pattern_learning::config::{Config, Gates};
+use pattern_learning::embed::Embedder;
 use pattern_learning::{Action, Engine, NewPattern, PatternId, Reason};
 
 const FROZEN: &str =
@@ -94,4 +97,76 @@ fn a_distant_match_is_never_sent_even_when_all_neighbours_agree() {
             assert!(!gate.passed || d.reason != Reason::ConfidentMatch);
         }
     }
+}
+
+/// The built-in table, presenting gates of its own (as MiniLM does).
+#[derive(Debug)]
+struct TunedEmbedder(pattern_learning::embed::StaticEmbedder);
+
+const TUNED: Gates = Gates {
+    neighbours: 7,
+    min_margin: 0.2,
+    min_similarity: 0.55,
+    min_support: 5,
+    semantic_weight: 0.8,
+};
+
+impl Embedder for TunedEmbedder {
+    fn dimension(&self) -> usize {
+        self.0.dimension()
+    }
+    fn name(&self) -> &str {
+        "tuned-test"
+    }
+    fn embed(&self, text: &str) -> Vec<f32> {
+        self.0.embed(text)
+    }
+    fn tuned_gates(&self) -> Option<Gates> {
+        Some(TUNED)
+    }
+}
+
+fn tuned_engine(config: Option<Config>) -> Engine {
+    let mut builder = Engine::builder().embedder(Arc::new(TunedEmbedder(
+        pattern_learning::embed::StaticEmbedder::new(),
+    )));
+    if let Some(config) = config {
+        builder = builder.config(config);
+    }
+    builder.build().unwrap()
+}
+
+#[test]
+fn an_embedders_own_gates_replace_the_default_ones_and_only_those() {
+    // Default configuration, implicit or given: the embedder's gates.
+    assert_eq!(tuned_engine(None).config().gates, TUNED);
+    assert_eq!(tuned_engine(Some(Config::default())).config().gates, TUNED);
+    // A gate the configuration sets stays its own; the others are the embedder's.
+    let mut mine = Config::default();
+    mine.gates.min_margin = 0.3;
+    let engine = tuned_engine(Some(mine.clone()));
+    assert_eq!(
+        engine.config().gates,
+        Gates {
+            min_margin: 0.3,
+            ..TUNED
+        }
+    );
+    // Replacing the configuration follows the same rule; a partial update changes
+    // only what it names.
+    engine.set_config(Config::default()).unwrap();
+    assert_eq!(engine.config().gates, TUNED);
+    let now = engine
+        .update_config(&serde_json::json!({"gates": {"neighbours": 9}}))
+        .unwrap();
+    assert_eq!(
+        now.gates,
+        Gates {
+            neighbours: 9,
+            ..TUNED
+        }
+    );
+    assert_eq!(engine.config(), now);
+    // The built-in embedder has no gates of its own.
+    assert_eq!(Engine::new().config().gates, Gates::default());
 }

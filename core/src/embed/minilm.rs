@@ -19,7 +19,8 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 
 use super::wordpiece::WordPiece;
-use super::{normalize_l2, Embedder};
+use super::{normalize_l2, Embedder, MINILM_GATES};
+use crate::config::Gates;
 use crate::{Error, Result};
 
 /// The sequence limit when the directory has no `sentence_bert_config.json`
@@ -36,9 +37,9 @@ const REQUIRED_FILES: [&str; 3] = ["config.json", "model.safetensors", "vocab.tx
 /// [`EngineBuilder::embedder`](crate::EngineBuilder::embedder). It is `Send + Sync`; one
 /// instance can serve every thread.
 ///
-/// Keep the default `gates.semantic_weight` (0.5) with it: its cosine alone (1.0)
-/// automated more but missed the error limits on one of three replay seeds (README,
-/// "MiniLM (optional)").
+/// It brings its own gates ([`MINILM_GATES`](super::MINILM_GATES), see [`Gates`]): its cosines spread
+/// differently from the built-in table's, and the built-in gates let too many wrong
+/// replies through on the replay data (README, "MiniLM (optional)").
 ///
 /// # Example
 /// ```no_run
@@ -238,6 +239,10 @@ impl MiniLmEmbedder {
 impl Embedder for MiniLmEmbedder {
     fn dimension(&self) -> usize {
         self.dimension
+    }
+
+    fn tuned_gates(&self) -> Option<Gates> {
+        Some(MINILM_GATES)
     }
 
     fn name(&self) -> &str {

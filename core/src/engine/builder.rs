@@ -75,6 +75,7 @@ impl EngineBuilder {
         let embedder = self
             .embedder
             .unwrap_or_else(|| Arc::new(StaticEmbedder::new()));
+        let tuned_gates = embedder.tuned_gates();
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let mut book = PatternBook::new(embedder);
         let guards = Guards::with_max_conversations(
@@ -110,7 +111,8 @@ impl EngineBuilder {
                 state.last_event_seq,
             );
         }
-        let config = config.unwrap_or_default();
+        let mut config = config.unwrap_or_default();
+        config.gates = config.gates.or_tuned(tuned_gates);
         let thresholds = thresholds.unwrap_or_default();
         let settings = settings.unwrap_or_default();
         config.validate()?;
@@ -152,6 +154,7 @@ impl EngineBuilder {
             clock,
             observer: Default::default(),
             approvals: Default::default(),
+            tuned_gates,
         })
     }
 }

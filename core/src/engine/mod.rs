@@ -96,6 +96,8 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     observer: observe::Observer,
     approvals: approvals::Approvals,
+    /// The embedder's own gates, in force when the configuration's are the defaults.
+    tuned_gates: Option<crate::config::Gates>,
 }
 
 impl Default for Engine {
@@ -129,8 +131,10 @@ impl Engine {
         (**self.config.read()).clone()
     }
 
-    /// Replaces the configuration after validating it.
-    pub fn set_config(&self, config: Config) -> Result<()> {
+    /// Replaces the configuration after validating it. Default gates give way to
+    /// the embedder's own (see [`Gates`](crate::config::Gates)).
+    pub fn set_config(&self, mut config: Config) -> Result<()> {
+        config.gates = config.gates.or_tuned(self.tuned_gates);
         config.validate()?;
         let mut current = self.config.write();
         self.persist_setting(persist::CONFIG_KEY, &config)?;
@@ -143,6 +147,7 @@ impl Engine {
     pub fn update_config(&self, patch: &serde_json::Value) -> Result<Config> {
         let mut next = self.config();
         next.apply_partial(patch)?;
+        next.gates = next.gates.or_tuned(self.tuned_gates);
         self.set_config(next.clone())?;
         Ok(next)
     }
