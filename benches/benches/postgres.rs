@@ -14,79 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
-use pattern_learning::clock::Timestamp;
-use pattern_learning::store::{Commit, PostgresOptions, PostgresStore, Store};
-use pattern_learning::{
-    ChangeKind, Engine, Feedback, MessageContext, Pattern, PatternEvent, PatternId, PatternState,
-    Provenance,
-};
+use pattern_learning::store::{PostgresOptions, PostgresStore, Store};
+use pattern_learning::{Engine, Feedback, MessageContext, PatternId};
+use pattern_learning_benches::stored::{fill, words, PATTERNS};
 
 const ENV: &str = "PATTERN_LEARNING_TEST_POSTGRES";
-const PATTERNS: u64 = 10_000;
-const EXAMPLES_PER_PATTERN: usize = 5;
-const T0: i64 = 1_767_225_600_000;
-
-const WORDS: [&str; 24] = [
-    "trackman", "bay", "frozen", "door", "code", "booking", "gift", "card", "hours", "open",
-    "tonight", "cancel", "screen", "clubs", "rent", "price", "member", "login", "wifi", "drinks",
-    "refund", "later", "stuck", "please",
-];
-
-/// Deterministic text of `n` words.
-fn words(seed: u64, n: usize) -> String {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            WORDS[(x % WORDS.len() as u64) as usize]
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn pattern(id: u64) -> Pattern {
-    Pattern {
-        id: PatternId(id),
-        topic: "tech_support".to_owned(),
-        signature: format!("{:032x}", id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        trigger_keywords: vec![words(id, 1), words(id + 1, 2)],
-        response_template: format!("{} {}", words(id * 7, 12), words(id * 11, 10)),
-        action_template: None,
-        confidence: 0.5,
-        is_active: true,
-        auto_executable: false,
-        is_deleted: false,
-        execution_count: id % 17,
-        success_count: id % 13,
-        failure_count: id % 3,
-        override_count: id % 2,
-        provenance: Provenance::Learned,
-        v1_signature: None,
-        created_at: Timestamp(T0),
-        last_used: Some(Timestamp(T0 + 1000)),
-        last_modified: Timestamp(T0 + 1000),
-        trigger_examples: (0..EXAMPLES_PER_PATTERN as u64)
-            .map(|i| words(id * 31 + i, 9))
-            .collect(),
-    }
-}
-
-fn created(seq: u64, p: &Pattern) -> PatternEvent {
-    PatternEvent {
-        seq,
-        at: Timestamp(T0),
-        actor: None,
-        kind: ChangeKind::Created,
-        pattern_id: p.id,
-        old_confidence: None,
-        new_confidence: p.confidence,
-        message: None,
-        state: PatternState::of(p),
-        full: Some(p.clone()),
-    }
-}
 
 fn options() -> PostgresOptions {
     PostgresOptions {
@@ -99,16 +31,7 @@ fn options() -> PostgresOptions {
 fn build_store(url: &str) {
     let store = PostgresStore::open_with(url, options()).expect("open");
     store.load().expect("load");
-    let patterns: Vec<Pattern> = (1..=PATTERNS).map(pattern).collect();
-    for chunk in patterns.chunks(1000) {
-        store
-            .commit(&Commit {
-                patterns: chunk.to_vec(),
-                events: chunk.iter().map(|p| created(p.id.0, p)).collect(),
-                ..Commit::default()
-            })
-            .expect("commit");
-    }
+    fill(&store);
 }
 
 fn open(url: &str) -> Engine {

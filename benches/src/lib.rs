@@ -1,1 +1,3 @@
-//! Benchmarks live in `benches/`.
+//! Benchmarks live in `benches/`; this library holds what several of them share.
+
+pub mod stored;

@@ -1,6 +1,8 @@
 //! The engine on a store: what is acknowledged survives a restart, a failed
 //! write changes nothing, history can be audited, undone and rebuilt.
 
+mod support;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use pattern_learning::{
     rebuild_from_history, Action, BulkAction, ChangeKind, Engine, Error, Feedback, MessageContext,
     PatternEvent, PatternFilter, PatternId, Reason, Selection,
 };
+use support::FlakyStore;
 
 const GIFT: &str = "Yes! Gift cards are sold online.";
 
@@ -105,42 +108,6 @@ fn duplicates_are_caught_across_a_restart() {
     let d = engine.process("hello", &ctx).unwrap();
     assert_eq!(d.reason, Reason::DuplicateMessage);
     assert!(d.outbound.is_none());
-}
-
-/// A store whose commits can be made to fail (disk full, read-only file…).
-#[derive(Debug, Default)]
-struct FlakyStore {
-    inner: MemoryStore,
-    failing: AtomicBool,
-}
-
-impl Store for FlakyStore {
-    fn load(&self) -> pattern_learning::Result<StoredState> {
-        self.inner.load()
-    }
-    fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(Error::Store {
-                operation: "commit".into(),
-                reason: "disk full (simulated)".into(),
-            });
-        }
-        self.inner.commit(commit)
-    }
-    fn events(
-        &self,
-        p: Option<PatternId>,
-        after: u64,
-        limit: usize,
-    ) -> pattern_learning::Result<Vec<PatternEvent>> {
-        self.inner.events(p, after, limit)
-    }
-    fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
-        self.inner.decisions(after, limit)
-    }
-    fn schema_version(&self) -> u32 {
-        self.inner.schema_version()
-    }
 }
 
 #[test]

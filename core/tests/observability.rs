@@ -1,18 +1,18 @@
 //! Issue 11: metrics that add up, subscribers that cannot hurt `process`,
 //! alerts, environment profiles and tracing spans.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use pattern_learning::alerts::Alert;
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::events::Event;
-use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
-use pattern_learning::{
-    Action, Config, Engine, Error, Feedback, MessageContext, PatternEvent, PatternId, Reason,
-};
+use pattern_learning::{Action, Config, Engine, Feedback, MessageContext, PatternId, Reason};
 use serde_json::json;
+use support::FlakyStore;
 
 const GIFT: &str = "Yes! Gift cards are sold online, from $25 to $500.";
 const GIFT_PHRASINGS: [&str; 8] = [
@@ -276,42 +276,6 @@ fn events_carry_what_a_statsd_forwarder_needs() {
     assert_eq!(json["type"], "decision");
     assert_eq!(json["decision"]["action"], "auto_execute");
     assert!(json["decision"]["confidence"].as_f64().unwrap() > 0.85);
-}
-
-/// A store whose commits fail on demand.
-#[derive(Debug, Default)]
-struct FlakyStore {
-    inner: MemoryStore,
-    failing: AtomicBool,
-}
-
-impl Store for FlakyStore {
-    fn load(&self) -> pattern_learning::Result<StoredState> {
-        self.inner.load()
-    }
-    fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(Error::Store {
-                operation: "commit".into(),
-                reason: "disk full (simulated)".into(),
-            });
-        }
-        self.inner.commit(commit)
-    }
-    fn events(
-        &self,
-        p: Option<PatternId>,
-        after: u64,
-        limit: usize,
-    ) -> pattern_learning::Result<Vec<PatternEvent>> {
-        self.inner.events(p, after, limit)
-    }
-    fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
-        self.inner.decisions(after, limit)
-    }
-    fn schema_version(&self) -> u32 {
-        self.inner.schema_version()
-    }
 }
 
 fn alerts(events: &mpsc::Receiver<Event>) -> Vec<Arc<Alert>> {

@@ -1,15 +1,18 @@
 //! Test support shared by the integration tests: an engine with one trusted,
 //! auto-executable pattern (used by `properties.rs`, `safety_incidents.rs` and
-//! `hostile_inputs.rs`).
+//! `hostile_inputs.rs`), and a store whose writes fail on demand (`durable.rs`,
+//! `observability.rs`).
 
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::config::Config;
-use pattern_learning::{Engine, Feedback, NewPattern, PatternId};
+use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
+use pattern_learning::{Engine, Error, Feedback, NewPattern, PatternEvent, PatternId};
 
 /// The trusted pattern's reply.
 pub const REPLY: &str = "You can play as Guest: tap 'Guest' on the TrackMan login screen.";
@@ -62,5 +65,42 @@ pub fn trained(config: Config) -> Fixture {
         engine,
         clock,
         pattern,
+    }
+}
+
+/// A store whose commits fail while [`FlakyStore::failing`] is set (disk full,
+/// read-only file…); reads always work.
+#[derive(Debug, Default)]
+pub struct FlakyStore {
+    pub inner: MemoryStore,
+    pub failing: AtomicBool,
+}
+
+impl Store for FlakyStore {
+    fn load(&self) -> pattern_learning::Result<StoredState> {
+        self.inner.load()
+    }
+    fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Error::Store {
+                operation: "commit".into(),
+                reason: "disk full (simulated)".into(),
+            });
+        }
+        self.inner.commit(commit)
+    }
+    fn events(
+        &self,
+        p: Option<PatternId>,
+        after: u64,
+        limit: usize,
+    ) -> pattern_learning::Result<Vec<PatternEvent>> {
+        self.inner.events(p, after, limit)
+    }
+    fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
+        self.inner.decisions(after, limit)
+    }
+    fn schema_version(&self) -> u32 {
+        self.inner.schema_version()
     }
 }
