@@ -369,14 +369,34 @@ fn concurrent_feedback_from_two_engines_loses_no_update() {
     let Some(url) = server("concurrent_feedback_from_two_engines_loses_no_update") else {
         return;
     };
-    let options = fresh_schema(&url, "race");
+    concurrent_feedback(&url, fresh_schema(&url, "race"));
+}
+
+#[test]
+fn concurrent_feedback_loses_no_update_with_a_refresh_interval() {
+    let Some(url) = server("concurrent_feedback_loses_no_update_with_a_refresh_interval") else {
+        return;
+    };
+    // Engines that look for the others' changes at most once a minute still read
+    // them before retrying a refused change.
+    let options = PostgresOptions {
+        refresh_every: std::time::Duration::from_secs(60),
+        ..fresh_schema(&url, "race_interval")
+    };
+    concurrent_feedback(&url, options);
+}
+
+/// Two engines approve one pattern from two threads: every approval counts.
+fn concurrent_feedback(url: &str, options: PostgresOptions) {
     let clock = ManualClock::new(START);
-    let a = Arc::new(engine_on(&url, &options, &clock));
-    let b = Arc::new(engine_on(&url, &options, &clock));
+    let a = Arc::new(engine_on(url, &options, &clock));
     let id = a
         .create_pattern(NewPattern::new(["wifi password?"], "On the wall by bay 1."))
         .unwrap()
         .id;
+    // Opened after the pattern exists, so that it knows it even when it looks for
+    // changes only once a minute.
+    let b = Arc::new(engine_on(url, &options, &clock));
     let before = a.pattern(id).unwrap();
     // Enough that one engine keeps losing the race to the other: without the write
     // hold this failed 6 runs out of 6 with a StoreConflict.
@@ -395,7 +415,7 @@ fn concurrent_feedback_from_two_engines_loses_no_update() {
     for t in threads {
         t.join().unwrap();
     }
-    let fresh = engine_on(&url, &options, &clock);
+    let fresh = engine_on(url, &options, &clock);
     let after = fresh.pattern(id).unwrap();
     let total = 2 * EACH as u64;
     assert_eq!(after.execution_count, before.execution_count + total);

@@ -24,8 +24,9 @@ impl Engine {
     /// conversation guard states. Returns whether anything changed.
     ///
     /// Engines on a shared store (PostgreSQL) call this by themselves before every
-    /// decision and every change; call it to look earlier. Without a shared store it
-    /// does nothing and returns `false`.
+    /// decision and every change (at most once per `PostgresOptions::refresh_every`
+    /// when that is set); call it to look now. Without a shared store it does nothing
+    /// and returns `false`.
     pub fn refresh(&self) -> Result<bool> {
         let Some(store) = self.shared_store() else {
             return Ok(false);
@@ -34,7 +35,7 @@ impl Engine {
         // (which need the write lock) wait, so the store's record of what this
         // engine has seen never runs ahead of the book.
         let book = self.book.upgradable_read();
-        let Some(changes) = store.changes()? else {
+        let Some(changes) = store.changes_now()? else {
             return Ok(false);
         };
         let mut book = RwLockUpgradableReadGuard::upgrade(book);

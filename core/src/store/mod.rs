@@ -143,6 +143,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
 
+    /// As [`Store::changes`], but looks now even when the store otherwise limits how
+    /// often it looks (`PostgresOptions::refresh_every`); used by
+    /// [`Engine::refresh`](crate::Engine::refresh).
+    fn changes_now(&self) -> Result<Option<SharedChanges>> {
+        self.changes()
+    }
+
     /// Commits a decision that sends an automatic reply, if `claim` is granted: the
     /// claim and the commit are one transaction. When the claim is refused nothing is
     /// written and the refusal is returned. The default (a store owned by one engine,

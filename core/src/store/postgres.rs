@@ -245,10 +245,17 @@ impl PostgresStore {
                 return Ok(SendVerdict::Refused(refusal));
             }
         }
-        check_conflicts(&mut tx, commit, &inner.known).map_err(|e| match e {
-            Conflict::Db(e) => on(e),
-            Conflict::Changed(reason) => Error::StoreConflict { reason },
-        })?;
+        if let Err(e) = check_conflicts(&mut tx, commit, &inner.known) {
+            return Err(match e {
+                Conflict::Db(e) => on(e),
+                Conflict::Changed(reason) => {
+                    // The engine reads the changes before it tries again: look now,
+                    // whatever `refresh_every` says.
+                    inner.last_poll = None;
+                    Error::StoreConflict { reason }
+                }
+            });
+        }
         commit.check_references(|id| {
             tx.query_opt("SELECT 1 FROM patterns WHERE id = $1", &[&int(id.0)])
                 .map(|row| row.is_some())
@@ -402,6 +409,8 @@ impl Store for PostgresStore {
 
     fn hold_writes(&self) -> Result<()> {
         let mut inner = self.inner.lock();
+        // What is read under the hold must be current.
+        inner.last_poll = None;
         let client = self.client(&mut inner.client)?;
         client
             .execute(
@@ -424,6 +433,11 @@ impl Store for PostgresStore {
             return Err(self.error("release writes", e));
         }
         Ok(())
+    }
+
+    fn changes_now(&self) -> Result<Option<SharedChanges>> {
+        self.inner.lock().last_poll = None;
+        self.changes()
     }
 
     fn changes(&self) -> Result<Option<SharedChanges>> {
