@@ -169,6 +169,9 @@ def run_baseline(name, warm, ev, seed):
     latencies = []
     started = time.perf_counter()
     for i, r in enumerate(warm + ev):
+        if i and i % 2000 == 0:
+            elapsed = time.perf_counter() - started
+            print(f"  {name}: {i}/{total} messages, {elapsed:.0f} s", file=sys.stderr, flush=True)
         scored = i >= len(warm)
         t0 = time.perf_counter()
         q = vectorise(r["text"])

@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the engine: `process` latency by pattern count and by
 //! match path, the built-in embedder alone, `feedback`, `process_batch` throughput,
-//! memory per pattern.
+//! memory per pattern, and the distribution (p50 … p99.9) of single `process` calls.
 //!
 //! Texts come from the public evaluation data (`$PATTERN_LEARNING_DATA`, default
 //! `../shared/data` next to the repository); without it the bundled demo inbox is
@@ -16,7 +16,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pattern_learning::clock::{ManualClock, Timestamp};
@@ -116,13 +116,14 @@ fn bench_process(c: &mut Criterion) {
             engine.memory_bytes(),
             engine.memory_bytes() / n
         );
+        // Mixed: messages drawn from the data, most not in the engine verbatim.
+        let mut rng = Rng(7);
+        let queries: Vec<String> = (0..256).map(|_| rng.pick(&texts).to_owned()).collect();
+        tail_latency(&engine, &queries, n);
         let mut group = c.benchmark_group(format!("process/{n}"));
         group
             .measurement_time(Duration::from_secs(4))
             .sample_size(30);
-        // Mixed: messages drawn from the data, most not in the engine verbatim.
-        let mut rng = Rng(7);
-        let queries: Vec<String> = (0..256).map(|_| rng.pick(&texts).to_owned()).collect();
         let mut i = 0usize;
         group.bench_function("mixed", |b| {
             b.iter(|| {
@@ -149,6 +150,37 @@ fn bench_process(c: &mut Criterion) {
         });
         group.finish();
     }
+}
+
+/// Prints the distribution of single `process` calls on the mixed messages (about 3 s
+/// of calls after one warm-up pass): criterion reports central values, and the design
+/// also sets a p99 target.
+fn tail_latency(engine: &Engine, queries: &[String], n: usize) {
+    let ctx = MessageContext::new();
+    for q in queries {
+        black_box(engine.process(q, &ctx).expect("decision"));
+    }
+    let mut calls = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        for q in queries {
+            let t = Instant::now();
+            black_box(engine.process(q, &ctx).expect("decision"));
+            calls.push(t.elapsed());
+        }
+    }
+    calls.sort_unstable();
+    let us = |q: f64| calls[((calls.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e6;
+    eprintln!(
+        "process/{n}/mixed, {} single calls: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, \
+         p99.9 {:.0} µs, max {:.0} µs",
+        calls.len(),
+        us(0.50),
+        us(0.90),
+        us(0.99),
+        us(0.999),
+        us(1.0)
+    );
 }
 
 fn bench_keyword_and_vector(c: &mut Criterion) {
