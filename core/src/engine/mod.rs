@@ -133,13 +133,8 @@ impl Engine {
 
     /// Replaces the configuration after validating it. Default gates give way to
     /// the embedder's own (see [`Gates`](crate::config::Gates)).
-    pub fn set_config(&self, mut config: Config) -> Result<()> {
-        config.gates = config.gates.or_tuned(self.tuned_gates);
-        config.validate()?;
-        let mut current = self.config.write();
-        self.persist_setting(persist::CONFIG_KEY, &config)?;
-        *current = Arc::new(config);
-        Ok(())
+    pub fn set_config(&self, config: Config) -> Result<()> {
+        self.install_config(config).map(drop)
     }
 
     /// Applies a partial configuration update (see [`Config::apply_partial`]);
@@ -147,9 +142,17 @@ impl Engine {
     pub fn update_config(&self, patch: &serde_json::Value) -> Result<Config> {
         let mut next = self.config();
         next.apply_partial(patch)?;
-        next.gates = next.gates.or_tuned(self.tuned_gates);
-        self.set_config(next.clone())?;
-        Ok(next)
+        self.install_config(next)
+    }
+
+    /// Resolves the gates, validates, persists and installs `config`; returns it.
+    fn install_config(&self, mut config: Config) -> Result<Config> {
+        config.gates = config.gates.or_tuned(self.tuned_gates);
+        config.validate()?;
+        let mut current = self.config.write();
+        self.persist_setting(persist::CONFIG_KEY, &config)?;
+        *current = Arc::new(config.clone());
+        Ok(config)
     }
 
     /// The engine's clock.

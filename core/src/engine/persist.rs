@@ -80,14 +80,14 @@ impl Engine {
         let mut retries = 0;
         loop {
             let mut book = self.book.write();
+            let mut attempt = || {
+                self.refresh_locked(&mut book)?;
+                self.mutate_once(&mut book, &mut f)
+            };
             let result = if retries >= CONFLICTS_BEFORE_HOLD {
-                self.under_write_hold(|| {
-                    self.refresh_locked(&mut book)?;
-                    self.mutate_once(&mut book, &mut f)
-                })
+                self.under_write_hold(attempt)
             } else {
-                self.refresh_locked(&mut book)
-                    .and_then(|()| self.mutate_once(&mut book, &mut f))
+                attempt()
             };
             match result {
                 Err(Error::StoreConflict { .. }) if retries < CONFLICT_RETRIES => retries += 1,
