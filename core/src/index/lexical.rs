@@ -260,20 +260,25 @@ impl LexicalIndex {
                     break;
                 }
                 scanned += postings.len();
+                // Every document is written to the end of `touched`, which only
+                // grows past it the first time the document is seen: no branch to
+                // mispredict (scores are sums of idf, all positive).
+                let mut seen = touched.len();
+                touched.resize(seen + postings.len(), 0);
                 for &doc in postings.iter() {
                     let slot = &mut scores[doc as usize];
-                    if *slot == 0.0 {
-                        touched.push(doc);
-                    }
+                    touched[seen] = doc;
+                    seen += usize::from(*slot == 0.0);
                     *slot += idf;
                 }
+                touched.truncate(seen);
             }
             let fetch = limit * OVERFETCH;
-            let ranked = |d: &u32| Ranked(scores[*d as usize], *d);
+            let ranked = |d: &u32| Ranked::new(scores[*d as usize], *d);
             let best = best_of(touched.iter().map(ranked), fetch);
             let mut out: Vec<u32> = best
                 .iter()
-                .map(|r| r.1)
+                .map(|r| r.doc())
                 .filter(|d| accept(*d))
                 .take(limit)
                 .collect();
@@ -281,7 +286,7 @@ impl LexicalIndex {
                 // Everything near the top was filtered out: rank them all.
                 out = best_of(touched.iter().map(ranked), touched.len())
                     .into_iter()
-                    .map(|r| r.1)
+                    .map(|r| r.doc())
                     .filter(|d| accept(*d))
                     .take(limit)
                     .collect();
@@ -312,14 +317,27 @@ impl LexicalIndex {
     }
 }
 
-/// A retrieval score and its document, ordered best first: higher score, then lower
-/// document id (a total order: no two documents tie).
-#[derive(Debug, Clone, Copy)]
-struct Ranked(f32, u32);
+/// A retrieval score and its document in one integer, ordered best first: higher
+/// score, then lower document id (a total order: no two documents tie). Scores are
+/// positive and finite, and the bits of such floats order like the floats, so one
+/// integer comparison ranks two documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ranked(u64);
+
+impl Ranked {
+    fn new(score: f32, doc: u32) -> Self {
+        debug_assert!(score.is_finite() && score > 0.0);
+        Ranked((u64::from(score.to_bits()) << 32) | u64::from(u32::MAX - doc))
+    }
+
+    fn doc(self) -> u32 {
+        u32::MAX - self.0 as u32
+    }
+}
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+        other.0.cmp(&self.0)
     }
 }
 
@@ -328,14 +346,6 @@ impl PartialOrd for Ranked {
         Some(self.cmp(other))
     }
 }
-
-impl PartialEq for Ranked {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other).is_eq()
-    }
-}
-
-impl Eq for Ranked {}
 
 /// The best `n` of `items`, best first. A heap of the `n` best so far, its worst on
 /// top: most items lose one comparison against that worst and are gone.
@@ -394,17 +404,17 @@ mod tests {
 
     #[test]
     fn best_of_equals_a_full_sort() {
-        let items: Vec<Ranked> = (0..500u32)
-            .map(|d| Ranked((d * 7919 % 13) as f32, d))
-            .collect();
-        let mut sorted = items.clone();
-        sorted.sort();
+        let score = |d: u32| (d * 7919 % 13 + 1) as f32 * 0.37;
+        let items: Vec<Ranked> = (0..500u32).map(|d| Ranked::new(score(d), d)).collect();
+        // The reference order, spelt out: higher score first, then lower document.
+        let mut sorted: Vec<u32> = (0..500u32).collect();
+        sorted.sort_by(|a, b| score(*b).total_cmp(&score(*a)).then(a.cmp(b)));
         for n in [0, 1, 24, 96, 500, 800] {
             let best: Vec<u32> = best_of(items.iter().copied(), n)
                 .iter()
-                .map(|r| r.1)
+                .map(|r| r.doc())
                 .collect();
-            let expected: Vec<u32> = sorted.iter().take(n).map(|r| r.1).collect();
+            let expected: Vec<u32> = sorted.iter().take(n).copied().collect();
             assert_eq!(best, expected, "n = {n}");
         }
     }

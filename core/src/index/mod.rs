@@ -56,7 +56,6 @@ struct Example {
     signature: String,
     text: String,
     caller_vector: Option<Vec<f32>>,
-    live: bool,
 }
 
 /// The patterns that share one keyword phrase.
@@ -127,6 +126,10 @@ const MAX_CORRECTED_WORDS: usize = 2;
 pub(crate) struct Index {
     lexical: LexicalIndex,
     examples: Vec<Example>,
+    /// The pattern of each example by document id, `None` once removed: what
+    /// filtering candidates reads, kept apart from the examples so that it stays
+    /// small and in the caches.
+    owners: Vec<Option<PatternId>>,
     by_signature: HashMap<String, Vec<u32>>,
     by_pattern: HashMap<PatternId, Vec<u32>>,
     /// First word → phrase → the phrase's words and patterns.
@@ -240,8 +243,8 @@ impl Index {
             signature,
             text: text_.chars().take(500).collect(),
             caller_vector,
-            live: true,
         });
+        self.owners.push(Some(pattern));
         doc
     }
 
@@ -250,7 +253,7 @@ impl Index {
         for doc in self.by_pattern.remove(&pattern).unwrap_or_default() {
             self.lexical.remove(doc);
             if let Some(ex) = self.examples.get_mut(doc as usize) {
-                ex.live = false;
+                self.owners[doc as usize] = None;
                 self.vectors.clear(doc);
                 ex.caller_vector = None;
                 if let Some(docs) = self.by_signature.get_mut(&ex.signature) {
@@ -313,9 +316,11 @@ impl Index {
         accept: impl Fn(PatternId) -> bool,
     ) -> SearchResult {
         let accept_doc = |doc: u32| {
-            self.examples
+            self.owners
                 .get(doc as usize)
-                .is_some_and(|e| e.live && accept(e.pattern))
+                .copied()
+                .flatten()
+                .is_some_and(&accept)
         };
         let mut docs: Vec<(u32, MatchKind)> = Vec::with_capacity(LEXICAL_CANDIDATES + 16);
         // Every live example with the query's signature (whatever source finds it).
@@ -480,6 +485,7 @@ impl Index {
             })
             .sum();
         examples
+            + self.owners.capacity() * std::mem::size_of::<Option<PatternId>>()
             + self.lexical.heap_bytes()
             + self.vectors.heap_bytes()
             + self.by_signature.len() * 64
