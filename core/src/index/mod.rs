@@ -51,11 +51,16 @@ pub(crate) struct Prepared {
 /// One indexed example.
 #[derive(Debug, Clone)]
 struct Example {
-    pattern: PatternId,
-    polarity: Polarity,
     signature: String,
     text: String,
     caller_vector: Option<Vec<f32>>,
+}
+
+/// Whose example a document is, and which way it counts.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    pattern: PatternId,
+    polarity: Polarity,
 }
 
 /// The patterns that share one keyword phrase.
@@ -126,10 +131,10 @@ const MAX_CORRECTED_WORDS: usize = 2;
 pub(crate) struct Index {
     lexical: LexicalIndex,
     examples: Vec<Example>,
-    /// The pattern of each example by document id, `None` once removed: what
-    /// filtering candidates reads, kept apart from the examples so that it stays
-    /// small and in the caches.
-    owners: Vec<Option<PatternId>>,
+    /// The owner of each example by document id, `None` once removed: what
+    /// filtering and scoring candidates read, kept apart from the examples so that
+    /// it stays small and in the caches.
+    owners: Vec<Option<Owner>>,
     by_signature: HashMap<String, Vec<u32>>,
     by_pattern: HashMap<PatternId, Vec<u32>>,
     /// First word → phrase → the phrase's words and patterns.
@@ -238,13 +243,11 @@ impl Index {
         debug_assert_eq!(doc as usize, self.examples.len());
         self.vectors.push(doc, &QuantizedVector::new(&embedding));
         self.examples.push(Example {
-            pattern,
-            polarity,
             signature,
             text: text_.chars().take(500).collect(),
             caller_vector,
         });
-        self.owners.push(Some(pattern));
+        self.owners.push(Some(Owner { pattern, polarity }));
         doc
     }
 
@@ -320,7 +323,7 @@ impl Index {
                 .get(doc as usize)
                 .copied()
                 .flatten()
-                .is_some_and(&accept)
+                .is_some_and(|o| accept(o.pattern))
         };
         let mut docs: Vec<(u32, MatchKind)> = Vec::with_capacity(LEXICAL_CANDIDATES + 16);
         // Every live example with the query's signature (whatever source finds it).
@@ -353,7 +356,13 @@ impl Index {
                             .get(pattern)
                             .into_iter()
                             .flatten()
-                            .filter(|d| self.examples[**d as usize].polarity == Polarity::Positive)
+                            .filter(|d| {
+                                self.owners
+                                    .get(**d as usize)
+                                    .copied()
+                                    .flatten()
+                                    .is_some_and(|o| o.polarity == Polarity::Positive)
+                            })
                             .take(KEYWORD_CANDIDATES.min(room))
                             .map(|d| (*d, MatchKind::Keyword)),
                     );
@@ -396,7 +405,7 @@ impl Index {
         std::hint::black_box(self.vectors.touch(ids.iter().copied()));
         let mut candidates: Vec<Candidate> = docs
             .into_iter()
-            .map(|(doc, kind)| {
+            .filter_map(|(doc, kind)| {
                 // Document ids are added in increasing order: the list is sorted.
                 let kind = if same_signature.binary_search(&doc).is_ok() {
                     MatchKind::ExactSignature
@@ -436,13 +445,15 @@ impl Index {
             .collect()
     }
 
-    fn score(&self, query: &Query, doc: u32, kind: MatchKind, blend: Blend) -> Candidate {
-        let example = &self.examples[doc as usize];
+    /// Scores a live document (`None` for a removed one).
+    fn score(&self, query: &Query, doc: u32, kind: MatchKind, blend: Blend) -> Option<Candidate> {
+        let owner = self.owners.get(doc as usize).copied().flatten()?;
         let lexical = self.lexical.similarity(&query.vectors, doc);
-        let caller = match (&query.caller_vector, &example.caller_vector) {
-            (Some(q), Some(e)) => Some(cosine(q, e).max(0.0)),
-            _ => None,
-        };
+        // The example record is read only when the query has a caller vector.
+        let caller = query.caller_vector.as_ref().and_then(|q| {
+            let e = self.examples.get(doc as usize)?.caller_vector.as_ref()?;
+            Some(cosine(q, e).max(0.0))
+        });
         let (similarity, semantic) = if let Some(c) = caller {
             (
                 lexical * (1.0 - blend.caller_weight) + c * blend.caller_weight,
@@ -457,9 +468,9 @@ impl Index {
         } else {
             (lexical, None)
         };
-        Candidate {
-            pattern: example.pattern,
-            polarity: example.polarity,
+        Some(Candidate {
+            pattern: owner.pattern,
+            polarity: owner.polarity,
             similarity: if similarity.is_finite() {
                 similarity.clamp(0.0, 1.0)
             } else {
@@ -469,7 +480,7 @@ impl Index {
             semantic,
             kind,
             doc,
-        }
+        })
     }
 
     /// Approximate heap bytes of the index.
@@ -485,7 +496,7 @@ impl Index {
             })
             .sum();
         examples
-            + self.owners.capacity() * std::mem::size_of::<Option<PatternId>>()
+            + self.owners.capacity() * std::mem::size_of::<Option<Owner>>()
             + self.lexical.heap_bytes()
             + self.vectors.heap_bytes()
             + self.by_signature.len() * 64
