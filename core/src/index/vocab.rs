@@ -92,11 +92,11 @@ impl Vocabulary {
         let mut found = Vec::new();
         let fst = self.set.as_fst();
         // One Levenshtein row per depth; a branch deeper than the word plus the
-        // bound cannot come back within it.
+        // bound cannot come back within it. Entries are capped at `distance + 1`.
         let width = word.len() + 1;
-        let mut rows = vec![0u32; width * (word.len() + distance as usize + 2)];
+        let mut rows = vec![distance + 1; width * (word.len() + distance as usize + 2)];
         for (j, cell) in rows[..width].iter_mut().enumerate() {
-            *cell = j as u32;
+            *cell = (j as u32).min(distance + 1);
         }
         let mut walk = Walk {
             fst,
@@ -128,6 +128,13 @@ impl Vocabulary {
 }
 
 /// Depth-first bounded-edit search over the fst.
+///
+/// Row `depth` holds the edit distances of the first `depth` bytes of a key to
+/// every prefix of the word, capped at `max + 1` (all that matters is whether an
+/// entry is within `max`). Entry `j` is at least `|depth - j|`, so only the band
+/// `depth - max ..= depth + max` can be within the bound: only it is computed, and
+/// the entries beside it are set to the cap. Capping commutes with the recurrence's
+/// `min` and `+ 1`, so every decision equals the full table's.
 struct Walk<'a, 'f> {
     fst: &'f Fst<Vec<u8>>,
     word: &'a [u8],
@@ -145,8 +152,14 @@ impl Walk<'_, '_> {
         if self.found.len() >= self.limit {
             return;
         }
-        let width = self.word.len() + 1;
-        if node.is_final() && self.rows[depth * width + self.word.len()] <= self.max {
+        let len = self.word.len();
+        let width = len + 1;
+        let max = self.max as usize;
+        let cap = self.max + 1;
+        if node.is_final()
+            && depth.abs_diff(len) <= max
+            && self.rows[depth * width + len] <= self.max
+        {
             if let Ok(s) = std::str::from_utf8(&self.prefix) {
                 self.found.push(s.to_owned());
             }
@@ -154,20 +167,31 @@ impl Walk<'_, '_> {
         if (depth + 2) * width > self.rows.len() {
             return;
         }
+        // The band of the next row, and the cells beside it that it reads.
+        let next_depth = depth + 1;
+        let lo = next_depth.saturating_sub(max).max(1);
+        let hi = (next_depth + max).min(len);
         for t in node.transitions() {
-            let (above, below) = self.rows.split_at_mut((depth + 1) * width);
+            let (above, below) = self.rows.split_at_mut(next_depth * width);
             let row = &above[depth * width..];
             let next = &mut below[..width];
-            next[0] = row[0] + 1;
+            next[0] = (row[0] + 1).min(cap);
+            next[lo - 1] = if lo == 1 { next[0] } else { cap };
+            if hi + 1 < width {
+                next[hi + 1] = cap;
+            }
             let mut best = next[0];
-            for j in 1..width {
+            for j in lo..=hi {
                 let cost = u32::from(self.word[j - 1] != t.inp);
-                next[j] = (row[j] + 1).min(next[j - 1] + 1).min(row[j - 1] + cost);
+                next[j] = (row[j] + 1)
+                    .min(next[j - 1] + 1)
+                    .min(row[j - 1] + cost)
+                    .min(cap);
                 best = best.min(next[j]);
             }
             if best <= self.max {
                 self.prefix.push(t.inp);
-                self.visit(self.fst.node(t.addr), depth + 1);
+                self.visit(self.fst.node(t.addr), next_depth);
                 self.prefix.pop();
             }
         }
@@ -240,5 +264,54 @@ mod tests {
         assert!(edit_distance_within("café", "cafe", 1));
         assert!(!edit_distance_within("café", "caffè", 1));
         assert!(edit_distance_within("straße", "strase", 1));
+    }
+
+    /// The fst walk finds exactly the words a plain scan of the vocabulary in key
+    /// order finds with the full edit-distance table, up to the limit.
+    #[test]
+    fn walk_equals_a_scan_with_the_full_table() {
+        let mut state = 0x9e37_79b9u64;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % n
+        };
+        let letters = b"abcdeinorst";
+        let mut word = |len: u64| -> String {
+            (0..len)
+                .map(|_| letters[next(letters.len() as u64) as usize] as char)
+                .collect()
+        };
+        let words: Vec<String> = (0..3000).map(|i| word(3 + i % 10)).collect();
+        let mut v = Vocabulary::default();
+        v.begin_bulk();
+        for w in &words {
+            v.insert(w);
+        }
+        v.end_bulk();
+        let sorted: std::collections::BTreeSet<&String> = words.iter().collect();
+        let mut queries: Vec<String> = words.iter().step_by(7).cloned().collect();
+        queries.extend((0..400).map(|i| word(4 + i % 12)));
+        for q in &queries {
+            if v.contains(q) {
+                continue;
+            }
+            let len = q.chars().count();
+            let max = if len >= TWO_EDIT_LEN { 2 } else { 1 };
+            for limit in [2, 50] {
+                let expected: Vec<String> = if (MIN_FUZZY_LEN..=32).contains(&len) {
+                    sorted
+                        .iter()
+                        .filter(|w| edit_distance_within(q, w, max))
+                        .take(limit)
+                        .map(|w| w.to_string())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                assert_eq!(v.corrections(q, limit), expected, "{q} limit {limit}");
+            }
+        }
     }
 }
