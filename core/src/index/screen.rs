@@ -1,33 +1,31 @@
 //! Screening copies of vector rows: the first [`SCREEN_DIMENSIONS`] components of
 //! each row, stored together so that screening a group of rows reads memory in
-//! sequence, and widened to 16 bits so that the integer dot product compiles to
-//! multiply-add instructions of the baseline x86-64 instruction set (there is no
-//! such instruction for bytes before SSSE3).
+//! sequence (64 bytes a row: screening is bound by how fast rows arrive from memory).
 
 /// Components compared when screening rows.
 pub(crate) const SCREEN_DIMENSIONS: usize = 64;
 
 /// A query's or row's screening components (zero beyond the vector's dimension).
-pub(crate) type ScreenVector = [i16; SCREEN_DIMENSIONS];
+pub(crate) type ScreenVector = [i8; SCREEN_DIMENSIONS];
 
 /// The screening components of a byte row, zero-padded.
 pub(crate) fn screen_vector(row: &[i8]) -> ScreenVector {
-    let mut out = [0i16; SCREEN_DIMENSIONS];
+    let mut out = [0i8; SCREEN_DIMENSIONS];
     for (o, v) in out.iter_mut().zip(row) {
-        *o = i16::from(*v);
+        *o = *v;
     }
     out
 }
 
 /// Integer dot product of two screening vectors.
 ///
-/// Eight running sums, one per component of a group of eight: the shape compilers
-/// turn into `pmaddwd` on whole 16-byte loads (a single sum over the zipped
-/// components compiled to half-width loads and shuffles). Integer sums do not
-/// depend on their order, so the result is that of the plain sum.
+/// Sixteen running sums, one per byte of a 16-byte group: the shape compilers turn
+/// into whole 16-byte loads, sign extension and `pmaddwd` (SSE2, the x86-64
+/// baseline); a single sum over the zipped components compiled to scalar code.
+/// Integer sums do not depend on their order: the result is the plain sum's.
 pub(crate) fn screen_dot(a: &ScreenVector, b: &ScreenVector) -> i32 {
-    let mut lanes = [0i32; 8];
-    for (xs, ys) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+    let mut lanes = [0i32; 16];
+    for (xs, ys) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
         for ((lane, x), y) in lanes.iter_mut().zip(xs).zip(ys) {
             *lane += i32::from(*x) * i32::from(*y);
         }
@@ -169,7 +167,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn widened_dot_equals_byte_dot() {
+    fn screening_dot_equals_the_plain_dot() {
         let a: Vec<i8> = (0..80).map(|i| (i * 37 % 255 - 127) as i8).collect();
         let b: Vec<i8> = (0..80).map(|i| (i * 91 % 255 - 127) as i8).collect();
         let expected: i32 = a[..64]
@@ -186,6 +184,7 @@ mod tests {
                 .map(|(x, y)| i32::from(*x) * i32::from(*y))
                 .sum::<i32>()
         });
+        assert_eq!(screen_dot(&[-128; 64], &[-128; 64]), 64 * 128 * 128);
     }
 
     #[test]
