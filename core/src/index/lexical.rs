@@ -24,6 +24,7 @@ struct Family {
 }
 
 impl Family {
+    #[inline]
     fn idf(&self, key: u32, n_docs: usize) -> f32 {
         let df = self.df.get(&key).copied().unwrap_or(0) as f32;
         ((1.0 + n_docs as f32) / (1.0 + df)).ln() + 1.0
@@ -205,6 +206,7 @@ impl LexicalIndex {
 
     /// Lexical similarity of a query to a document: the mean of the word and
     /// character cosines, in `[0, 1]`.
+    #[inline]
     pub fn similarity(&self, query: &QueryVectors, doc: u32) -> f64 {
         let Some(d) = self.docs.get(doc as usize) else {
             return 0.0;
@@ -325,17 +327,20 @@ impl LexicalIndex {
 struct Ranked(u64);
 
 impl Ranked {
+    #[inline]
     fn new(score: f32, doc: u32) -> Self {
         debug_assert!(score.is_finite() && score > 0.0);
         Ranked((u64::from(score.to_bits()) << 32) | u64::from(u32::MAX - doc))
     }
 
+    #[inline]
     fn doc(self) -> u32 {
         u32::MAX - self.0 as u32
     }
 }
 
 impl Ord for Ranked {
+    #[inline]
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         other.0.cmp(&self.0)
     }

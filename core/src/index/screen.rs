@@ -23,6 +23,7 @@ pub(crate) fn screen_vector(row: &[i8]) -> ScreenVector {
 /// into whole 16-byte loads, sign extension and `pmaddwd` (SSE2, the x86-64
 /// baseline); a single sum over the zipped components compiled to scalar code.
 /// Integer sums do not depend on their order: the result is the plain sum's.
+#[inline]
 pub(crate) fn screen_dot(a: &ScreenVector, b: &ScreenVector) -> i32 {
     let mut lanes = [0i32; 16];
     for (xs, ys) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
@@ -140,16 +141,19 @@ impl TopK {
     }
 
     /// Whether `score` would enter the list.
+    #[inline]
     pub fn ranks(&self, score: f64) -> bool {
         self.best.len() < self.k || score > self.best[self.k - 1].0
     }
 
     /// The score a newcomer must beat, once the list is full.
+    #[inline]
     pub fn floor(&self) -> Option<f64> {
         (self.best.len() >= self.k && self.k > 0).then(|| self.best[self.k - 1].0)
     }
 
     /// Inserts a pair (call after [`TopK::ranks`]).
+    #[inline]
     pub fn insert(&mut self, score: f64, doc: u32) {
         let at = self.best.partition_point(|(s, _)| *s >= score);
         self.best.insert(at, (score, doc));

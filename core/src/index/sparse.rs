@@ -50,6 +50,7 @@ impl SparseVec {
 
     /// Reads one entry per cache line (see [`crate::index::Index::search`]: loading
     /// many documents' memory in one independent pass lets the reads overlap).
+    #[inline]
     pub fn touch(&self) -> u32 {
         self.entries
             .iter()
@@ -118,6 +119,7 @@ impl SparseLookup {
     }
 
     /// The weight of `key`, 0 when absent (at most one slot holds `key`).
+    #[inline]
     fn weight(&self, key: u32) -> f32 {
         let bucket = &self.buckets[key as usize & self.mask];
         // Bit masks rather than branches: whether a slot matches is unpredictable.
@@ -138,6 +140,7 @@ impl SparseLookup {
     ///
     /// Keys the query lacks add `+0`, which leaves the (non-negative) sum unchanged,
     /// so the sum equals adding the shared keys' products in key order.
+    #[inline]
     pub fn dot(&self, doc: &SparseVec) -> f32 {
         let mut sum = 0f32;
         for &(key, weight) in doc.entries.iter() {

@@ -60,6 +60,7 @@ fn norm(values: &[i8]) -> f32 {
 /// Sixteen running sums, one per byte of a 16-byte group, so that the compiler
 /// widens whole groups and multiplies them with `pmaddwd` (see
 /// [`screen_dot`](super::screen::screen_dot)); the same integer as the plain sum.
+#[inline]
 fn dot(a: &[i8], b: &[i8]) -> i32 {
     let n = a.len().min(b.len());
     let (xs, ys) = (a[..n].chunks_exact(16), b[..n].chunks_exact(16));
@@ -296,6 +297,7 @@ impl VectorStore {
     }
 
     /// Cosine of `doc`'s vector with `query` (0 when either is empty).
+    #[inline]
     pub fn cosine(&self, doc: u32, query: &QuantizedVector) -> f64 {
         let d = doc as usize;
         let Some(norm) = self.norms.get(d).copied() else {
