@@ -10,91 +10,12 @@
 //! (one group). Pattern counts: 100, 1,000, 10,000 and 100,000 with 5 trigger
 //! examples each; set `PL_BENCH_MAX_PATTERNS=10000` to skip the largest.
 
-// Tests start from a default config and change one field; that reads best here.
-#![allow(clippy::field_reassign_with_default)]
-
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pattern_learning::clock::{ManualClock, Timestamp};
-use pattern_learning::config::Config;
-use pattern_learning::replay::{load_jsonl, Record};
-use pattern_learning::{Engine, Feedback, MessageContext, NewPattern};
-
-const EXAMPLES_PER_PATTERN: usize = 5;
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("PATTERN_LEARNING_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
-}
-
-/// Message texts: the public data when present, else the demo inbox.
-fn texts() -> Vec<String> {
-    let mut out = Vec::new();
-    for name in ["clinc150.jsonl", "banking77.jsonl"] {
-        if let Ok(f) = std::fs::File::open(data_dir().join(name)) {
-            if let Ok(records) = load_jsonl(std::io::BufReader::new(f)) {
-                out.extend(records.into_iter().map(|r: Record| r.text));
-            }
-        }
-    }
-    if out.is_empty() {
-        eprintln!(
-            "note: public data not found in {}; using the bundled demo inbox texts",
-            data_dir().display()
-        );
-        let demo = include_str!("../../examples/data/demo_inbox.jsonl");
-        out = load_jsonl(demo.as_bytes())
-            .map(|r| r.into_iter().map(|r| r.text).collect())
-            .unwrap_or_default();
-    }
-    out
-}
-
-/// A deterministic generator (SplitMix64), so every run builds the same engine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn pick<'a>(&mut self, items: &'a [String]) -> &'a str {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
-/// An engine with `n` patterns of 5 examples each, all active and auto-executable.
-fn engine_with(n: usize, texts: &[String]) -> Engine {
-    let mut config = Config::default();
-    config.guards.max_auto_sends_per_hour = None;
-    let engine = Engine::builder()
-        .config(config)
-        .clock(Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))))
-        .build()
-        .expect("valid config");
-    let mut rng = Rng(42);
-    for i in 0..n {
-        let examples: Vec<String> = (0..EXAMPLES_PER_PATTERN)
-            .map(|_| rng.pick(texts).to_owned())
-            .collect();
-        engine
-            .create_pattern(
-                NewPattern::new(examples, format!("Reply number {i}."))
-                    .keywords(Vec::<String>::new())
-                    .confidence(0.95)
-                    .auto_executable(true),
-            )
-            .expect("pattern");
-    }
-    engine
-}
+use pattern_learning::{Feedback, MessageContext, NewPattern};
+use pattern_learning_benches::corpus::{engine_with, single_calls, texts, Rng};
 
 fn max_patterns() -> usize {
     std::env::var("PL_BENCH_MAX_PATTERNS")
@@ -119,7 +40,10 @@ fn bench_process(c: &mut Criterion) {
         // Mixed: messages drawn from the data, most not in the engine verbatim.
         let mut rng = Rng(7);
         let queries: Vec<String> = (0..256).map(|_| rng.pick(&texts).to_owned()).collect();
-        tail_latency(&engine, &queries, n);
+        eprintln!(
+            "process/{n}/mixed, {}",
+            single_calls(&engine, &queries, Duration::from_secs(3))
+        );
         let mut group = c.benchmark_group(format!("process/{n}"));
         group
             .measurement_time(Duration::from_secs(4))
@@ -152,37 +76,6 @@ fn bench_process(c: &mut Criterion) {
     }
 }
 
-/// Prints the distribution of single `process` calls on the mixed messages (about 3 s
-/// of calls after one warm-up pass): criterion reports central values, and the design
-/// also sets a p99 target.
-fn tail_latency(engine: &Engine, queries: &[String], n: usize) {
-    let ctx = MessageContext::new();
-    for q in queries {
-        black_box(engine.process(q, &ctx).expect("decision"));
-    }
-    let mut calls = Vec::new();
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(3) {
-        for q in queries {
-            let t = Instant::now();
-            black_box(engine.process(q, &ctx).expect("decision"));
-            calls.push(t.elapsed());
-        }
-    }
-    calls.sort_unstable();
-    let us = |q: f64| calls[((calls.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e6;
-    eprintln!(
-        "process/{n}/mixed, {} single calls: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, \
-         p99.9 {:.0} µs, max {:.0} µs",
-        calls.len(),
-        us(0.50),
-        us(0.90),
-        us(0.99),
-        us(0.999),
-        us(1.0)
-    );
-}
-
 fn bench_keyword_and_vector(c: &mut Criterion) {
     let texts = texts();
     let engine = engine_with(1_000, &texts);
@@ -191,7 +84,7 @@ fn bench_keyword_and_vector(c: &mut Criterion) {
     let vector = |seed: u64| -> Vec<f32> {
         let mut rng = Rng(seed);
         (0..dim)
-            .map(|_| (rng.next() % 1000) as f32 / 1000.0 - 0.5)
+            .map(|_| (rng.next_u64() % 1000) as f32 / 1000.0 - 0.5)
             .collect()
     };
     engine
@@ -252,7 +145,7 @@ fn bench_feedback(c: &mut Criterion) {
     group.bench_function("answer_existing_reply", |b| {
         b.iter(|| {
             let text = rng.pick(&texts).to_owned();
-            let reply = format!("Reply number {}.", rng.next() % 10_000);
+            let reply = format!("Reply number {}.", rng.next_u64() % 10_000);
             black_box(
                 engine
                     .feedback(&Feedback::answer(text, reply))
@@ -263,7 +156,7 @@ fn bench_feedback(c: &mut Criterion) {
     group.bench_function("approve", |b| {
         b.iter(|| {
             let text = rng.pick(&texts).to_owned();
-            let id = pattern_learning::PatternId(1 + rng.next() % 10_000);
+            let id = pattern_learning::PatternId(1 + rng.next_u64() % 10_000);
             black_box(
                 engine
                     .feedback(&Feedback::approve(text, id))
