@@ -5,15 +5,14 @@
 //! Run: `cargo bench --bench metrics`. Texts: the bundled demo inbox.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use pattern_learning::clock::{ManualClock, Timestamp};
-use pattern_learning::config::Config;
+use pattern_learning::clock::Timestamp;
 use pattern_learning::metrics::Recorder;
 use pattern_learning::replay::load_jsonl;
 use pattern_learning::{Action, Engine, MessageContext, NewPattern, Reason};
+use pattern_learning_benches::corpus::bench_engine;
 
 fn texts() -> Vec<String> {
     let demo = include_str!("../../examples/data/demo_inbox.jsonl");
@@ -24,13 +23,7 @@ fn texts() -> Vec<String> {
 
 /// An engine with 1,000 patterns of 5 examples drawn from the demo inbox.
 fn engine(texts: &[String]) -> Engine {
-    let mut config = Config::default();
-    config.guards.max_auto_sends_per_hour = None;
-    let engine = Engine::builder()
-        .config(config)
-        .clock(Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))))
-        .build()
-        .expect("valid config");
+    let engine = bench_engine();
     for i in 0..1_000 {
         let examples: Vec<String> = (0..5)
             .map(|j| texts[(i * 7 + j * 131) % texts.len()].clone())

@@ -61,17 +61,23 @@ impl Rng {
     }
 }
 
-/// An engine with `n` patterns of 5 examples each, all active and auto-executable.
+/// An engine without patterns: default configuration without the hourly auto-send
+/// limit (benches send far more), a clock fixed at 2026-01-01.
 // A default config with one field changed reads best here.
 #[allow(clippy::field_reassign_with_default)]
-pub fn engine_with(n: usize, texts: &[String]) -> Engine {
+pub fn bench_engine() -> Engine {
     let mut config = Config::default();
     config.guards.max_auto_sends_per_hour = None;
-    let engine = Engine::builder()
+    Engine::builder()
         .config(config)
         .clock(Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))))
         .build()
-        .expect("valid config");
+        .expect("valid config")
+}
+
+/// An engine with `n` patterns of 5 examples each, all active and auto-executable.
+pub fn engine_with(n: usize, texts: &[String]) -> Engine {
+    let engine = bench_engine();
     let mut rng = Rng(42);
     for i in 0..n {
         let examples: Vec<String> = (0..EXAMPLES_PER_PATTERN)

@@ -6,12 +6,12 @@ mod support;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
+use pattern_learning::store::Commit;
 use pattern_learning::{
     rebuild_from_history, Action, BulkAction, ChangeKind, Engine, Error, Feedback, MessageContext,
-    PatternEvent, PatternFilter, PatternId, Reason, Selection,
+    PatternFilter, PatternId, Reason, Selection,
 };
-use support::FlakyStore;
+use support::{CommitGate, FlakyStore, GatedStore};
 
 const GIFT: &str = "Yes! Gift cards are sold online.";
 
@@ -116,7 +116,7 @@ fn a_failed_write_leaves_memory_equal_to_the_store() {
     let engine = Engine::builder().store(store.clone()).build().unwrap();
     let id = teach(&engine);
     let before = all(&engine);
-    store.failing.store(true, Ordering::SeqCst);
+    store.gate.failing.store(true, Ordering::SeqCst);
     // Reject + learn the sent reply: two changes, none may stick.
     let err = engine
         .feedback(&Feedback::reject(
@@ -141,7 +141,7 @@ fn a_failed_write_leaves_memory_equal_to_the_store() {
     );
     assert_eq!(all(&engine), before);
     assert!(engine.config().enabled);
-    store.failing.store(false, Ordering::SeqCst);
+    store.gate.failing.store(false, Ordering::SeqCst);
     let reopened = Engine::builder().store(store.clone()).build().unwrap();
     assert_eq!(all(&reopened), before);
     // And it works again once the store does.
@@ -153,8 +153,7 @@ fn a_failed_write_leaves_memory_equal_to_the_store() {
 /// A store shared with a faster engine: every commit of pattern changes is refused
 /// for a conflict unless this engine holds the writes (or always, when `hopeless`).
 #[derive(Debug, Default)]
-struct RacingStore {
-    inner: MemoryStore,
+struct Racing {
     racing: AtomicBool,
     hopeless: AtomicBool,
     held: AtomicBool,
@@ -163,11 +162,8 @@ struct RacingStore {
     refused: AtomicUsize,
 }
 
-impl Store for RacingStore {
-    fn load(&self) -> pattern_learning::Result<StoredState> {
-        self.inner.load()
-    }
-    fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
+impl CommitGate for Racing {
+    fn check(&self, commit: &Commit) -> pattern_learning::Result<()> {
         let lost = self.hopeless.load(Ordering::SeqCst) || !self.held.load(Ordering::SeqCst);
         if self.racing.load(Ordering::SeqCst) && !commit.patterns.is_empty() && lost {
             self.refused.fetch_add(1, Ordering::SeqCst);
@@ -175,21 +171,7 @@ impl Store for RacingStore {
                 reason: "pattern changed by another engine (simulated)".into(),
             });
         }
-        self.inner.commit(commit)
-    }
-    fn events(
-        &self,
-        p: Option<PatternId>,
-        after: u64,
-        limit: usize,
-    ) -> pattern_learning::Result<Vec<PatternEvent>> {
-        self.inner.events(p, after, limit)
-    }
-    fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
-        self.inner.decisions(after, limit)
-    }
-    fn schema_version(&self) -> u32 {
-        self.inner.schema_version()
+        Ok(())
     }
     fn hold_writes(&self) -> pattern_learning::Result<()> {
         assert!(!self.held.swap(true, Ordering::SeqCst), "hold taken twice");
@@ -206,23 +188,25 @@ impl Store for RacingStore {
     }
 }
 
+type RacingStore = GatedStore<Racing>;
+
 #[test]
 fn an_engine_that_keeps_losing_the_race_gets_its_change_in_under_the_write_hold() {
     let store = Arc::new(RacingStore::default());
     let engine = Engine::builder().store(store.clone()).build().unwrap();
     let id = teach(&engine);
     let before = engine.pattern(id).unwrap();
-    store.racing.store(true, Ordering::SeqCst);
+    store.gate.racing.store(true, Ordering::SeqCst);
     engine
         .feedback(&Feedback::approve("gift cards sold here?", id))
         .unwrap();
     assert_eq!(
-        store.refused.load(Ordering::SeqCst),
+        store.gate.refused.load(Ordering::SeqCst),
         2,
         "two optimistic tries"
     );
-    assert_eq!(store.holds.load(Ordering::SeqCst), 1);
-    assert_eq!(store.releases.load(Ordering::SeqCst), 1);
+    assert_eq!(store.gate.holds.load(Ordering::SeqCst), 1);
+    assert_eq!(store.gate.releases.load(Ordering::SeqCst), 1);
     let after = engine.pattern(id).unwrap();
     assert_eq!(
         after.success_count,
@@ -239,16 +223,16 @@ fn a_change_refused_every_time_fails_cleanly_and_never_keeps_the_hold() {
     let engine = Engine::builder().store(store.clone()).build().unwrap();
     let id = teach(&engine);
     let before = all(&engine);
-    store.racing.store(true, Ordering::SeqCst);
-    store.hopeless.store(true, Ordering::SeqCst);
+    store.gate.racing.store(true, Ordering::SeqCst);
+    store.gate.hopeless.store(true, Ordering::SeqCst);
     let err = engine
         .feedback(&Feedback::approve("gift cards sold here?", id))
         .unwrap_err();
     assert!(matches!(err, Error::StoreConflict { .. }), "{err}");
-    let holds = store.holds.load(Ordering::SeqCst);
+    let holds = store.gate.holds.load(Ordering::SeqCst);
     assert!(holds > 0);
-    assert_eq!(store.releases.load(Ordering::SeqCst), holds);
-    assert!(!store.held.load(Ordering::SeqCst));
+    assert_eq!(store.gate.releases.load(Ordering::SeqCst), holds);
+    assert!(!store.gate.held.load(Ordering::SeqCst));
     assert_eq!(all(&engine), before, "nothing of the refused change stays");
 }
 

@@ -293,7 +293,7 @@ fn store_errors_raise_alerts() {
     let store = Arc::new(FlakyStore::default());
     let engine = Engine::builder().store(store.clone()).build().unwrap();
     let (_sub, events) = engine.subscribe_channel(64);
-    store.failing.store(true, Ordering::SeqCst);
+    store.gate.failing.store(true, Ordering::SeqCst);
     assert!(engine.process("hello", &MessageContext::new()).is_err());
     assert!(engine.feedback(&Feedback::answer("hi", "hello")).is_err());
     let got = alerts(&events);

@@ -1,7 +1,7 @@
 //! Test support shared by the integration tests: an engine with one trusted,
 //! auto-executable pattern (used by `properties.rs`, `safety_incidents.rs` and
-//! `hostile_inputs.rs`), and a store whose writes fail on demand (`durable.rs`,
-//! `observability.rs`).
+//! `hostile_inputs.rs`), and memory stores with a gate before each commit: one that
+//! fails on demand (`durable.rs`, `observability.rs`), one that loses races (`durable.rs`).
 
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
@@ -68,25 +68,34 @@ pub fn trained(config: Config) -> Fixture {
     }
 }
 
-/// A store whose commits fail while [`FlakyStore::failing`] is set (disk full,
-/// read-only file…); reads always work.
-#[derive(Debug, Default)]
-pub struct FlakyStore {
-    pub inner: MemoryStore,
-    pub failing: AtomicBool,
+/// What a test store does before each commit of its in-memory store, and when an
+/// engine holds or releases the writes.
+pub trait CommitGate: std::fmt::Debug + Send + Sync {
+    /// Lets `commit` through (`Ok`) or refuses it with an error.
+    fn check(&self, commit: &Commit) -> pattern_learning::Result<()>;
+    /// See [`Store::hold_writes`].
+    fn hold_writes(&self) -> pattern_learning::Result<()> {
+        Ok(())
+    }
+    /// See [`Store::release_writes`].
+    fn release_writes(&self) -> pattern_learning::Result<()> {
+        Ok(())
+    }
 }
 
-impl Store for FlakyStore {
+/// A memory store whose commits pass `gate` first; reads always work.
+#[derive(Debug, Default)]
+pub struct GatedStore<G> {
+    pub inner: MemoryStore,
+    pub gate: G,
+}
+
+impl<G: CommitGate> Store for GatedStore<G> {
     fn load(&self) -> pattern_learning::Result<StoredState> {
         self.inner.load()
     }
     fn commit(&self, commit: &Commit) -> pattern_learning::Result<()> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(Error::Store {
-                operation: "commit".into(),
-                reason: "disk full (simulated)".into(),
-            });
-        }
+        self.gate.check(commit)?;
         self.inner.commit(commit)
     }
     fn events(
@@ -103,4 +112,31 @@ impl Store for FlakyStore {
     fn schema_version(&self) -> u32 {
         self.inner.schema_version()
     }
+    fn hold_writes(&self) -> pattern_learning::Result<()> {
+        self.gate.hold_writes()
+    }
+    fn release_writes(&self) -> pattern_learning::Result<()> {
+        self.gate.release_writes()
+    }
 }
+
+/// Commits fail while `failing` is set (disk full, read-only file…).
+#[derive(Debug, Default)]
+pub struct Flaky {
+    pub failing: AtomicBool,
+}
+
+impl CommitGate for Flaky {
+    fn check(&self, _commit: &Commit) -> pattern_learning::Result<()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Error::Store {
+                operation: "commit".into(),
+                reason: "disk full (simulated)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A store whose commits fail on demand ([`Flaky::failing`]); reads always work.
+pub type FlakyStore = GatedStore<Flaky>;
