@@ -318,13 +318,7 @@ impl Index {
         blend: Blend,
         accept: impl Fn(PatternId) -> bool,
     ) -> SearchResult {
-        let accept_doc = |doc: u32| {
-            self.owners
-                .get(doc as usize)
-                .copied()
-                .flatten()
-                .is_some_and(|o| accept(o.pattern))
-        };
+        let accept_doc = |doc: u32| self.owner(doc).is_some_and(|o| accept(o.pattern));
         let mut docs: Vec<(u32, MatchKind)> = Vec::with_capacity(LEXICAL_CANDIDATES + 16);
         // Every live example with the query's signature (whatever source finds it).
         let same_signature: &[u32] = self
@@ -357,10 +351,7 @@ impl Index {
                             .into_iter()
                             .flatten()
                             .filter(|d| {
-                                self.owners
-                                    .get(**d as usize)
-                                    .copied()
-                                    .flatten()
+                                self.owner(**d)
                                     .is_some_and(|o| o.polarity == Polarity::Positive)
                             })
                             .take(KEYWORD_CANDIDATES.min(room))
@@ -445,9 +436,14 @@ impl Index {
             .collect()
     }
 
+    /// The owner of a live document.
+    fn owner(&self, doc: u32) -> Option<Owner> {
+        self.owners.get(doc as usize).copied().flatten()
+    }
+
     /// Scores a live document (`None` for a removed one).
     fn score(&self, query: &Query, doc: u32, kind: MatchKind, blend: Blend) -> Option<Candidate> {
-        let owner = self.owners.get(doc as usize).copied().flatten()?;
+        let owner = self.owner(doc)?;
         let lexical = self.lexical.similarity(&query.vectors, doc);
         // The example record is read only when the query has a caller vector.
         let caller = query.caller_vector.as_ref().and_then(|q| {

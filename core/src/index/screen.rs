@@ -1,6 +1,6 @@
 //! Screening copies of vector rows: the first [`SCREEN_DIMENSIONS`] components of
 //! each row, stored together so that screening a group of rows reads memory in
-//! sequence (64 bytes a row: screening is bound by how fast rows arrive from memory).
+//! sequence (64 bytes a row).
 
 /// Components compared when screening rows.
 pub(crate) const SCREEN_DIMENSIONS: usize = 64;
@@ -18,20 +18,34 @@ pub(crate) fn screen_vector(row: &[i8]) -> ScreenVector {
 }
 
 /// Integer dot product of two screening vectors.
+#[inline]
+pub(crate) fn screen_dot(a: &ScreenVector, b: &ScreenVector) -> i32 {
+    byte_dot(a, b)
+}
+
+/// Integer dot product of two byte vectors (over the shorter one's length).
 ///
 /// Sixteen running sums, one per byte of a 16-byte group: the shape compilers turn
 /// into whole 16-byte loads, sign extension and `pmaddwd` (SSE2, the x86-64
 /// baseline); a single sum over the zipped components compiled to scalar code.
 /// Integer sums do not depend on their order: the result is the plain sum's.
 #[inline]
-pub(crate) fn screen_dot(a: &ScreenVector, b: &ScreenVector) -> i32 {
+pub(crate) fn byte_dot(a: &[i8], b: &[i8]) -> i32 {
+    let n = a.len().min(b.len());
+    let (xs, ys) = (a[..n].chunks_exact(16), b[..n].chunks_exact(16));
+    let rest: i32 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
     let mut lanes = [0i32; 16];
-    for (xs, ys) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
-        for ((lane, x), y) in lanes.iter_mut().zip(xs).zip(ys) {
+    for (x, y) in xs.zip(ys) {
+        for ((lane, x), y) in lanes.iter_mut().zip(x).zip(y) {
             *lane += i32::from(*x) * i32::from(*y);
         }
     }
-    lanes.iter().sum()
+    lanes.iter().sum::<i32>() + rest
 }
 
 /// The norm of a screening vector.

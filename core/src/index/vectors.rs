@@ -18,7 +18,7 @@
 //! average.
 
 use super::centres::Centres;
-use super::screen::{screen_norm, screen_vector, ScreenRows, TopK};
+use super::screen::{byte_dot as dot, screen_norm, screen_vector, ScreenRows, TopK};
 
 /// A vector quantised to signed bytes, with its squared norm.
 #[derive(Debug, Clone, Default)]
@@ -53,30 +53,6 @@ impl QuantizedVector {
 
 fn norm(values: &[i8]) -> f32 {
     (dot(values, values) as f32).sqrt()
-}
-
-/// Integer dot product of two byte vectors of the same length.
-///
-/// Sixteen running sums, one per byte of a 16-byte group, so that the compiler
-/// widens whole groups and multiplies them with `pmaddwd` (see
-/// [`screen_dot`](super::screen::screen_dot)); the same integer as the plain sum.
-#[inline]
-fn dot(a: &[i8], b: &[i8]) -> i32 {
-    let n = a.len().min(b.len());
-    let (xs, ys) = (a[..n].chunks_exact(16), b[..n].chunks_exact(16));
-    let rest: i32 = xs
-        .remainder()
-        .iter()
-        .zip(ys.remainder())
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    let mut lanes = [0i32; 16];
-    for (x, y) in xs.zip(ys) {
-        for ((lane, x), y) in lanes.iter_mut().zip(x).zip(y) {
-            *lane += i32::from(*x) * i32::from(*y);
-        }
-    }
-    lanes.iter().sum::<i32>() + rest
 }
 
 /// Below this many rows, searches screen every row.
