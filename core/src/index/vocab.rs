@@ -210,21 +210,61 @@ fn edit_distance_within(a: &str, b: &str, max: u32) -> bool {
 }
 
 /// Levenshtein distance of two symbol sequences is at most `max`.
+///
+/// As in [`Walk`], only the band `|i - j| <= max` of the table is computed and
+/// entries are capped at `max + 1`, which commutes with the recurrence: the answer
+/// is the full table's. Two rows on the stack for sequences of up to
+/// [`STACK_ROW`]` - 1` symbols (every corrected word), on the heap beyond.
 fn within<T: PartialEq>(a: &[T], b: &[T], max: u32) -> bool {
     if a.len().abs_diff(b.len()) > max as usize {
         return false;
     }
-    let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
-    let mut cur = vec![0u32; b.len() + 1];
+    if b.len() < STACK_ROW {
+        let (mut prev, mut cur) = ([0u32; STACK_ROW], [0u32; STACK_ROW]);
+        banded_within(a, b, max, &mut prev, &mut cur)
+    } else {
+        let (mut prev, mut cur) = (vec![0u32; b.len() + 1], vec![0u32; b.len() + 1]);
+        banded_within(a, b, max, &mut prev, &mut cur)
+    }
+}
+
+/// Cells of one table row kept on the stack by [`within`].
+const STACK_ROW: usize = 64;
+
+/// [`within`] with two rows of at least `b.len() + 1` cells.
+fn banded_within<'r, T: PartialEq>(
+    a: &[T],
+    b: &[T],
+    max: u32,
+    mut prev: &'r mut [u32],
+    mut cur: &'r mut [u32],
+) -> bool {
+    let cap = max + 1;
+    let band = max as usize;
+    for (j, cell) in prev[..=b.len()].iter_mut().enumerate() {
+        *cell = (j as u32).min(cap);
+    }
     for i in 1..=a.len() {
-        cur[0] = i as u32;
-        let mut row_min = cur[0];
-        for j in 1..=b.len() {
-            let cost = u32::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            row_min = row_min.min(cur[j]);
+        // The band of row `i`, and the cells beside it that the next row reads.
+        let lo = i.saturating_sub(band).max(1);
+        let hi = (i + band).min(b.len());
+        cur[0] = (i as u32).min(cap);
+        if lo > 1 {
+            cur[lo - 1] = cap;
         }
-        if row_min > max {
+        if hi < b.len() {
+            cur[hi + 1] = cap;
+        }
+        let mut best = cur[0];
+        for j in lo..=hi {
+            let cost = u32::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1)
+                .min(cur[j - 1] + 1)
+                .min(prev[j - 1] + cost)
+                .min(cap);
+            best = best.min(cur[j]);
+        }
+        if best > max {
             return false;
         }
         std::mem::swap(&mut prev, &mut cur);
@@ -235,6 +275,23 @@ fn within<T: PartialEq>(a: &[T], b: &[T], max: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Levenshtein distance of `a` and `b` by the whole table, in characters: the
+    /// reference the banded computation and the fst walk must reproduce.
+    fn full_table_distance(a: &str, b: &str) -> u32 {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i as u32; b.len() + 1];
+            for j in 1..=b.len() {
+                let cost = u32::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
 
     #[test]
     fn finds_one_typo_corrections_before_and_after_rebuild() {
@@ -303,7 +360,7 @@ mod tests {
                 let expected: Vec<String> = if (MIN_FUZZY_LEN..=32).contains(&len) {
                     sorted
                         .iter()
-                        .filter(|w| edit_distance_within(q, w, max))
+                        .filter(|w| full_table_distance(q, w) <= max)
                         .take(limit)
                         .map(|w| w.to_string())
                         .collect()
@@ -312,6 +369,25 @@ mod tests {
                 };
                 assert_eq!(v.corrections(q, limit), expected, "{q} limit {limit}");
             }
+        }
+    }
+
+    proptest! {
+        /// The banded computation answers as the whole table does, on the stack and
+        /// on the heap, for ASCII and other characters.
+        #[test]
+        fn banded_distance_equals_the_full_table(
+            a in "[abcé]{0,12}",
+            b in "[abcé]{0,12}",
+            long in 60usize..70,
+            max in 0u32..4,
+        ) {
+            prop_assert_eq!(edit_distance_within(&a, &b, max), full_table_distance(&a, &b) <= max);
+            let (la, lb) = (a.repeat(long / a.len().max(1)), b.repeat(long / b.len().max(1)));
+            prop_assert_eq!(
+                edit_distance_within(&la, &lb, max),
+                full_table_distance(&la, &lb) <= max
+            );
         }
     }
 }
