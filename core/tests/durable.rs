@@ -392,3 +392,58 @@ fn v1_rows_import_into_a_durable_engine_and_export_back() {
         );
     }
 }
+
+/// Typo lookup reads the vocabulary's fst and the words not yet in it; a reopened
+/// engine has every word in the fst. Both must correct a misspelt word alike, or
+/// the same message gets another decision after a restart.
+#[test]
+fn a_reopened_engine_decides_like_the_live_one() {
+    use pattern_learning::NewPattern;
+    let (_dir, path) = temp_path("p.db");
+    let messages = ["bookd", "bookd a bay for tonight", "i bookd it twice"];
+    let live = {
+        let engine = Engine::open(&path).unwrap();
+        let create = |examples: Vec<String>, reply: &str| {
+            engine
+                .create_pattern(NewPattern::new(examples, reply))
+                .unwrap();
+        };
+        create(
+            vec!["can i book a bay".into(), "do you sell books".into()],
+            "Book a bay online.",
+        );
+        // Enough new words for the vocabulary to move everything into its fst…
+        for p in 0..30 {
+            let words: Vec<String> = (0..10).map(|w| format!("filler{p}x{w}")).collect();
+            create(vec![words.join(" ")], &format!("Filler {p}."));
+        }
+        // …and one more word after that, which waits outside it.
+        create(
+            vec!["my bay was booked".into(), "who booked my bay".into()],
+            "Your booking is confirmed.",
+        );
+        messages
+            .iter()
+            .map(|m| engine.process(m, &MessageContext::new()).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let engine = Engine::open(&path).unwrap();
+    for (message, before) in messages.iter().zip(live) {
+        let after = engine.process(message, &MessageContext::new()).unwrap();
+        assert_eq!(
+            (
+                after.action,
+                after.pattern_id,
+                after.confidence,
+                &after.evidence
+            ),
+            (
+                before.action,
+                before.pattern_id,
+                before.confidence,
+                &before.evidence
+            ),
+            "{message}"
+        );
+    }
+}

@@ -9,7 +9,7 @@
 //! the word and builds no DFA (building a Levenshtein DFA per word cost ~40 µs).
 //! Distances are counted in bytes of UTF-8, which equals characters for ASCII.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use fst::raw::{Fst, Node};
 use fst::{Set, Streamer};
@@ -23,15 +23,15 @@ const TWO_EDIT_LEN: usize = 9;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Vocabulary {
     set: Set<Vec<u8>>,
-    /// Words not yet in the fst, with their length in characters.
-    recent: BTreeMap<String, usize>,
+    /// Words not yet in the fst.
+    recent: BTreeSet<String>,
     bulk: bool,
 }
 
 impl Vocabulary {
     /// True when `word` is known.
     pub fn contains(&self, word: &str) -> bool {
-        self.set.contains(word) || self.recent.contains_key(word)
+        self.set.contains(word) || self.recent.contains(word)
     }
 
     /// Adds a word.
@@ -39,7 +39,7 @@ impl Vocabulary {
         if word.is_empty() || self.contains(word) {
             return;
         }
-        self.recent.insert(word.to_owned(), word.chars().count());
+        self.recent.insert(word.to_owned());
         if !self.bulk && self.recent.len() > 256 && self.recent.len() * 10 > self.set.len() {
             self.rebuild();
         }
@@ -59,7 +59,7 @@ impl Vocabulary {
     }
 
     fn rebuild(&mut self) {
-        let mut merged: BTreeSet<String> = std::mem::take(&mut self.recent).into_keys().collect();
+        let mut merged = std::mem::take(&mut self.recent);
         let mut stream = self.set.stream();
         while let Some(key) = stream.next() {
             if let Ok(s) = std::str::from_utf8(key) {
@@ -71,18 +71,14 @@ impl Vocabulary {
         if let Ok(set) = Set::from_iter(merged.iter()) {
             self.set = set;
         } else {
-            self.recent = merged
-                .into_iter()
-                .map(|w| {
-                    let n = w.chars().count();
-                    (w, n)
-                })
-                .collect();
+            self.recent = merged;
         }
     }
 
     /// Known words within a small edit distance of an unknown `word` (one edit for
-    /// 4–8 characters, two for longer words), at most `limit` of them.
+    /// 4–8 characters, two for longer words): the first `limit` of them in key
+    /// order, whether they are in the fst yet or not, so that an engine answers
+    /// alike before and after its vocabulary is rebuilt (e.g. reopened).
     pub fn corrections(&self, word: &str, limit: usize) -> Vec<String> {
         let len = word.chars().count();
         if !(MIN_FUZZY_LEN..=32).contains(&len) {
@@ -108,16 +104,19 @@ impl Vocabulary {
             found: &mut found,
         };
         walk.visit(fst.root(), 0);
-        for (candidate, chars) in &self.recent {
-            if found.len() >= limit {
-                break;
-            }
-            if chars.abs_diff(len) <= distance as usize
-                && edit_distance_within(word, candidate, distance)
-            {
-                found.push(candidate.clone());
-            }
+        // The words not yet in the fst, by the same measure (bytes), merged in.
+        let before = found.len();
+        found.extend(
+            self.recent
+                .iter()
+                .filter(|c| within(word.as_bytes(), c.as_bytes(), distance))
+                .take(limit)
+                .cloned(),
+        );
+        if found.len() > before && before > 0 {
+            found.sort_unstable();
         }
+        found.truncate(limit);
         found
     }
 
@@ -198,17 +197,6 @@ impl Walk<'_, '_> {
     }
 }
 
-/// Levenshtein distance of `a` and `b` is at most `max` (banded computation).
-fn edit_distance_within(a: &str, b: &str, max: u32) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        // Characters are bytes: no decoding, no allocation.
-        return within(a.as_bytes(), b.as_bytes(), max);
-    }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    within(&a, &b, max)
-}
-
 /// Levenshtein distance of two symbol sequences is at most `max`.
 ///
 /// As in [`Walk`], only the band `|i - j| <= max` of the table is computed and
@@ -277,10 +265,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Levenshtein distance of `a` and `b` by the whole table, in characters: the
+    /// Levenshtein distance of `a` and `b` by the whole table, in bytes: the
     /// reference the banded computation and the fst walk must reproduce.
     fn full_table_distance(a: &str, b: &str) -> u32 {
-        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let (a, b) = (a.as_bytes(), b.as_bytes());
         let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
         for i in 1..=a.len() {
             let mut cur = vec![i as u32; b.len() + 1];
@@ -314,19 +302,22 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_is_bounded() {
-        assert!(edit_distance_within("frozen", "frozn", 1));
-        assert!(!edit_distance_within("frozen", "frz", 1));
-        assert!(edit_distance_within("reservation", "resevration", 2));
-        assert!(edit_distance_within("café", "cafe", 1));
-        assert!(!edit_distance_within("café", "caffè", 1));
-        assert!(edit_distance_within("straße", "strase", 1));
+    fn edit_distance_is_bounded_in_bytes() {
+        let within_str = |a: &str, b: &str, max| within(a.as_bytes(), b.as_bytes(), max);
+        assert!(within_str("frozen", "frozn", 1));
+        assert!(!within_str("frozen", "frz", 1));
+        assert!(within_str("reservation", "resevration", 2));
+        // "é" is two bytes: one character replaced by another is two byte edits.
+        assert!(!within_str("café", "cafe", 1));
+        assert!(within_str("café", "cafe", 2));
+        assert!(within_str("cafés", "café", 1));
     }
 
-    /// The fst walk finds exactly the words a plain scan of the vocabulary in key
-    /// order finds with the full edit-distance table, up to the limit.
+    /// Corrections are the first words within the bound in key order, by a scan of
+    /// the whole vocabulary with the whole table, whether the words sit in the fst,
+    /// in the list of words not yet in it, or some in each.
     #[test]
-    fn walk_equals_a_scan_with_the_full_table() {
+    fn corrections_equal_a_scan_with_the_full_table() {
         let mut state = 0x9e37_79b9u64;
         let mut next = move |n: u64| {
             state = state
@@ -334,24 +325,38 @@ mod tests {
                 .wrapping_add(1);
             (state >> 33) % n
         };
-        let letters = b"abcdeinorst";
+        let letters = ["a", "b", "c", "d", "e", "i", "n", "o", "r", "s", "t", "é"];
         let mut word = |len: u64| -> String {
             (0..len)
-                .map(|_| letters[next(letters.len() as u64) as usize] as char)
+                .map(|_| letters[next(letters.len() as u64) as usize])
                 .collect()
         };
         let words: Vec<String> = (0..3000).map(|i| word(3 + i % 10)).collect();
-        let mut v = Vocabulary::default();
-        v.begin_bulk();
-        for w in &words {
-            v.insert(w);
-        }
-        v.end_bulk();
-        let sorted: std::collections::BTreeSet<&String> = words.iter().collect();
+        let load = |bulk_part: usize| {
+            let mut v = Vocabulary::default();
+            v.begin_bulk();
+            for w in &words[..bulk_part] {
+                v.insert(w);
+            }
+            v.end_bulk();
+            // The rest stays out of the fst until the (never reached) end of a bulk.
+            v.begin_bulk();
+            for w in &words[bulk_part..] {
+                v.insert(w);
+            }
+            v
+        };
+        let vocabularies = [
+            ("fst", load(words.len())),
+            ("list", load(0)),
+            ("both", load(words.len() / 2)),
+        ];
+        assert!(vocabularies[0].1.recent.is_empty() && vocabularies[1].1.set.is_empty());
+        let sorted: BTreeSet<&String> = words.iter().collect();
         let mut queries: Vec<String> = words.iter().step_by(7).cloned().collect();
         queries.extend((0..400).map(|i| word(4 + i % 12)));
         for q in &queries {
-            if v.contains(q) {
+            if vocabularies[0].1.contains(q) {
                 continue;
             }
             let len = q.chars().count();
@@ -367,7 +372,13 @@ mod tests {
                 } else {
                     Vec::new()
                 };
-                assert_eq!(v.corrections(q, limit), expected, "{q} limit {limit}");
+                for (name, v) in &vocabularies {
+                    assert_eq!(
+                        v.corrections(q, limit),
+                        expected,
+                        "{name}: {q} limit {limit}"
+                    );
+                }
             }
         }
     }
@@ -382,12 +393,10 @@ mod tests {
             long in 60usize..70,
             max in 0u32..4,
         ) {
-            prop_assert_eq!(edit_distance_within(&a, &b, max), full_table_distance(&a, &b) <= max);
+            let within_str = |a: &str, b: &str| within(a.as_bytes(), b.as_bytes(), max);
+            prop_assert_eq!(within_str(&a, &b), full_table_distance(&a, &b) <= max);
             let (la, lb) = (a.repeat(long / a.len().max(1)), b.repeat(long / b.len().max(1)));
-            prop_assert_eq!(
-                edit_distance_within(&la, &lb, max),
-                full_table_distance(&la, &lb) <= max
-            );
+            prop_assert_eq!(within_str(&la, &lb), full_table_distance(&la, &lb) <= max);
         }
     }
 }
