@@ -1,7 +1,9 @@
 //! The word vocabulary as an `fst` set, for typo-tolerant lookup.
 //!
-//! An `fst::Set` is immutable, so new words go to a small side list first and the
-//! set is rebuilt when that list grows past a tenth of the set (amortised cost).
+//! An `fst::Set` is immutable, so new words go to a small side list first and are
+//! merged into a new set when that list grows past [`MERGE_AFTER`] words and a
+//! tenth of the set (amortised cost). Lookups read both and answer alike wherever
+//! a word sits.
 //!
 //! Typo lookup walks the fst's nodes depth-first, carrying one row of the
 //! Levenshtein table per depth and pruning a branch as soon as every entry of the
@@ -18,6 +20,9 @@ use fst::{Set, Streamer};
 const MIN_FUZZY_LEN: usize = 4;
 /// Words of this length or longer may be corrected with two edits.
 const TWO_EDIT_LEN: usize = 9;
+/// Words waiting outside the fst before they are merged in (and at least a tenth
+/// of the fst's words): every typo lookup scans them one by one.
+const MERGE_AFTER: usize = 64;
 
 /// Every word seen in trigger examples and keywords.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +45,8 @@ impl Vocabulary {
             return;
         }
         self.recent.insert(word.to_owned());
-        if !self.bulk && self.recent.len() > 256 && self.recent.len() * 10 > self.set.len() {
+        if !self.bulk && self.recent.len() > MERGE_AFTER && self.recent.len() * 10 > self.set.len()
+        {
             self.rebuild();
         }
     }
@@ -58,20 +64,14 @@ impl Vocabulary {
         }
     }
 
+    /// Merges the words not yet in the fst into it (both are sorted: one pass, no
+    /// copies of the fst's words).
     fn rebuild(&mut self) {
-        let mut merged = std::mem::take(&mut self.recent);
-        let mut stream = self.set.stream();
-        while let Some(key) = stream.next() {
-            if let Ok(s) = std::str::from_utf8(key) {
-                merged.insert(s.to_owned());
-            }
-        }
-        // Keys come sorted from a BTreeSet, so building cannot fail; keep the old
-        // set if it somehow does.
-        if let Ok(set) = Set::from_iter(merged.iter()) {
+        // Sorted, distinct keys cannot fail to build; should it happen anyway, the
+        // words stay where they are and are still found.
+        if let Ok(set) = merged(&self.set, &self.recent) {
             self.set = set;
-        } else {
-            self.recent = merged;
+            self.recent.clear();
         }
     }
 
@@ -124,6 +124,32 @@ impl Vocabulary {
     pub fn len(&self) -> usize {
         self.set.len() + self.recent.len()
     }
+}
+
+/// The set of the words of `set` and of `recent` (disjoint, both sorted).
+fn merged(set: &Set<Vec<u8>>, recent: &BTreeSet<String>) -> Result<Set<Vec<u8>>, fst::Error> {
+    let mut builder = fst::SetBuilder::memory();
+    let mut old = set.stream();
+    let mut new = recent.iter().map(String::as_bytes).peekable();
+    let mut next_old = old.next();
+    loop {
+        match (next_old, new.peek()) {
+            (Some(key), Some(word)) if key < *word => {
+                builder.insert(key)?;
+                next_old = old.next();
+            }
+            (_, Some(word)) => {
+                builder.insert(word)?;
+                new.next();
+            }
+            (Some(key), None) => {
+                builder.insert(key)?;
+                next_old = old.next();
+            }
+            (None, None) => break,
+        }
+    }
+    Ok(builder.into_set())
 }
 
 /// Depth-first bounded-edit search over the fst.
@@ -292,6 +318,31 @@ mod tests {
         assert!(v.recent.len() < 300, "rebuilt into the fst");
         assert_eq!(v.corrections("trakman", 3), ["trackman"]);
         assert!(v.contains("word7"));
+    }
+
+    /// Words added one by one (several merges into the fst on the way) are all
+    /// kept, once each, and the fst holds them in order.
+    #[test]
+    fn merging_keeps_every_word() {
+        let mut v = Vocabulary::default();
+        let words: Vec<String> = (0..3000u32)
+            .map(|i| format!("w{}", i.wrapping_mul(2_654_435_761) % 5000))
+            .collect();
+        for w in &words {
+            v.insert(w);
+        }
+        let distinct: BTreeSet<&String> = words.iter().collect();
+        assert!(v.set.len() > 1000, "merged at least once");
+        assert_eq!(v.len(), distinct.len());
+        assert!(words.iter().all(|w| v.contains(w)));
+        v.end_bulk();
+        assert!(v.recent.is_empty());
+        let mut keys = Vec::new();
+        let mut stream = v.set.stream();
+        while let Some(key) = stream.next() {
+            keys.push(String::from_utf8(key.to_vec()).unwrap());
+        }
+        assert_eq!(keys, distinct.into_iter().cloned().collect::<Vec<_>>());
     }
 
     #[test]
