@@ -345,6 +345,7 @@ fn options(
         seconds_per_message,
         window,
         embedder: None,
+        restart_after_warmup: false,
     })
 }
 

@@ -35,6 +35,7 @@ use crate::embed::Embedder;
 use crate::engine::{Engine, MessageContext};
 use crate::error::{Error, Result};
 use crate::feedback::Feedback;
+use crate::store::{MemoryStore, Store};
 
 /// The intent label of out-of-scope messages.
 pub const OOS: &str = "oos";
@@ -128,6 +129,10 @@ pub struct ReplayOptions {
     pub window: usize,
     /// The embedder the engine uses (default `None`: the built-in one), e.g. MiniLM.
     pub embedder: Option<Arc<dyn Embedder>>,
+    /// Restart the engine between warm-up and evaluation (default `false`): the
+    /// warm-up engine keeps everything in a [`MemoryStore`], and a new engine opened
+    /// on that store answers the scored messages, as after a deploy.
+    pub restart_after_warmup: bool,
 }
 
 impl Default for ReplayOptions {
@@ -140,6 +145,7 @@ impl Default for ReplayOptions {
             seconds_per_message: 60,
             window: 250,
             embedder: None,
+            restart_after_warmup: false,
         }
     }
 }
@@ -291,13 +297,20 @@ pub fn run(
         }
     }
     let clock = ManualClock::new(Timestamp(1_767_225_600_000));
-    let mut builder = Engine::builder()
-        .config(options.config.clone())
-        .clock(Arc::new(clock.clone()));
-    if let Some(embedder) = &options.embedder {
-        builder = builder.embedder(Arc::clone(embedder));
-    }
-    let engine = builder.build()?;
+    let store = options
+        .restart_after_warmup
+        .then(|| Arc::new(MemoryStore::new()) as Arc<dyn Store>);
+    let open = || {
+        let mut builder = Engine::builder().clock(Arc::new(clock.clone()));
+        if let Some(store) = &store {
+            builder = builder.store(Arc::clone(store));
+        }
+        if let Some(embedder) = &options.embedder {
+            builder = builder.embedder(Arc::clone(embedder));
+        }
+        builder.config(options.config.clone()).build()
+    };
+    let mut engine = open()?;
     let started = Instant::now();
     let total = warmup.len() + eval.len();
     let ctx = MessageContext::new();
@@ -311,6 +324,11 @@ pub fn run(
         .chain(eval.iter().map(|r| (*r, true)))
         .enumerate()
     {
+        if store.is_some() && i == warmup.len() {
+            // A restart: the warm-up engine goes, a new one opens its store.
+            drop(engine);
+            engine = open()?;
+        }
         clock.advance_secs(options.seconds_per_message);
         let t0 = Instant::now();
         let decision = engine.process(&record.text, &ctx)?;
@@ -489,5 +507,72 @@ impl ReplayReport {
     /// The metrics as one JSON object (the `--json` line of `examples/replay`).
     pub fn metrics_json(&self) -> String {
         serde_json::to_string(&self.metrics).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four intents asked in several ways (45 train, 15 val messages each) and
+    /// out-of-scope questions.
+    fn records() -> Vec<Record> {
+        let topics = [
+            ("gift", ["do you sell gift cards", "can i buy a gift card"]),
+            ("hours", ["what are your opening hours", "when do you open"]),
+            ("parking", ["where can i park my car", "is there parking"]),
+            (
+                "wifi",
+                ["what is the wifi password", "how do i get on the wifi"],
+            ),
+        ];
+        let mut out = Vec::new();
+        for i in 0..60 {
+            let split = if i < 45 { "train" } else { "val" };
+            for (intent, texts) in topics {
+                let tail = ["", "please", "thanks", "today", "now"][i % 5];
+                out.push(Record::new(
+                    format!("{intent}{i}"),
+                    format!("{} {tail}", texts[i % 2]),
+                    intent,
+                    split,
+                ));
+            }
+            out.push(Record::new(
+                format!("oos{i}"),
+                format!("random question number {i} about llamas"),
+                "oos",
+                split,
+            ));
+        }
+        out
+    }
+
+    /// A restart between warm-up and evaluation keeps what the warm-up learned: the
+    /// new engine opened on the store has every pattern and automates the scored
+    /// messages about as much (an engine that lost its learning automates none).
+    #[test]
+    fn a_restart_keeps_what_the_warm_up_learned() {
+        let records = records();
+        let live = run(&records, &ReplayOptions::default(), |_, _| {}).unwrap();
+        let restarted = run(
+            &records,
+            &ReplayOptions {
+                restart_after_warmup: true,
+                ..ReplayOptions::default()
+            },
+            |_, _| {},
+        )
+        .unwrap();
+        assert!(live.metrics.patterns >= 4, "{:?}", live.metrics);
+        assert!(live.metrics.automation_rate > 0.3, "{:?}", live.metrics);
+        assert_eq!(restarted.metrics.messages, live.metrics.messages);
+        assert_eq!(restarted.metrics.patterns, live.metrics.patterns);
+        assert!(
+            restarted.metrics.automation_rate >= 0.9 * live.metrics.automation_rate,
+            "live {:?}, restarted {:?}",
+            live.metrics,
+            restarted.metrics
+        );
     }
 }

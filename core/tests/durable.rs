@@ -397,7 +397,7 @@ fn v1_rows_import_into_a_durable_engine_and_export_back() {
 /// engine has every word in the fst. Both must correct a misspelt word alike, or
 /// the same message gets another decision after a restart.
 #[test]
-fn a_reopened_engine_decides_like_the_live_one() {
+fn a_misspelt_word_is_decided_alike_after_a_restart() {
     use pattern_learning::NewPattern;
     let (_dir, path) = temp_path("p.db");
     let messages = ["bookd", "bookd a bay for tonight", "i bookd it twice"];

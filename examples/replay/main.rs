@@ -6,7 +6,7 @@
 //! cargo run --release --example replay
 //! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
 //!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1] [--report FILE.html]
-//!     [--config '{"gates": {"semantic_weight": 0.5}}'] [--messages OUT.jsonl]
+//!     [--config '{"gates": {"semantic_weight": 0.5}}'] [--messages OUT.jsonl] [--restart]
 //! # with the cargo feature `minilm`: the MiniLM-L6 encoder instead of the built-in table
 //! cargo run --release --features minilm --example replay -- --minilm MODEL_DIR --data FILE.jsonl \
 //!     --embedding-cache target/minilm-FILE.bin   # later runs embed only new texts
@@ -31,7 +31,7 @@ const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
 const USAGE: &str =
     "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
 [--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] \
-[--report FILE.html] [--minilm MODEL_DIR] [--embedding-cache FILE] [--quiet]
+[--report FILE.html] [--minilm MODEL_DIR] [--embedding-cache FILE] [--restart] [--quiet]
 
 Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
 evaluation split, with a simulated operator in the loop, and reports automation, auto-send
@@ -41,6 +41,7 @@ The data directory may also be given by the environment variable PATTERN_LEARNIN
 (then --data may name a file inside it, e.g. --data clinc150.jsonl). --config applies a
 partial configuration (JSON, as Config::apply_partial, e.g. '{\"gates\": {\"min_margin\": 0.15}}');
 --messages writes one JSON line per evaluated message (decision, reason, confidence, evidence).
+--restart evaluates on a new engine opened on the warm-up engine's store, as after a deploy.
 --minilm uses the all-MiniLM-L6-v2 encoder from MODEL_DIR (needs the cargo feature `minilm`).
 --embedding-cache FILE keeps the embedder's vectors in FILE (created when missing, one
 embedder per file), so later replays embed only texts they have not seen: with MiniLM a
@@ -110,6 +111,7 @@ fn parse_args() -> Result<Args, String> {
                 );
             }
             "--json" => args.json = true,
+            "--restart" => args.options.restart_after_warmup = true,
             "--report" => args.report = Some(value("--report")?),
             "--embedding-cache" => cache_path = Some(value("--embedding-cache")?),
             "--quiet" => args.quiet = true,
