@@ -510,50 +510,51 @@ impl ReplayReport {
     }
 }
 
+/// Labelled messages for tests: four intents, each asked two ways with a few tails
+/// (45 train and 15 val messages each), and out-of-scope questions.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Four intents asked in several ways (45 train, 15 val messages each) and
-    /// out-of-scope questions.
-    fn records() -> Vec<Record> {
-        let topics = [
-            ("gift", ["do you sell gift cards", "can i buy a gift card"]),
-            ("hours", ["what are your opening hours", "when do you open"]),
-            ("parking", ["where can i park my car", "is there parking"]),
-            (
-                "wifi",
-                ["what is the wifi password", "how do i get on the wifi"],
-            ),
-        ];
-        let mut out = Vec::new();
-        for i in 0..60 {
-            let split = if i < 45 { "train" } else { "val" };
-            for (intent, texts) in topics {
-                let tail = ["", "please", "thanks", "today", "now"][i % 5];
-                out.push(Record::new(
-                    format!("{intent}{i}"),
-                    format!("{} {tail}", texts[i % 2]),
-                    intent,
-                    split,
-                ));
-            }
+pub(crate) fn test_records() -> Vec<Record> {
+    let topics = [
+        ("gift", ["do you sell gift cards", "can i buy a gift card"]),
+        ("hours", ["what are your opening hours", "when do you open"]),
+        ("parking", ["where can i park my car", "is there parking"]),
+        (
+            "wifi",
+            ["what is the wifi password", "how do i get on the wifi"],
+        ),
+    ];
+    let mut out = Vec::new();
+    for i in 0..60 {
+        let split = if i < 45 { "train" } else { "val" };
+        for (intent, texts) in topics {
+            let tail = ["", "please", "thanks", "today", "now"][i % 5];
             out.push(Record::new(
-                format!("oos{i}"),
-                format!("random question number {i} about llamas"),
-                "oos",
+                format!("{intent}{i}"),
+                format!("{} {tail}", texts[i % 2]),
+                intent,
                 split,
             ));
         }
-        out
+        out.push(Record::new(
+            format!("oos{i}"),
+            format!("random question number {i} about llamas"),
+            "oos",
+            split,
+        ));
     }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     /// A restart between warm-up and evaluation keeps what the warm-up learned: the
     /// new engine opened on the store has every pattern and automates the scored
     /// messages about as much (an engine that lost its learning automates none).
     #[test]
     fn a_restart_keeps_what_the_warm_up_learned() {
-        let records = records();
+        let records = test_records();
         let live = run(&records, &ReplayOptions::default(), |_, _| {}).unwrap();
         let restarted = run(
             &records,

@@ -203,35 +203,7 @@ pub fn run(records: &[Record], options: &ReplayOptions, sweep: &Sweep) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::Metrics;
-
-    fn records() -> Vec<Record> {
-        let mut out = Vec::new();
-        let topics = [
-            ("gift", "do you sell gift cards"),
-            ("hours", "what are your opening hours"),
-            ("parking", "where can i park my car"),
-            ("wifi", "what is the wifi password"),
-        ];
-        for i in 0..60 {
-            let split = if i < 45 { "train" } else { "val" };
-            for (intent, text) in topics {
-                out.push(Record::new(
-                    format!("{intent}{i}"),
-                    format!("{text} {}", ["", "please", "thanks", "today"][i % 4]),
-                    intent,
-                    split,
-                ));
-            }
-            out.push(Record::new(
-                format!("oos{i}"),
-                format!("random question number {i} about llamas"),
-                "oos",
-                split,
-            ));
-        }
-        out
-    }
+    use crate::replay::{test_records as records, Metrics};
 
     /// The metrics that do not depend on timing.
     fn stable(m: &Metrics) -> Metrics {
