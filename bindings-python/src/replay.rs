@@ -350,12 +350,13 @@ fn options(
 }
 
 /// replay(dataset, *, warmup=("train",), eval="val", seed=1, profile="seed",
-/// config=None, window=250, seconds_per_message=60) -> ReplayReport
+/// config=None, window=250, seconds_per_message=60, restart=False) -> ReplayReport
 ///
 /// Runs the replay protocol (``replay-protocol.md``) through the core; the same
-/// numbers as ``cargo run --release --example replay -- --data FILE --json``.
+/// numbers as ``cargo run --release --example replay -- --data FILE --json``
+/// (``restart=True``: ``--restart``).
 #[pyfunction]
-#[pyo3(signature = (dataset, *, warmup = None, eval = "val", seed = 1, profile = "seed", config = None, window = 250, seconds_per_message = 60))]
+#[pyo3(signature = (dataset, *, warmup = None, eval = "val", seed = 1, profile = "seed", config = None, window = 250, seconds_per_message = 60, restart = false))]
 #[allow(clippy::too_many_arguments)]
 pub fn replay(
     py: Python<'_>,
@@ -367,18 +368,22 @@ pub fn replay(
     config: Option<&Bound<'_, PyAny>>,
     window: usize,
     seconds_per_message: i64,
+    restart: bool,
 ) -> PyResult<PyReplayReport> {
     let default_warmup = PyList::new(py, ["train"])?.into_any();
     let warmup = warmup.unwrap_or(&default_warmup);
-    let opts = options(
-        warmup,
-        eval,
-        seed,
-        profile,
-        config,
-        window,
-        seconds_per_message,
-    )?;
+    let opts = ReplayOptions {
+        restart_after_warmup: restart,
+        ..options(
+            warmup,
+            eval,
+            seed,
+            profile,
+            config,
+            window,
+            seconds_per_message,
+        )?
+    };
     let records = dataset.get().records.clone();
     let report = py
         .detach(|| core_replay::run(&records, &opts, |_, _| {}))

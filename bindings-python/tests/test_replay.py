@@ -58,6 +58,20 @@ def test_parity_seed_and_warmup_options(demo_path):
     assert stable(got) == stable(expected)
 
 
+def test_restart_has_the_cli_numbers_and_keeps_the_learning(demo_path, demo_result):
+    """restart=True is the example's --restart: a new engine opened on the warm-up
+    engine's store answers the scored messages, with every pattern learned."""
+    got = pl.replay(demo_path, restart=True).metrics
+    assert got["patterns"] == demo_result.metrics["patterns"]
+    assert got["automation_rate"] >= 0.9 * demo_result.metrics["automation_rate"]
+    binary = replay_binary()
+    if binary is not None:
+        expected = run_replay_binary(binary, "--data", str(demo_path), "--restart")
+        assert stable(got) == stable(expected)
+    with pytest.raises(TypeError, match="restart must be a bool"):
+        pl.replay(demo_path, restart="yes")
+
+
 def test_metrics_json_is_the_cli_line(demo_result):
     line = demo_result.metrics_json()
     assert json.loads(line) == demo_result.metrics

@@ -232,6 +232,7 @@ def replay(
     config: Optional[Mapping[str, Any]] = None,
     window: int = 250,
     seconds_per_message: int = 60,
+    restart: bool = False,
     **overrides: Any,
 ) -> ReplayResult:
     """Runs the replay protocol (``replay-protocol.md``) and returns its results.
@@ -249,6 +250,8 @@ def replay(
         config: setting overrides, nested or dotted keys.
         window: messages per window of the learning curve.
         seconds_per_message: simulated time between two messages.
+        restart: evaluate on a new engine opened on the warm-up engine's store,
+            as after a deploy (``--restart`` of the example).
         **overrides: more setting overrides, e.g. ``target_precision=0.99`` or
             ``thresholds={"auto": 0.9}``.
 
@@ -256,8 +259,10 @@ def replay(
         ParseError: the data lacks a named split, or a JSONL line is malformed.
         InvalidConfigError: an invalid setting (a ``ValueError``).
     """
+    if not isinstance(restart, bool):
+        raise TypeError(f"restart must be a bool, got {type(restart).__name__}")
     opts = _options(warmup, eval, seed, profile, config, window, seconds_per_message, overrides)
-    return ReplayResult(_native.replay(load(data), **opts))
+    return ReplayResult(_native.replay(load(data), restart=restart, **opts))
 
 
 def _float_list(name: str, values: Any, allow_none: bool) -> Optional[List[Optional[float]]]:

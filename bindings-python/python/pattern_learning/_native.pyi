@@ -416,6 +416,7 @@ def replay(
     config: Optional[Mapping[str, Any]] = None,
     window: int = 250,
     seconds_per_message: int = 60,
+    restart: bool = False,
 ) -> ReplayReport:
     """Runs the replay protocol through the core."""
 
