@@ -223,13 +223,14 @@ impl Walk<'_, '_> {
     }
 }
 
-/// Levenshtein distance of two symbol sequences is at most `max`.
+/// Levenshtein distance of two byte strings is at most `max` (bytes, as the walk
+/// counts them).
 ///
 /// As in [`Walk`], only the band `|i - j| <= max` of the table is computed and
 /// entries are capped at `max + 1`, which commutes with the recurrence: the answer
-/// is the full table's. Two rows on the stack for sequences of up to
-/// [`STACK_ROW`]` - 1` symbols (every corrected word), on the heap beyond.
-fn within<T: PartialEq>(a: &[T], b: &[T], max: u32) -> bool {
+/// is the full table's. Two rows on the stack for words of up to [`STACK_ROW`]` - 1`
+/// bytes (every ASCII word that is corrected), on the heap beyond.
+fn within(a: &[u8], b: &[u8], max: u32) -> bool {
     if a.len().abs_diff(b.len()) > max as usize {
         return false;
     }
@@ -246,9 +247,9 @@ fn within<T: PartialEq>(a: &[T], b: &[T], max: u32) -> bool {
 const STACK_ROW: usize = 64;
 
 /// [`within`] with two rows of at least `b.len() + 1` cells.
-fn banded_within<'r, T: PartialEq>(
-    a: &[T],
-    b: &[T],
+fn banded_within<'r>(
+    a: &[u8],
+    b: &[u8],
     max: u32,
     mut prev: &'r mut [u32],
     mut cur: &'r mut [u32],
