@@ -540,6 +540,10 @@ export interface Gates {
   minSimilarity: number
   /** Times operators must have sent (or approved) the reply. */
   minSupport: number
+  /** A lead over the best different reply this wide lets `clearLeadDissent` neighbours disagree. */
+  clearLead: number
+  /** Nearest examples that may carry other replies when the reply leads by `clearLead`. */
+  clearLeadDissent: number
   /** Weight of the embedder's cosine in the similarity. */
   semanticWeight: number
 }

@@ -90,6 +90,10 @@ pub struct Gates {
     pub min_similarity: f64,
     /// Times operators must have sent (or approved) the reply.
     pub min_support: f64,
+    /// A lead over the best different reply this wide lets `clearLeadDissent` neighbours disagree.
+    pub clear_lead: f64,
+    /// Nearest examples that may carry other replies when the reply leads by `clearLead`.
+    pub clear_lead_dissent: u32,
     /// Weight of the embedder's cosine in the similarity.
     pub semantic_weight: f64,
 }
@@ -199,6 +203,8 @@ impl From<pl::Config> for Config {
                 min_margin: gates.min_margin,
                 min_similarity: gates.min_similarity,
                 min_support: gates.min_support as f64,
+                clear_lead: gates.clear_lead,
+                clear_lead_dissent: count(gates.clear_lead_dissent),
                 semantic_weight: gates.semantic_weight,
             },
             guards: GuardLimits {

@@ -181,6 +181,8 @@ test('configuration: profiles, camelCase patches, typed errors', () => {
   assert.equal(seed.profile, 'seed')
   assert.equal(seed.thresholds.auto, 0.85)
   assert.equal(seed.targetPrecision, null)
+  assert.equal(seed.gates.clearLead, 0.15)
+  assert.equal(seed.gates.clearLeadDissent, 1)
   const v1 = new PatternEngine({ profile: 'v1', config: { shadowMode: true } }).getConfig()
   assert.equal(v1.thresholds.auto, 0.65)
   assert.equal(v1.thresholds.inclusive, true)
@@ -194,9 +196,12 @@ test('configuration: profiles, camelCase patches, typed errors', () => {
   assert.deepEqual(engine.getConfig(), next)
   // A full round trip is accepted.
   assert.deepEqual(engine.setConfig(engine.getConfig()), next)
+  assert.equal(engine.setConfig({ gates: { clearLeadDissent: 0 } }).gates.clearLeadDissent, 0)
+  engine.setConfig({ gates: { clearLeadDissent: 1 } })
 
   throwsWith(() => engine.setConfig({ thresholds: { queue: 0.95 } }), 'THRESHOLDS_OUT_OF_ORDER')
   throwsWith(() => engine.setConfig({ thresholds: { auto: 2 } }), 'INVALID_CONFIG')
+  throwsWith(() => engine.setConfig({ gates: { clearLead: 1.5 } }), 'INVALID_CONFIG')
   throwsWith(() => engine.setConfig({ minConfidenceToAct: 0.9 }), 'UNKNOWN_SETTING')
   throwsWith(() => engine.setConfig({ thresholds: { auto: NaN } }), 'INVALID_ARGUMENT')
   throwsWith(() => engine.setConfig('shadow'), 'INVALID_ARGUMENT')

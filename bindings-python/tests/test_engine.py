@@ -235,6 +235,9 @@ def test_profiles_and_config():
     assert a.config["thresholds"]["auto"] == pytest.approx(0.9)
     new = a.update_config({"gates.min_support": 2})
     assert new["gates"]["min_support"] == 2 and a.config["gates"]["min_support"] == 2
+    assert a.config["gates"]["clear_lead"] == pytest.approx(0.15)
+    assert a.update_config({"gates.clear_lead_dissent": 0})["gates"]["clear_lead_dissent"] == 0
+    a.update_config({"gates.clear_lead_dissent": 1})
     with pytest.raises(pl.ThresholdsOutOfOrderError):
         a.update_config({"thresholds.suggest": 0.95})
     assert a.config["thresholds"]["suggest"] == pytest.approx(0.60)  # all or nothing

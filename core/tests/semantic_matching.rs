@@ -108,6 +108,8 @@ const TUNED: Gates = Gates {
     min_margin: 0.2,
     min_similarity: 0.55,
     min_support: 5,
+    clear_lead: 0.35,
+    clear_lead_dissent: 2,
     semantic_weight: 0.8,
 };
 
