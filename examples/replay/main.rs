@@ -163,7 +163,6 @@ fn load(data: Option<&str>) -> Result<(String, Vec<replay::Record>), String> {
 
 /// Writes one JSON line per evaluated message (decision, evidence, latency).
 fn write_messages(path: &str, messages: &[replay::MessageResult]) -> std::io::Result<()> {
-    use std::io::Write;
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     for m in messages {
         serde_json::to_writer(&mut out, m)?;
@@ -232,11 +231,14 @@ fn main() -> ExitCode {
         }
     }
     bar.finish();
-    if !args.quiet {
-        print_summary(&report);
-    }
-    if args.json {
-        println!("{}", report.metrics_json());
+    match print_results(&report, &args) {
+        Ok(()) => {}
+        // The reader went away (`replay | head`): nothing left to say to it.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the results: {e}");
+            return ExitCode::from(2);
+        }
     }
     if let Some(path) = &args.report {
         let title = format!(
@@ -258,59 +260,84 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_summary(report: &ReplayReport) {
+/// The summary (unless `--quiet`) and the JSON line (with `--json`) on standard output.
+fn print_results(report: &ReplayReport, args: &Args) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if !args.quiet {
+        print_summary(&mut out, report)?;
+    }
+    if args.json {
+        writeln!(out, "{}", report.metrics_json())?;
+    }
+    out.flush()
+}
+
+fn print_summary(out: &mut impl Write, report: &ReplayReport) -> std::io::Result<()> {
     let m = &report.metrics;
     let pct = |x: f64| format!("{:.1}%", 100.0 * x);
-    println!();
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
         "Evaluation: {} messages ({} out of scope) after {} warm-up messages; {} patterns learned",
         m.messages, m.oos_messages, m.warmup_messages, m.patterns
-    );
-    println!("  automation rate        {}", pct(m.automation_rate));
-    println!(
+    )?;
+    writeln!(out, "  automation rate        {}", pct(m.automation_rate))?;
+    writeln!(
+        out,
         "  auto-send precision    {}",
         m.auto_precision
             .map_or("n/a (nothing auto-sent)".into(), |p| format!(
                 "{:.2}%",
                 100.0 * p
             ))
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  wrong auto-sends/1000  {:.1}  ({} wrong)",
         m.wrong_auto_per_1000, m.wrong_auto_sends
-    );
-    println!("  out-of-scope auto-sent {}", m.oos_auto_sends);
-    println!(
+    )?;
+    writeln!(out, "  out-of-scope auto-sent {}", m.oos_auto_sends)?;
+    writeln!(
+        out,
         "  suggestion acceptance  {}",
         m.suggestion_acceptance.map_or("n/a".into(), pct)
-    );
-    println!("  operator workload      {} messages", m.operator_workload);
-    println!(
+    )?;
+    writeln!(
+        out,
+        "  operator workload      {} messages",
+        m.operator_workload
+    )?;
+    writeln!(
+        out,
         "  tiers                  auto {} · suggest {} · queue {} · escalate {}",
         m.tiers.auto_execute, m.tiers.suggest, m.tiers.queue, m.tiers.escalate
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  latency per message    p50 {:.1} µs · p99 {:.1} µs · total {:.2} s",
         m.p50_us, m.p99_us, m.elapsed_s
-    );
-    println!();
-    println!("Learning curve (per window of the stream):");
-    println!(
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Learning curve (per window of the stream):")?;
+    writeln!(
+        out,
         "  {:<7} {:>8} {:>9} {:>11} {:>6}",
         "phase", "until", "messages", "automation", "wrong"
-    );
+    )?;
     for p in &report.curve {
         let bar: String = "█".repeat((p.automation_rate * 30.0).round() as usize);
-        println!(
+        writeln!(
+            out,
             "  {:<7} {:>8} {:>9} {:>10.1}% {:>6}  {bar}",
             p.phase,
             p.until,
             p.messages,
             100.0 * p.automation_rate,
             p.wrong_auto_sends
-        );
+        )?;
     }
-    println!();
+    writeln!(out)?;
+    Ok(())
 }
 
 /// A progress bar on a terminal; a few plain lines otherwise.
