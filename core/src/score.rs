@@ -9,10 +9,10 @@
 //!
 //! 1. **Match quality**. When the match-dependent gates pass — the `k` nearest examples
 //!    all carry the proposed reply (or all but `clear_lead_dissent` of them when it
-//!    leads by `clear_lead`), it leads the best *different* reply by the margin, and
+//!    leads by `clear_lead` and none is a rejection of it), it leads the best *different* reply by the margin, and
 //!    the best example is at least `min_similarity` close — proposals were right 99.5%
 //!    of the time at every similarity above it (99.6% on the CLINC150 replay, seeds 1–5;
-//!    99.1% of those that passed only by a clear lead), so match quality is at least
+//!    99.0% of those that passed only by a clear lead), so match quality is at least
 //!    0.9: `0.9 + 0.1 × calibrate(similarity)`. Otherwise it is
 //!    `calibrate(similarity − ambiguity)`, where ambiguity is how far the margin falls
 //!    short, and [`calibrate`] maps similarity to the share of such proposals that were
@@ -123,13 +123,19 @@ pub(crate) fn assess<'a>(
     let margin = best.similarity - runner_up_similarity;
     let k = gates.neighbours.max(1);
     let agreeing = neighbours
+        .clone()
         .take(k)
         .filter(|c| c.pattern == best.pattern && c.polarity == Polarity::Positive)
         .count();
+    // An operator rejected this reply for one of the nearest messages.
+    let rejected_nearby = neighbours
+        .take(k)
+        .any(|c| c.pattern == best.pattern && c.polarity == Polarity::Negative);
     let support = pattern.execution_count;
 
-    // A clear lead lets a few of the nearest examples carry other replies.
-    let required_agreement = if margin >= gates.clear_lead {
+    // A clear lead lets a few of the nearest examples carry other replies; never a
+    // rejection of this one.
+    let required_agreement = if margin >= gates.clear_lead && !rejected_nearby {
         k.saturating_sub(gates.clear_lead_dissent).max(1)
     } else {
         k
@@ -320,6 +326,16 @@ mod tests {
         // Lead 0.12: above the margin gate (0.10) but not clear; all six must agree.
         let narrow = one_stray_neighbour(0.78);
         let a = assess_with(&narrow, &relaxed);
+        assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
+        assert_eq!(agreement_gate(&a).required, 6.0);
+        // A rejection of this reply among the nearest is not a dissent to overlook.
+        let mut rejected = wide.clone();
+        rejected.candidates[4] = Candidate {
+            polarity: Polarity::Negative,
+            ..candidate(1, 0.70)
+        };
+        let a = assess_with(&rejected, &relaxed);
+        assert_eq!(a.evidence.agreeing_neighbours, 5);
         assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
         assert_eq!(agreement_gate(&a).required, 6.0);
         // Never fewer than asked: four agreeing fail a requirement of five.
