@@ -143,6 +143,9 @@ pub enum MatchKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateCheck {
     /// Gate name: `neighbour_agreement`, `margin`, `support`, `auto_executable`, …
+    /// `clear_lead` blocks nothing: it passes when the margin reached
+    /// [`Gates::clear_lead`](crate::config::Gates::clear_lead) with no rejection of the
+    /// reply among the nearest examples, which lowers what `neighbour_agreement` requires.
     pub gate: String,
     /// The measured value.
     pub value: f64,

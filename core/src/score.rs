@@ -135,7 +135,8 @@ pub(crate) fn assess<'a>(
 
     // A clear lead lets a few of the nearest examples carry other replies; never a
     // rejection of this one.
-    let required_agreement = if margin >= gates.clear_lead && !rejected_nearby {
+    let clear_lead = margin >= gates.clear_lead && !rejected_nearby;
+    let required_agreement = if clear_lead {
         k.saturating_sub(gates.clear_lead_dissent).max(1)
     } else {
         k
@@ -170,6 +171,7 @@ pub(crate) fn assess<'a>(
             required_agreement as f64,
             agreement_ok,
         ),
+        gate("clear_lead", margin, gates.clear_lead, clear_lead),
         gate("margin", margin, gates.min_margin, margin_ok),
         gate(
             "similarity",
@@ -291,13 +293,17 @@ mod tests {
         assess(result, &[], gates, |_| Some(&pattern)).expect("a proposal")
     }
 
+    fn named_gate<'a>(a: &'a Assessment, name: &str) -> &'a GateCheck {
+        let gate = a.evidence.gates.iter().find(|g| g.gate == name);
+        gate.unwrap_or_else(|| panic!("the {name} gate is in the evidence"))
+    }
+
     fn agreement_gate(a: &Assessment) -> &GateCheck {
-        let gate = a
-            .evidence
-            .gates
-            .iter()
-            .find(|g| g.gate == "neighbour_agreement");
-        gate.expect("the agreement gate is in the evidence")
+        named_gate(a, "neighbour_agreement")
+    }
+
+    fn lead_gate(a: &Assessment) -> &GateCheck {
+        named_gate(a, "clear_lead")
     }
 
     #[test]
@@ -319,6 +325,7 @@ mod tests {
         assert_eq!(a.evidence.agreeing_neighbours, 5);
         let gate = agreement_gate(&a);
         assert_eq!((gate.value, gate.required, gate.passed), (5.0, 5.0, true));
+        assert!(lead_gate(&a).passed);
         // The same message is ambiguous when all six must agree.
         let a = assess_with(&wide, &strict);
         assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
@@ -328,6 +335,8 @@ mod tests {
         let a = assess_with(&narrow, &relaxed);
         assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
         assert_eq!(agreement_gate(&a).required, 6.0);
+        let lead = lead_gate(&a);
+        assert!(!lead.passed && (lead.value - 0.12).abs() < 1e-9 && lead.required == 0.15);
         // A rejection of this reply among the nearest is not a dissent to overlook.
         let mut rejected = wide.clone();
         rejected.candidates[4] = Candidate {
@@ -338,6 +347,10 @@ mod tests {
         assert_eq!(a.evidence.agreeing_neighbours, 5);
         assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
         assert_eq!(agreement_gate(&a).required, 6.0);
+        assert!(
+            !lead_gate(&a).passed,
+            "the lead is wide, but a rejection is near"
+        );
         // Never fewer than asked: four agreeing fail a requirement of five.
         let two_strays = SearchResult {
             candidates: vec![
