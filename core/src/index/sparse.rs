@@ -199,12 +199,19 @@ mod tests {
         assert!((lookup.dot(&d) - 0.7).abs() < 1e-6);
     }
 
+    /// A weight in [0.001, 0.999], from integers: proptest's own float range sampler
+    /// can trip a debug assertion of its own on some seeds (proptest 1.x,
+    /// `float_samplers.rs`), which failed a CI run.
+    fn weight() -> impl Strategy<Value = f32> {
+        (1u16..1000).prop_map(|i| f32::from(i) / 1000.0)
+    }
+
     proptest! {
         /// The table gives exactly the merge's result, colliding keys included.
         #[test]
         fn lookup_equals_merge(
-            q in proptest::collection::vec((0u32..600, 0.001f32..1.0), 0..300),
-            d in proptest::collection::vec((0u32..600, 0.001f32..1.0), 0..300),
+            q in proptest::collection::vec((0u32..600, weight()), 0..300),
+            d in proptest::collection::vec((0u32..600, weight()), 0..300),
         ) {
             // Keys from a small pool (so the two sides share some), spread over u32.
             let spread = |v: Vec<(u32, f32)>| {
