@@ -9,11 +9,12 @@
 //!
 //! 1. **Match quality**. When the match-dependent gates pass — the `k` nearest examples
 //!    all carry the proposed reply (or all but `clear_lead_dissent` of them when it
-//!    leads by `clear_lead` and none is a rejection of it), it leads the best *different* reply by the margin, and
-//!    the best example is at least `min_similarity` close — proposals were right 99.5%
-//!    of the time at every similarity above it (99.6% on the CLINC150 replay, seeds 1–5;
-//!    99.0% of those that passed only by a clear lead), so match quality is at least
-//!    0.9: `0.9 + 0.1 × calibrate(similarity)`. Otherwise it is
+//!    leads by `clear_lead` and none is a rejection of it), it leads the best
+//!    *different* reply by the margin, and the best example is at least
+//!    `min_similarity` close — proposals were right 99.5% of the time at every
+//!    similarity above it (99.6% on the CLINC150 replay, seeds 1–5; 99.0% of those
+//!    that passed only by a clear lead), so match quality is at least 0.9:
+//!    `0.9 + 0.1 × calibrate(similarity)`. Otherwise it is
 //!    `calibrate(similarity − ambiguity)`, where ambiguity is how far the margin falls
 //!    short, and [`calibrate`] maps similarity to the share of such proposals that were
 //!    right.
