@@ -324,9 +324,10 @@ fn warmup_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     str_column(obj, "warmup")
 }
 
+/// The options both `replay` and `sweep` take (warm-up `("train",)` when not given).
 #[allow(clippy::too_many_arguments)]
 fn options(
-    warmup: &Bound<'_, PyAny>,
+    warmup: Option<&Bound<'_, PyAny>>,
     eval: &str,
     seed: u64,
     profile: &str,
@@ -337,8 +338,12 @@ fn options(
     if window == 0 {
         return Err(PyValueError::new_err("window must be at least 1"));
     }
+    let warmup = match warmup {
+        Some(w) => warmup_list(w)?,
+        None => vec!["train".to_owned()],
+    };
     Ok(ReplayOptions {
-        warmup: warmup_list(warmup)?,
+        warmup,
         eval: eval.to_owned(),
         seed,
         config: config_from_py(profile, config)?,
@@ -370,8 +375,6 @@ pub fn replay(
     seconds_per_message: i64,
     restart: bool,
 ) -> PyResult<PyReplayReport> {
-    let default_warmup = PyList::new(py, ["train"])?.into_any();
-    let warmup = warmup.unwrap_or(&default_warmup);
     let opts = ReplayOptions {
         restart_after_warmup: restart,
         ..options(
@@ -452,8 +455,6 @@ pub fn sweep<'py>(
     seconds_per_message: i64,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let default_warmup = PyList::new(py, ["train"])?.into_any();
-    let warmup = warmup.unwrap_or(&default_warmup);
     let opts = options(
         warmup,
         eval,
