@@ -140,8 +140,9 @@ pub struct Gates {
     /// train/val replay, seeds 1–5, live and after a restart — the most automation with
     /// every run at ≤ 2 wrong auto-sends per 1000 and ≤ 1 out-of-scope auto-send (0.13
     /// and 0.14 exceeded that; a dissent of 2 did up to a lead of 0.20 and automated
-    /// less above); then checked, unchanged, on Banking77. Proposals with 5 of 6 neighbours agreeing and such a lead were right
-    /// 99.0% of the time on CLINC150 (all 334 on Banking77); automation rose from
+    /// less above); then checked, unchanged, on Banking77. Proposals with 5 of 6
+    /// neighbours agreeing and such a lead were right 99.0% of the time on CLINC150
+    /// (all 334 on Banking77); automation rose from
     /// 42.9–45.6% to 46.7–48.5% (CLINC150) and 33.6–34.4% to 36.2–38.1% (Banking77)
     /// within the same error limits (`docs/decisions/0002-clear-lead.md`).
     #[serde(default = "default_clear_lead")]
@@ -194,36 +195,29 @@ impl Gates {
             return self;
         };
         let default = Gates::default();
-        let pick = |mine: f64, builtin: f64, theirs: f64| {
+        /// Mine, unless it is still the built-in default.
+        fn pick<T: PartialEq>(mine: T, builtin: T, theirs: T) -> T {
             if mine == builtin {
                 theirs
             } else {
                 mine
             }
-        };
+        }
         Gates {
-            neighbours: if self.neighbours == default.neighbours {
-                tuned.neighbours
-            } else {
-                self.neighbours
-            },
+            neighbours: pick(self.neighbours, default.neighbours, tuned.neighbours),
             min_margin: pick(self.min_margin, default.min_margin, tuned.min_margin),
             min_similarity: pick(
                 self.min_similarity,
                 default.min_similarity,
                 tuned.min_similarity,
             ),
-            min_support: if self.min_support == default.min_support {
-                tuned.min_support
-            } else {
-                self.min_support
-            },
+            min_support: pick(self.min_support, default.min_support, tuned.min_support),
             clear_lead: pick(self.clear_lead, default.clear_lead, tuned.clear_lead),
-            clear_lead_dissent: if self.clear_lead_dissent == default.clear_lead_dissent {
-                tuned.clear_lead_dissent
-            } else {
-                self.clear_lead_dissent
-            },
+            clear_lead_dissent: pick(
+                self.clear_lead_dissent,
+                default.clear_lead_dissent,
+                tuned.clear_lead_dissent,
+            ),
             semantic_weight: pick(
                 self.semantic_weight,
                 default.semantic_weight,
