@@ -232,9 +232,10 @@ fn main() -> ExitCode {
     }
     bar.finish();
     match print_results(&report, &args) {
+        // The reader went away (`replay | head`): nothing left to say to it, but the
+        // report file below is still written.
         Ok(()) => {}
-        // The reader went away (`replay | head`): nothing left to say to it.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => {
             eprintln!("error: cannot write the results: {e}");
             return ExitCode::from(2);
