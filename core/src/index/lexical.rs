@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 
 use super::features::{Analysed, TermCounts};
-use super::sparse::{SparseLookup, SparseVec};
+use super::sparse::{DocVectors, SparseLookup, SparseVec};
 
 pub(crate) type KeyMap<V> = crate::key_hash::KeyMap<u32, V>;
 
@@ -31,17 +31,32 @@ impl Family {
     }
 
     fn weigh(&self, terms: &TermCounts, n_docs: usize) -> SparseVec {
-        let mut weights: Vec<f32> = terms
-            .keys
-            .iter()
-            .zip(&terms.counts)
-            .map(|(k, c)| (1.0 + f32::from(*c).ln()) * self.idf(*k, n_docs))
-            .collect();
-        let norm = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            weights.iter_mut().for_each(|w| *w /= norm);
+        let mut entries = Vec::with_capacity(terms.keys.len());
+        self.weigh_into(terms, n_docs, &mut entries);
+        SparseVec::from_sorted(entries.into_boxed_slice())
+    }
+
+    /// Appends the weighted, L2-normalised entries of `terms` to `out`.
+    fn weigh_into(&self, terms: &TermCounts, n_docs: usize, out: &mut Vec<(u32, f32)>) {
+        let start = out.len();
+        out.resize(start + terms.keys.len(), (0, 0.0));
+        self.weigh_onto(terms, n_docs, &mut out[start..]);
+    }
+
+    /// Writes the weighted, L2-normalised entries of `terms` over `out` (one entry
+    /// per term, in the terms' order).
+    fn weigh_onto(&self, terms: &TermCounts, n_docs: usize, out: &mut [(u32, f32)]) {
+        debug_assert_eq!(out.len(), terms.keys.len());
+        for ((entry, key), count) in out.iter_mut().zip(&terms.keys).zip(&terms.counts) {
+            *entry = (
+                *key,
+                (1.0 + f32::from(*count).ln()) * self.idf(*key, n_docs),
+            );
         }
-        SparseVec::from_sorted(terms.keys.iter().copied().zip(weights).collect())
+        let norm = out.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            out.iter_mut().for_each(|(_, w)| *w /= norm);
+        }
     }
 
     fn add(&mut self, terms: &TermCounts) {
@@ -67,8 +82,6 @@ impl Family {
 struct Doc {
     word_terms: TermCounts,
     char_terms: TermCounts,
-    word_vec: SparseVec,
-    char_vec: SparseVec,
     live: bool,
 }
 
@@ -83,6 +96,8 @@ pub(crate) struct QueryVectors {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LexicalIndex {
     docs: Vec<Doc>,
+    /// The weighted vectors of every document, by id.
+    vectors: DocVectors,
     live_docs: usize,
     words: Family,
     chars: Family,
@@ -90,6 +105,9 @@ pub(crate) struct LexicalIndex {
     weighted_at: usize,
     /// While set, documents are added unweighted; `end_bulk` weighs them all once.
     bulk: bool,
+    /// Documents were added unweighted (in bulk): the next weighing lays the vectors
+    /// out anew.
+    unweighed: bool,
 }
 
 /// Scratch space for retrieval, reused per thread.
@@ -129,17 +147,17 @@ impl LexicalIndex {
         }
         self.live_docs += 1;
         let n = self.live_docs;
-        let (word_vec, char_vec) = if self.bulk {
-            (SparseVec::default(), SparseVec::default())
+        if self.bulk {
+            self.vectors.push_empty();
+            self.unweighed = true;
         } else {
-            (
-                self.words.weigh(&analysed.word_terms, n),
-                self.chars.weigh(&analysed.char_terms, n),
-            )
-        };
+            self.vectors.push_weighed(|out| {
+                self.words.weigh_into(&analysed.word_terms, n, out);
+                self.chars.weigh_into(&analysed.char_terms, n, out);
+                out.len() - analysed.char_terms.keys.len()
+            });
+        }
         self.docs.push(Doc {
-            word_vec,
-            char_vec,
             word_terms: analysed.word_terms,
             char_terms: analysed.char_terms,
             live: true,
@@ -170,6 +188,7 @@ impl LexicalIndex {
             return;
         }
         doc.live = false;
+        self.vectors.remove(id);
         self.words.remove(&doc.word_terms);
         self.chars.remove(&doc.char_terms);
         self.live_docs -= 1;
@@ -185,12 +204,39 @@ impl LexicalIndex {
         }
     }
 
-    /// Recomputes every live document's weights with the current idf.
+    /// Recomputes every live document's weights with the current idf: in place,
+    /// unless documents were added unweighted or removed documents hold more than
+    /// half of the entries (then the vectors are laid out anew, without them).
     pub fn reweigh(&mut self) {
         let n = self.live_docs;
-        for doc in self.docs.iter_mut().filter(|d| d.live) {
-            doc.word_vec = self.words.weigh(&doc.word_terms, n);
-            doc.char_vec = self.chars.weigh(&doc.char_terms, n);
+        if self.unweighed || self.vectors.removed_entries() * 2 > self.vectors.entries() {
+            let live_entries: usize = self
+                .docs
+                .iter()
+                .filter(|d| d.live)
+                .map(|d| d.word_terms.keys.len() + d.char_terms.keys.len())
+                .sum();
+            let mut vectors = DocVectors::with_capacity(self.docs.len(), live_entries);
+            for doc in &self.docs {
+                if doc.live {
+                    vectors.push_weighed(|out| {
+                        self.words.weigh_into(&doc.word_terms, n, out);
+                        self.chars.weigh_into(&doc.char_terms, n, out);
+                        out.len() - doc.char_terms.keys.len()
+                    });
+                } else {
+                    vectors.push_empty();
+                }
+            }
+            self.vectors = vectors;
+            self.unweighed = false;
+        } else {
+            for (id, doc) in self.docs.iter().enumerate().filter(|(_, d)| d.live) {
+                if let Some((words, chars)) = self.vectors.get_mut(id as u32) {
+                    self.words.weigh_onto(&doc.word_terms, n, words);
+                    self.chars.weigh_onto(&doc.char_terms, n, chars);
+                }
+            }
         }
         self.weighted_at = n;
     }
@@ -208,20 +254,18 @@ impl LexicalIndex {
     /// character cosines, in `[0, 1]`.
     #[inline]
     pub fn similarity(&self, query: &QueryVectors, doc: u32) -> f64 {
-        let Some(d) = self.docs.get(doc as usize) else {
+        let Some((words, chars)) = self.vectors.get(doc) else {
             return 0.0;
         };
-        let w = query.word_vec.dot(&d.word_vec);
-        let c = query.char_vec.dot(&d.char_vec);
+        let w = query.word_vec.dot(words);
+        let c = query.char_vec.dot(chars);
         (f64::from(w + c) / 2.0).clamp(0.0, 1.0)
     }
 
     /// Reads the memory of `docs`' vectors, so that the scoring that follows finds
     /// it in the caches; returns a value only to keep the reads.
     pub fn touch(&self, docs: &[u32]) -> u32 {
-        docs.iter()
-            .filter_map(|d| self.docs.get(*d as usize))
-            .fold(0, |acc, d| acc ^ d.word_vec.touch() ^ d.char_vec.touch())
+        docs.iter().fold(0, |acc, d| acc ^ self.vectors.touch(*d))
     }
 
     /// Number of live documents containing a word.
@@ -306,13 +350,12 @@ impl LexicalIndex {
             .docs
             .iter()
             .map(|d| {
-                d.word_vec.heap_bytes()
-                    + d.char_vec.heap_bytes()
-                    + d.word_terms.keys.capacity() * 5
+                d.word_terms.keys.capacity() * 5
                     + d.char_terms.keys.capacity() * 5
                     + std::mem::size_of::<Doc>()
             })
-            .sum();
+            .sum::<usize>()
+            + self.vectors.heap_bytes();
         let maps = (self.words.df.capacity() + self.chars.df.capacity()) * 12;
         let postings: usize = self.postings.values().map(|p| p.capacity() * 4 + 32).sum();
         docs + maps + postings
@@ -431,6 +474,39 @@ mod tests {
         let keys = vec![super::super::features::word_key("gift")];
         // Only the last document is acceptable: far below the over-fetched top.
         assert_eq!(ix.retrieve(&keys, 3, |d| d == 199), vec![199]);
+    }
+
+    /// Weights after removals and reweighing (in place, and after the vectors were
+    /// laid out anew without the removed documents) equal a fresh index's of the
+    /// documents that remain.
+    #[test]
+    fn reweighing_after_removals_equals_a_fresh_index() {
+        let texts: Vec<String> = (0..120)
+            .map(|i| format!("gift card {} voucher {}", i % 7, i * 13 % 11))
+            .collect();
+        let all: Vec<&str> = texts.iter().map(String::as_str).collect();
+        for removed in [10usize, 90] {
+            let mut ix = index(&all);
+            for id in 0..removed {
+                ix.remove(id as u32);
+            }
+            let in_place = ix.vectors.removed_entries() * 2 <= ix.vectors.entries();
+            assert_eq!(in_place, removed == 10, "removed {removed}");
+            ix.reweigh();
+            let mut fresh = index(&all[removed..]);
+            fresh.reweigh();
+            let q = ix.query_vectors(&analyse("gift voucher 3 card 5"));
+            let fq = fresh.query_vectors(&analyse("gift voucher 3 card 5"));
+            for id in removed..all.len() {
+                let (a, b) = (
+                    ix.similarity(&q, id as u32),
+                    fresh.similarity(&fq, (id - removed) as u32),
+                );
+                assert_eq!(a.to_bits(), b.to_bits(), "removed {removed}, document {id}");
+            }
+            // Laid out anew, the removed documents' entries are gone.
+            assert_eq!(ix.vectors.removed_entries() == 0, !in_place);
+        }
     }
 
     #[test]

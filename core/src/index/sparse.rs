@@ -42,20 +42,120 @@ impl SparseVec {
         }
         sum
     }
+}
 
-    /// Heap bytes used.
-    pub fn heap_bytes(&self) -> usize {
-        self.entries.len() * 8
+/// One entry of a weighted vector: a feature key and its weight.
+pub(crate) type Entry = (u32, f32);
+
+/// The weighted vectors of every document, back to back in one array: a document's
+/// word entries, then its character entries (each part sorted by key). One array
+/// and one offset table instead of two allocations per document: scoring a
+/// candidate reads its offsets (a small table, mostly cached) and then one run of
+/// memory, instead of a document record and then two scattered vectors.
+///
+/// Removing a document leaves its entries in place (counted in
+/// [`DocVectors::removed_entries`]) until the owner lays the vectors out anew.
+/// Documents are appended in id order, so one boundary ends a document and starts
+/// the next.
+#[derive(Debug, Clone)]
+pub(crate) struct DocVectors {
+    entries: Vec<(u32, f32)>,
+    /// For document `d`: its word entries span `bounds[2d]..bounds[2d + 1]`, its
+    /// character entries `bounds[2d + 1]..bounds[2d + 2]`.
+    bounds: Vec<usize>,
+    removed_entries: usize,
+}
+
+impl Default for DocVectors {
+    fn default() -> Self {
+        DocVectors::with_capacity(0, 0)
+    }
+}
+
+impl DocVectors {
+    /// An empty table with room for `docs` documents and `entries` entries.
+    pub fn with_capacity(docs: usize, entries: usize) -> Self {
+        let mut bounds = Vec::with_capacity(2 * docs + 1);
+        bounds.push(0);
+        DocVectors {
+            entries: Vec::with_capacity(entries),
+            bounds,
+            removed_entries: 0,
+        }
     }
 
-    /// Reads one entry per cache line (see [`crate::index::Index::search`]: loading
-    /// many documents' memory in one independent pass lets the reads overlap).
+    /// Number of entries stored, removed documents' included.
+    pub fn entries(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Number of entries that belong to removed documents.
+    pub fn removed_entries(&self) -> usize {
+        self.removed_entries
+    }
+
+    /// Counts `doc`'s entries as removed (call once per document: its entries stay
+    /// where they are, and the owner no longer reads them).
+    pub fn remove(&mut self, doc: u32) {
+        let d = 2 * doc as usize;
+        if let (Some(start), Some(end)) = (self.bounds.get(d), self.bounds.get(d + 2)) {
+            self.removed_entries += end - start;
+        }
+    }
+
+    /// Appends the next document: `write` appends its word entries, then its
+    /// character entries, and returns where the character entries start.
+    pub fn push_weighed(&mut self, write: impl FnOnce(&mut Vec<(u32, f32)>) -> usize) {
+        let chars = write(&mut self.entries);
+        debug_assert!(chars <= self.entries.len());
+        self.bounds.push(chars);
+        self.bounds.push(self.entries.len());
+    }
+
+    /// Appends a document with no entries (not weighed yet, or removed).
+    pub fn push_empty(&mut self) {
+        let end = self.entries.len();
+        self.bounds.extend([end, end]);
+    }
+
+    /// The word and character entries of `doc`.
     #[inline]
-    pub fn touch(&self) -> u32 {
-        self.entries
+    pub fn get(&self, doc: u32) -> Option<(&[Entry], &[Entry])> {
+        let d = 2 * doc as usize;
+        let [start, middle, end] = *self.bounds.get(d..d + 3)? else {
+            return None;
+        };
+        Some((&self.entries[start..middle], &self.entries[middle..end]))
+    }
+
+    /// The word and character entries of `doc`, to weigh again in place.
+    pub fn get_mut(&mut self, doc: u32) -> Option<(&mut [Entry], &mut [Entry])> {
+        let d = 2 * doc as usize;
+        let [start, middle, end] = *self.bounds.get(d..d + 3)? else {
+            return None;
+        };
+        let (words, chars) = self.entries[start..end].split_at_mut(middle - start);
+        Some((words, chars))
+    }
+
+    /// Reads one entry per cache line of `doc`'s vectors (see
+    /// [`crate::index::Index::search`]: loading many documents' memory in one
+    /// independent pass lets the reads overlap).
+    #[inline]
+    pub fn touch(&self, doc: u32) -> u32 {
+        let d = 2 * doc as usize;
+        let (Some(start), Some(end)) = (self.bounds.get(d), self.bounds.get(d + 2)) else {
+            return 0;
+        };
+        self.entries[*start..*end]
             .iter()
             .step_by(8)
             .fold(0, |acc, (key, _)| acc ^ key)
+    }
+
+    /// Heap bytes used.
+    pub fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * 8 + self.bounds.capacity() * 8
     }
 }
 
@@ -141,9 +241,9 @@ impl SparseLookup {
     /// Keys the query lacks add `+0`, which leaves the (non-negative) sum unchanged,
     /// so the sum equals adding the shared keys' products in key order.
     #[inline]
-    pub fn dot(&self, doc: &SparseVec) -> f32 {
+    pub fn dot(&self, doc: &[(u32, f32)]) -> f32 {
         let mut sum = 0f32;
-        for &(key, weight) in doc.entries.iter() {
+        for &(key, weight) in doc {
             sum += self.weight(key) * weight;
         }
         sum
@@ -164,7 +264,7 @@ mod tests {
     #[test]
     fn empty_query_scores_zero() {
         let doc = vector(vec![(0, 0.5), (7, 0.5)]);
-        assert_eq!(SparseLookup::default().dot(&doc), 0.0);
+        assert_eq!(SparseLookup::default().dot(&doc.entries), 0.0);
     }
 
     #[test]
@@ -177,7 +277,7 @@ mod tests {
         );
         let lookup = SparseLookup::new(&q);
         assert_eq!(lookup.overflow.len(), 8);
-        assert_eq!(lookup.dot(&q).to_bits(), q.dot(&q).to_bits());
+        assert_eq!(lookup.dot(&q.entries).to_bits(), q.dot(&q).to_bits());
     }
 
     #[test]
@@ -188,7 +288,7 @@ mod tests {
         assert_eq!(lookup.buckets.len(), MAX_BUCKETS);
         assert!(!lookup.overflow.is_empty());
         let doc = vector((0..2_000u32).map(|i| (spread(i * 150), 0.25)).collect());
-        assert_eq!(lookup.dot(&doc).to_bits(), q.dot(&doc).to_bits());
+        assert_eq!(lookup.dot(&doc.entries).to_bits(), q.dot(&doc).to_bits());
     }
 
     #[test]
@@ -196,7 +296,7 @@ mod tests {
         let q = vector(vec![(0, 0.6), (1 << 20, 0.8), (5, 0.1)]);
         let d = vector(vec![(0, 0.5), (1 << 20, 0.5), (6, 0.9)]);
         let lookup = SparseLookup::new(&q);
-        assert!((lookup.dot(&d) - 0.7).abs() < 1e-6);
+        assert!((lookup.dot(&d.entries) - 0.7).abs() < 1e-6);
     }
 
     /// A weight in [0.001, 0.999], from integers: proptest's own float range sampler
@@ -218,7 +318,7 @@ mod tests {
                 vector(v.into_iter().map(|(k, w)| (k.wrapping_mul(7_919_993), w)).collect())
             };
             let (q, d) = (spread(q), spread(d));
-            prop_assert_eq!(SparseLookup::new(&q).dot(&d).to_bits(), q.dot(&d).to_bits());
+            prop_assert_eq!(SparseLookup::new(&q).dot(&d.entries).to_bits(), q.dot(&d).to_bits());
         }
     }
 }
