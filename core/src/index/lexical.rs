@@ -17,6 +17,24 @@ use super::sparse::{DocVectors, SparseLookup, SparseVec};
 
 pub(crate) type KeyMap<V> = crate::key_hash::KeyMap<u32, V>;
 
+/// Smoothed inverse document frequency of a feature found in `df` of `n_docs`
+/// documents.
+#[inline]
+fn idf(df: u32, n_docs: usize) -> f32 {
+    ((1.0 + n_docs as f32) / (1.0 + df as f32)).ln() + 1.0
+}
+
+/// Sub-linear term frequency: `1 + ln(count)` (exactly 1 for a single occurrence,
+/// most features', without computing the logarithm).
+#[inline]
+fn term_frequency(count: u8) -> f32 {
+    if count == 1 {
+        1.0
+    } else {
+        1.0 + f32::from(count).ln()
+    }
+}
+
 /// Document frequencies of one feature family.
 #[derive(Debug, Default, Clone)]
 struct Family {
@@ -26,8 +44,7 @@ struct Family {
 impl Family {
     #[inline]
     fn idf(&self, key: u32, n_docs: usize) -> f32 {
-        let df = self.df.get(&key).copied().unwrap_or(0) as f32;
-        ((1.0 + n_docs as f32) / (1.0 + df)).ln() + 1.0
+        idf(self.df.get(&key).copied().unwrap_or(0), n_docs)
     }
 
     fn weigh(&self, terms: &TermCounts, n_docs: usize) -> SparseVec {
@@ -47,11 +64,30 @@ impl Family {
     /// per term, in the terms' order).
     fn weigh_onto(&self, terms: &TermCounts, n_docs: usize, out: &mut [(u32, f32)]) {
         debug_assert_eq!(out.len(), terms.keys.len());
-        for ((entry, key), count) in out.iter_mut().zip(&terms.keys).zip(&terms.counts) {
-            *entry = (
-                *key,
-                (1.0 + f32::from(*count).ln()) * self.idf(*key, n_docs),
-            );
+        // Document frequencies first, in a pass of lookups that do not wait for one
+        // another (each may miss the caches), then the weights; the idf of the
+        // rarest features (df < 16, most of a text's) is computed once per call.
+        const CHUNK: usize = 64;
+        let mut dfs = [0u32; CHUNK];
+        let mut small_idf = [f32::NAN; 16];
+        let chunks = out
+            .chunks_mut(CHUNK)
+            .zip(terms.keys.chunks(CHUNK).zip(terms.counts.chunks(CHUNK)));
+        for (out, (keys, counts)) in chunks {
+            for (df, key) in dfs.iter_mut().zip(keys) {
+                *df = self.df.get(key).copied().unwrap_or(0);
+            }
+            for (((entry, key), count), df) in out.iter_mut().zip(keys).zip(counts).zip(&dfs) {
+                let idf = match small_idf.get_mut(*df as usize) {
+                    Some(memo) if !memo.is_nan() => *memo,
+                    Some(memo) => {
+                        *memo = idf(*df, n_docs);
+                        *memo
+                    }
+                    None => idf(*df, n_docs),
+                };
+                *entry = (*key, term_frequency(*count) * idf);
+            }
         }
         let norm = out.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
@@ -297,6 +333,8 @@ impl LexicalIndex {
                 scores.resize(self.docs.len(), 0.0);
             }
             let mut scanned = 0usize;
+            // Where the documents first seen with each scanned word start in `touched`.
+            let mut firsts: Vec<usize> = Vec::with_capacity(terms.len());
             // Words in more than a fifth of the documents rank nothing once two
             // rarer words have been scanned.
             let common = (self.live_docs / 5).max(500);
@@ -306,6 +344,7 @@ impl LexicalIndex {
                     break;
                 }
                 scanned += postings.len();
+                firsts.push(touched.len());
                 // Every document is written to the end of `touched`, which only
                 // grows past it the first time the document is seen: no branch to
                 // mispredict (scores are sums of idf, all positive).
@@ -321,7 +360,28 @@ impl LexicalIndex {
             }
             let fetch = limit * OVERFETCH;
             let ranked = |d: &u32| Ranked::new(scores[*d as usize], *d);
-            let best = best_of(touched.iter().map(ranked), fetch);
+            // A document first seen with word i holds only words i.. and its score
+            // summed their idf in this order: it is at most the sum of all of them in
+            // the same order (rounding is monotone), the bound of its group, raised
+            // a little more for safety.
+            let scanned_terms = &terms[..firsts.len()];
+            let bounds: Vec<f32> = (0..scanned_terms.len())
+                .map(|i| {
+                    let sum = scanned_terms[i..]
+                        .iter()
+                        .fold(0f32, |sum, (_, idf)| sum + idf);
+                    sum * (1.0 + 1e-6)
+                })
+                .collect();
+            let groups = firsts
+                .iter()
+                .zip(&bounds)
+                .enumerate()
+                .map(|(i, (start, bound))| {
+                    let end = firsts.get(i + 1).copied().unwrap_or(touched.len());
+                    (*bound, touched[*start..end].iter().map(ranked))
+                });
+            let best = best_of(groups, fetch);
             let mut out: Vec<u32> = best
                 .iter()
                 .map(|r| r.doc())
@@ -330,7 +390,8 @@ impl LexicalIndex {
                 .collect();
             if out.is_empty() && touched.len() > fetch {
                 // Everything near the top was filtered out: rank them all.
-                out = best_of(touched.iter().map(ranked), touched.len())
+                let all = std::iter::once((f32::INFINITY, touched.iter().map(ranked)));
+                out = best_of(all, touched.len())
                     .into_iter()
                     .map(|r| r.doc())
                     .filter(|d| accept(*d))
@@ -380,6 +441,11 @@ impl Ranked {
     fn doc(self) -> u32 {
         u32::MAX - self.0 as u32
     }
+
+    #[inline]
+    fn score(self) -> f32 {
+        f32::from_bits((self.0 >> 32) as u32)
+    }
 }
 
 impl Ord for Ranked {
@@ -395,16 +461,31 @@ impl PartialOrd for Ranked {
     }
 }
 
-/// The best `n` of `items`, best first. A heap of the `n` best so far, its worst on
-/// top: most items lose one comparison against that worst and are gone.
-fn best_of(items: impl Iterator<Item = Ranked>, n: usize) -> Vec<Ranked> {
+/// The best `n` of the items of `groups`, best first. Each group comes with a bound
+/// no item of it exceeds: a group whose bound is below the worst of a full list is
+/// passed over whole. A heap of the `n` best so far, its worst on top: most items
+/// lose one comparison against that worst and are gone.
+fn best_of<G>(groups: impl Iterator<Item = (f32, G)>, n: usize) -> Vec<Ranked>
+where
+    G: Iterator<Item = Ranked>,
+{
     let mut heap = std::collections::BinaryHeap::with_capacity(n + 1);
-    for item in items {
-        if heap.len() < n {
-            heap.push(item);
-        } else if let Some(mut worst) = heap.peek_mut() {
-            if item < *worst {
-                *worst = item;
+    for (bound, items) in groups {
+        let full = heap.len() >= n;
+        if full
+            && heap
+                .peek()
+                .is_some_and(|worst: &Ranked| bound < worst.score())
+        {
+            continue;
+        }
+        for item in items {
+            if heap.len() < n {
+                heap.push(item);
+            } else if let Some(mut worst) = heap.peek_mut() {
+                if item < *worst {
+                    *worst = item;
+                }
             }
         }
     }
@@ -458,12 +539,43 @@ mod tests {
         let mut sorted: Vec<u32> = (0..500u32).collect();
         sorted.sort_by(|a, b| score(*b).total_cmp(&score(*a)).then(a.cmp(b)));
         for n in [0, 1, 24, 96, 500, 800] {
-            let best: Vec<u32> = best_of(items.iter().copied(), n)
-                .iter()
-                .map(|r| r.doc())
-                .collect();
+            let best: Vec<u32> =
+                best_of(std::iter::once((f32::INFINITY, items.iter().copied())), n)
+                    .iter()
+                    .map(|r| r.doc())
+                    .collect();
             let expected: Vec<u32> = sorted.iter().take(n).copied().collect();
             assert_eq!(best, expected, "n = {n}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Passing over groups by their bounds keeps exactly the best `n` of all items.
+        #[test]
+        fn groups_below_the_worst_are_passed_over_without_loss(
+            groups in proptest::collection::vec(
+                (1u32..40, proptest::collection::vec(1u32..40, 0..30)), 0..8),
+            n in 0usize..20,
+        ) {
+            // Each group: a bound and scores at most that bound (all in tenths).
+            let mut doc = 0u32;
+            let groups: Vec<(f32, Vec<Ranked>)> = groups
+                .into_iter()
+                .map(|(bound, scores)| {
+                    let items = scores
+                        .into_iter()
+                        .map(|s| {
+                            doc += 1;
+                            Ranked::new(s.min(bound) as f32 / 10.0, doc)
+                        })
+                        .collect();
+                    (bound as f32 / 10.0, items)
+                })
+                .collect();
+            let all: Vec<Ranked> = groups.iter().flat_map(|g| g.1.iter().copied()).collect();
+            let by_groups = best_of(groups.iter().map(|(b, items)| (*b, items.iter().copied())), n);
+            let whole = best_of(std::iter::once((f32::INFINITY, all.into_iter())), n);
+            proptest::prop_assert_eq!(by_groups, whole);
         }
     }
 
