@@ -9,7 +9,6 @@
 //!
 //! Everything here is derived state: it can be rebuilt from the patterns.
 
-mod byte_dot;
 mod centres;
 mod features;
 mod lexical;

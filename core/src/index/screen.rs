@@ -2,8 +2,6 @@
 //! each row, stored together so that screening a group of rows reads memory in
 //! sequence (64 bytes a row).
 
-use super::byte_dot::{byte_dot, row_dots};
-
 /// Components compared when screening rows.
 pub(crate) const SCREEN_DIMENSIONS: usize = 64;
 
@@ -23,6 +21,31 @@ pub(crate) fn screen_vector(row: &[i8]) -> ScreenVector {
 #[inline]
 pub(crate) fn screen_dot(a: &ScreenVector, b: &ScreenVector) -> i32 {
     byte_dot(a, b)
+}
+
+/// Integer dot product of two byte vectors (over the shorter one's length).
+///
+/// Sixteen running sums, one per byte of a 16-byte group: the shape compilers turn
+/// into whole 16-byte loads, sign extension and `pmaddwd` (SSE2, the x86-64
+/// baseline); a single sum over the zipped components compiled to scalar code.
+/// Integer sums do not depend on their order: the result is the plain sum's.
+#[inline]
+pub(crate) fn byte_dot(a: &[i8], b: &[i8]) -> i32 {
+    let n = a.len().min(b.len());
+    let (xs, ys) = (a[..n].chunks_exact(16), b[..n].chunks_exact(16));
+    let rest: i32 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    let mut lanes = [0i32; 16];
+    for (x, y) in xs.zip(ys) {
+        for ((lane, x), y) in lanes.iter_mut().zip(x).zip(y) {
+            *lane += i32::from(*x) * i32::from(*y);
+        }
+    }
+    lanes.iter().sum::<i32>() + rest
 }
 
 /// The norm of a screening vector.
@@ -81,8 +104,10 @@ impl ScreenRows {
             .zip(self.screens.chunks(CHUNK))
             .zip(self.norms.chunks(CHUNK))
         {
-            // Products first, in a loop of their own (vectorised), then ranking.
-            row_dots(query, screens, &mut dots);
+            // Products first, in a loop of their own (it vectorises), then ranking.
+            for (dot, screen) in dots.iter_mut().zip(screens) {
+                *dot = screen_dot(screen, query);
+            }
             for ((doc, dot), norm) in docs.iter().zip(&dots).zip(norms) {
                 if *norm == 0.0 {
                     continue;

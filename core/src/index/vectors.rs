@@ -17,9 +17,8 @@
 //! doubled since the last training, so the cost per insertion stays constant on
 //! average.
 
-use super::byte_dot::byte_dot as dot;
 use super::centres::Centres;
-use super::screen::{screen_norm, screen_vector, ScreenRows, TopK};
+use super::screen::{byte_dot as dot, screen_norm, screen_vector, ScreenRows, TopK};
 
 /// A vector quantised to signed bytes, with its squared norm.
 #[derive(Debug, Clone, Default)]
