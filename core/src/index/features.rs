@@ -1,4 +1,5 @@
-//! Lexical features of a text: word 1–2-grams and character 2–5-grams.
+//! Lexical features of a text: word 1–2-grams and character 3–5-grams
+//! (`docs/decisions/0003-character-ngrams.md`: 2-grams cost as much and told least).
 //!
 //! Features are 32-bit hashes; collisions are rare enough at inbox scale (a few
 //! hundred thousand distinct features) to be irrelevant for ranking.
@@ -36,7 +37,7 @@ pub(crate) struct Analysed {
     pub words: Vec<String>,
     /// Word unigram and bigram features.
     pub word_terms: TermCounts,
-    /// Character 2–5-gram features inside word boundaries (padded with spaces).
+    /// Character 3–5-gram features inside word boundaries (padded with spaces).
     pub char_terms: TermCounts,
 }
 
@@ -69,7 +70,7 @@ pub(crate) fn analyse_words(words: Vec<String>) -> Analysed {
         padded.push(' ');
         padded.extend(w.chars());
         padded.push(' ');
-        for n in 2..=5 {
+        for n in 3..=5 {
             for gram in padded.windows(n) {
                 char_keys.push(char_key(gram));
             }

@@ -1,6 +1,6 @@
 //! An incrementally updated TF-IDF index over trigger examples.
 //!
-//! Two feature families (word 1–2-grams, character 2–5-grams) are weighted by
+//! Two feature families (word 1–2-grams, character 3–5-grams) are weighted by
 //! sub-linear tf × smoothed idf and L2-normalised separately; the lexical
 //! similarity of two texts is the mean of the two cosines. Retrieval ranks
 //! documents by the summed idf of the query words they contain (a BM25-style
