@@ -65,12 +65,25 @@ pub(crate) fn analyse_words(words: Vec<String>) -> Analysed {
     }
     let mut char_keys = Vec::with_capacity(words.len() * 16);
     let mut padded: Vec<char> = Vec::with_capacity(32);
+    let mut padded_ascii: Vec<u8> = Vec::with_capacity(32);
     for w in &words {
+        if w.is_ascii() {
+            // One byte per character: the grams are windows of the bytes themselves,
+            // the same bytes `char_key` would encode.
+            padded_ascii.clear();
+            padded_ascii.push(b' ');
+            padded_ascii.extend_from_slice(w.as_bytes());
+            padded_ascii.push(b' ');
+            for n in CHAR_GRAMS {
+                char_keys.extend(padded_ascii.windows(n).map(gram_key));
+            }
+            continue;
+        }
         padded.clear();
         padded.push(' ');
         padded.extend(w.chars());
         padded.push(' ');
-        for n in 3..=5 {
+        for n in CHAR_GRAMS {
             for gram in padded.windows(n) {
                 char_keys.push(char_key(gram));
             }
@@ -108,13 +121,21 @@ fn bigram_key(a: &str, b: &str) -> u32 {
     fold(crate::embed::fnv1a(b.as_bytes(), h.rotate_left(17)))
 }
 
+/// Lengths of the character n-grams, in characters.
+const CHAR_GRAMS: std::ops::RangeInclusive<usize> = 3..=5;
+
 fn char_key(gram: &[char]) -> u32 {
     let mut buf = [0u8; 20];
     let mut len = 0;
     for ch in gram {
         len += ch.encode_utf8(&mut buf[len..]).len();
     }
-    fold(crate::embed::fnv1a(&buf[..len], 0x03))
+    gram_key(&buf[..len])
+}
+
+/// Hash key of a character n-gram, from its UTF-8 bytes.
+fn gram_key(bytes: &[u8]) -> u32 {
+    fold(crate::embed::fnv1a(bytes, 0x03))
 }
 
 fn fold(h: u64) -> u32 {
@@ -141,6 +162,25 @@ mod tests {
     #[test]
     fn apostrophes_do_not_split_features() {
         assert_eq!(analyse("don’t").words, analyse("dont").words);
+    }
+
+    #[test]
+    fn ascii_words_hash_their_grams_like_any_other_word() {
+        // The same grams through the character path (as a non-ASCII word takes).
+        let reference = |word: &str| -> Vec<u32> {
+            let padded: Vec<char> = format!(" {word} ").chars().collect();
+            let mut keys: Vec<u32> = CHAR_GRAMS
+                .flat_map(|n| padded.windows(n).map(char_key).collect::<Vec<_>>())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        };
+        for word in ["trackman", "gift", "ab", "x", "dont"] {
+            assert_eq!(analyse(word).char_terms.keys, reference(word), "{word}");
+        }
+        // A non-ASCII word keeps its characters whole.
+        assert_eq!(analyse("café").char_terms.keys, reference("café"));
     }
 
     #[test]
