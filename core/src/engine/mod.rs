@@ -36,7 +36,7 @@ use crate::learn::{apply_feedback, derive_keywords};
 use crate::pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};
 use crate::safety::{SafetyHit, SafetyRules, SafetySettings, SafetyThresholds, SafetyVerdict};
 use crate::score::{assess, FailedGate};
-use crate::template::{extract_entities, render, TemplateContext};
+use crate::template::{extract_entities, may_have_placeholders, render, TemplateContext};
 use crate::{signature, text, topic};
 
 pub use audit::{BulkAction, BulkChange, BulkReport, ImportOptions, Selection};
@@ -419,7 +419,14 @@ impl Engine {
         evidence.auto_threshold = auto_threshold;
         evidence.expected_precision = expected_precision;
 
-        let template_context = self.template_context(message, ctx);
+        // Entities are read from the message only when a template can use them.
+        let template_context = if may_have_placeholders(&pattern.response_template)
+            || pattern.action_template.is_some()
+        {
+            self.template_context(message, ctx)
+        } else {
+            TemplateContext::new()
+        };
         let rendered = render(&pattern.response_template, &template_context);
         evidence.missing_variables = rendered.missing.clone();
         let actions = pattern

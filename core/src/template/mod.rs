@@ -159,6 +159,12 @@ impl Rendered {
 static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\{\{[^}]+\}\}").expect("placeholder pattern is valid"));
 
+/// Whether `template` may hold a placeholder (it contains `{{`): without one, rendering
+/// returns the template as it is, whatever the context.
+pub fn may_have_placeholders(template: &str) -> bool {
+    template.contains("{{")
+}
+
 /// Renders `template` with values from `ctx`; see the [module docs](self) for the syntax.
 ///
 /// # Example
@@ -296,6 +302,25 @@ mod tests {
         match value {
             Value::Object(map) => map.into(),
             _ => TemplateContext::new(),
+        }
+    }
+
+    proptest::proptest! {
+        /// A template the quick check passes over renders as itself in any context:
+        /// skipping the context for it changes nothing.
+        #[test]
+        fn templates_without_placeholders_render_unchanged(template in "[a-z{} |:]{0,40}") {
+            let full = ctx(json!({ "a": "x", "b": { "c": 1 }, "customer_name": "Ana" }));
+            let with = render(&template, &full);
+            let without = render(&template, &TemplateContext::new());
+            if !may_have_placeholders(&template) {
+                proptest::prop_assert_eq!(&with.text, &template);
+                proptest::prop_assert!(with.missing.is_empty());
+            }
+            // Either way, a template whose context matters is never passed over.
+            if with.text != without.text || with.missing != without.missing {
+                proptest::prop_assert!(may_have_placeholders(&template));
+            }
         }
     }
 
