@@ -161,7 +161,7 @@ static PLACEHOLDER: LazyLock<Regex> =
 
 /// Whether `template` may hold a placeholder (it contains `{{`): without one, rendering
 /// returns the template as it is, whatever the context.
-pub fn may_have_placeholders(template: &str) -> bool {
+pub(crate) fn may_have_placeholders(template: &str) -> bool {
     template.contains("{{")
 }
 
