@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 
 use super::features::{Analysed, TermCounts};
-use super::sparse::{DocVectors, SparseLookup, SparseVec};
+use super::sparse::{DocVectors, Entry, SparseLookup, SparseVec};
 
 pub(crate) type KeyMap<V> = crate::key_hash::KeyMap<u32, V>;
 
@@ -54,7 +54,7 @@ impl Family {
     }
 
     /// Appends the weighted, L2-normalised entries of `terms` to `out`.
-    fn weigh_into(&self, terms: &TermCounts, n_docs: usize, out: &mut Vec<(u32, f32)>) {
+    fn weigh_into(&self, terms: &TermCounts, n_docs: usize, out: &mut Vec<Entry>) {
         let start = out.len();
         out.resize(start + terms.keys.len(), (0, 0.0));
         self.weigh_onto(terms, n_docs, &mut out[start..]);
@@ -62,7 +62,7 @@ impl Family {
 
     /// Writes the weighted, L2-normalised entries of `terms` over `out` (one entry
     /// per term, in the terms' order).
-    fn weigh_onto(&self, terms: &TermCounts, n_docs: usize, out: &mut [(u32, f32)]) {
+    fn weigh_onto(&self, terms: &TermCounts, n_docs: usize, out: &mut [Entry]) {
         debug_assert_eq!(out.len(), terms.keys.len());
         // Document frequencies first, in a pass of lookups that do not wait for one
         // another (each may miss the caches), then the weights; the idf of the
@@ -111,6 +111,21 @@ impl Family {
             }
         }
     }
+}
+
+/// Appends a document's word and character vectors, weighed with the idf of
+/// `families` (words, characters) over `n_docs` documents.
+fn push_weighed(
+    vectors: &mut DocVectors,
+    (words, chars): (&Family, &Family),
+    (word_terms, char_terms): (&TermCounts, &TermCounts),
+    n_docs: usize,
+) {
+    vectors.push_weighed(|out| {
+        words.weigh_into(word_terms, n_docs, out);
+        chars.weigh_into(char_terms, n_docs, out);
+        out.len() - char_terms.keys.len()
+    });
 }
 
 /// One indexed document.
@@ -187,11 +202,9 @@ impl LexicalIndex {
             self.vectors.push_empty();
             self.unweighed = true;
         } else {
-            self.vectors.push_weighed(|out| {
-                self.words.weigh_into(&analysed.word_terms, n, out);
-                self.chars.weigh_into(&analysed.char_terms, n, out);
-                out.len() - analysed.char_terms.keys.len()
-            });
+            let families = (&self.words, &self.chars);
+            let terms = (&analysed.word_terms, &analysed.char_terms);
+            push_weighed(&mut self.vectors, families, terms, n);
         }
         self.docs.push(Doc {
             word_terms: analysed.word_terms,
@@ -255,11 +268,8 @@ impl LexicalIndex {
             let mut vectors = DocVectors::with_capacity(self.docs.len(), live_entries);
             for doc in &self.docs {
                 if doc.live {
-                    vectors.push_weighed(|out| {
-                        self.words.weigh_into(&doc.word_terms, n, out);
-                        self.chars.weigh_into(&doc.char_terms, n, out);
-                        out.len() - doc.char_terms.keys.len()
-                    });
+                    let terms = (&doc.word_terms, &doc.char_terms);
+                    push_weighed(&mut vectors, (&self.words, &self.chars), terms, n);
                 } else {
                     vectors.push_empty();
                 }
@@ -365,22 +375,13 @@ impl LexicalIndex {
             // the same order (rounding is monotone), the bound of its group, raised
             // a little more for safety.
             let scanned_terms = &terms[..firsts.len()];
-            let bounds: Vec<f32> = (0..scanned_terms.len())
-                .map(|i| {
-                    let sum = scanned_terms[i..]
-                        .iter()
-                        .fold(0f32, |sum, (_, idf)| sum + idf);
-                    sum * (1.0 + 1e-6)
-                })
-                .collect();
-            let groups = firsts
-                .iter()
-                .zip(&bounds)
-                .enumerate()
-                .map(|(i, (start, bound))| {
-                    let end = firsts.get(i + 1).copied().unwrap_or(touched.len());
-                    (*bound, touched[*start..end].iter().map(ranked))
-                });
+            let groups = firsts.iter().enumerate().map(|(i, start)| {
+                let sum = scanned_terms[i..]
+                    .iter()
+                    .fold(0f32, |sum, (_, idf)| sum + idf);
+                let end = firsts.get(i + 1).copied().unwrap_or(touched.len());
+                (sum * (1.0 + 1e-6), touched[*start..end].iter().map(ranked))
+            });
             let best = best_of(groups, fetch);
             let mut out: Vec<u32> = best
                 .iter()

@@ -7,16 +7,19 @@
 //! each document entry costs one bucket read and no branch. Products are summed in
 //! the document's key order, so the result is bit for bit the merge's.
 
+/// One entry of a weighted vector: a feature key and its weight.
+pub(crate) type Entry = (u32, f32);
+
 /// A weighted, L2-normalised sparse vector (keys sorted, unique).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SparseVec {
     /// (key, weight) pairs, interleaved so a scan touches one memory stream.
-    entries: Box<[(u32, f32)]>,
+    entries: Box<[Entry]>,
 }
 
 impl SparseVec {
     /// A vector from (key, weight) pairs sorted by key, keys unique.
-    pub fn from_sorted(entries: Box<[(u32, f32)]>) -> Self {
+    pub fn from_sorted(entries: Box<[Entry]>) -> Self {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
         SparseVec { entries }
     }
@@ -44,9 +47,6 @@ impl SparseVec {
     }
 }
 
-/// One entry of a weighted vector: a feature key and its weight.
-pub(crate) type Entry = (u32, f32);
-
 /// The weighted vectors of every document, back to back in one array: a document's
 /// word entries, then its character entries (each part sorted by key). One array
 /// and one offset table instead of two allocations per document: scoring a
@@ -59,7 +59,7 @@ pub(crate) type Entry = (u32, f32);
 /// the next.
 #[derive(Debug, Clone)]
 pub(crate) struct DocVectors {
-    entries: Vec<(u32, f32)>,
+    entries: Vec<Entry>,
     /// For document `d`: its word entries span `bounds[2d]..bounds[2d + 1]`, its
     /// character entries `bounds[2d + 1]..bounds[2d + 2]`.
     bounds: Vec<usize>,
@@ -97,15 +97,14 @@ impl DocVectors {
     /// Counts `doc`'s entries as removed (call once per document: its entries stay
     /// where they are, and the owner no longer reads them).
     pub fn remove(&mut self, doc: u32) {
-        let d = 2 * doc as usize;
-        if let (Some(start), Some(end)) = (self.bounds.get(d), self.bounds.get(d + 2)) {
+        if let Some((start, _, end)) = self.span(doc) {
             self.removed_entries += end - start;
         }
     }
 
     /// Appends the next document: `write` appends its word entries, then its
     /// character entries, and returns where the character entries start.
-    pub fn push_weighed(&mut self, write: impl FnOnce(&mut Vec<(u32, f32)>) -> usize) {
+    pub fn push_weighed(&mut self, write: impl FnOnce(&mut Vec<Entry>) -> usize) {
         let chars = write(&mut self.entries);
         debug_assert!(chars <= self.entries.len());
         self.bounds.push(chars);
@@ -118,24 +117,27 @@ impl DocVectors {
         self.bounds.extend([end, end]);
     }
 
+    /// Where `doc`'s word entries start, its character entries start, and both end.
+    #[inline]
+    fn span(&self, doc: u32) -> Option<(usize, usize, usize)> {
+        let d = 2 * doc as usize;
+        match *self.bounds.get(d..d + 3)? {
+            [start, middle, end] => Some((start, middle, end)),
+            _ => None,
+        }
+    }
+
     /// The word and character entries of `doc`.
     #[inline]
     pub fn get(&self, doc: u32) -> Option<(&[Entry], &[Entry])> {
-        let d = 2 * doc as usize;
-        let [start, middle, end] = *self.bounds.get(d..d + 3)? else {
-            return None;
-        };
+        let (start, middle, end) = self.span(doc)?;
         Some((&self.entries[start..middle], &self.entries[middle..end]))
     }
 
     /// The word and character entries of `doc`, to weigh again in place.
     pub fn get_mut(&mut self, doc: u32) -> Option<(&mut [Entry], &mut [Entry])> {
-        let d = 2 * doc as usize;
-        let [start, middle, end] = *self.bounds.get(d..d + 3)? else {
-            return None;
-        };
-        let (words, chars) = self.entries[start..end].split_at_mut(middle - start);
-        Some((words, chars))
+        let (start, middle, end) = self.span(doc)?;
+        Some(self.entries[start..end].split_at_mut(middle - start))
     }
 
     /// Reads one entry per cache line of `doc`'s vectors (see
@@ -143,11 +145,10 @@ impl DocVectors {
     /// independent pass lets the reads overlap).
     #[inline]
     pub fn touch(&self, doc: u32) -> u32 {
-        let d = 2 * doc as usize;
-        let (Some(start), Some(end)) = (self.bounds.get(d), self.bounds.get(d + 2)) else {
+        let Some((start, _, end)) = self.span(doc) else {
             return 0;
         };
-        self.entries[*start..*end]
+        self.entries[start..end]
             .iter()
             .step_by(8)
             .fold(0, |acc, (key, _)| acc ^ key)
@@ -182,7 +183,7 @@ struct Bucket {
 pub(crate) struct SparseLookup {
     buckets: Box<[Bucket]>,
     mask: usize,
-    overflow: Vec<(u32, f32)>,
+    overflow: Vec<Entry>,
 }
 
 impl Default for SparseLookup {
@@ -241,7 +242,7 @@ impl SparseLookup {
     /// Keys the query lacks add `+0`, which leaves the (non-negative) sum unchanged,
     /// so the sum equals adding the shared keys' products in key order.
     #[inline]
-    pub fn dot(&self, doc: &[(u32, f32)]) -> f32 {
+    pub fn dot(&self, doc: &[Entry]) -> f32 {
         let mut sum = 0f32;
         for &(key, weight) in doc {
             sum += self.weight(key) * weight;
