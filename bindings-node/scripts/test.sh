@@ -12,12 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKG=$(pwd)
 EXAMPLE="$PKG/../examples/node-backend"
+# Registry downloads are retried: a dropped connection must not fail the run.
+RETRY="$PKG/../scripts/retry"
 
 section() { printf '\n==> [node] %s\n' "$*"; }
 started=$(date +%s)
 
 section "npm ci (dev dependencies pinned by package-lock.json)"
-npm ci --no-audit --no-fund --loglevel=error
+"$RETRY" npm ci --no-audit --no-fund --loglevel=error
 
 section "napi build --release (cargo build + generated native.js / native.d.ts)"
 generated=$(mktemp -d)
@@ -52,7 +54,7 @@ trap 'rm -rf "$consumer"; rm -f "$tarball"' EXIT
 section "install the tarball into a fresh folder ($consumer)"
 cd "$consumer"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --loglevel=error "$tarball"
+"$RETRY" npm install --no-audit --no-fund --loglevel=error "$tarball"
 cp "$PKG/scripts/consumer/consumer.cjs" "$PKG/scripts/consumer/consumer.mjs" .
 
 section "consumer: CommonJS require"

@@ -23,8 +23,12 @@ trap 'rm -rf "$WORK"' EXIT
 echo "==> fresh venv in $WORK/venv ($("$PYTHON" --version 2>&1))"
 "$PYTHON" -m venv "$WORK/venv"
 VPY="$WORK/venv/bin/python"
-"$VPY" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$VPY" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements-test.txt"
+# Downloads from PyPI are retried (a dropped connection once failed a whole run):
+# pip resumes a broken download, and scripts/retry runs pip again when it gives up.
+export PIP_RETRIES=${PIP_RETRIES:-10} PIP_RESUME_RETRIES=${PIP_RESUME_RETRIES:-10}
+RETRY="$REPO/scripts/retry"
+"$RETRY" "$VPY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$RETRY" "$VPY" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements-test.txt"
 
 echo "==> maturin build --release"
 "$WORK/venv/bin/maturin" build --release --manifest-path "$HERE/Cargo.toml" \
