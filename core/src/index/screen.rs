@@ -139,10 +139,21 @@ impl ScreenRows {
 
 /// The `k` best (score, document) pairs seen so far, best first (earlier first
 /// among equal scores).
+///
+/// Pairs that may rank are appended to a buffer of up to `2k`; a full buffer is cut
+/// back to its `k` best, whose worst becomes the floor newcomers must beat. Most
+/// newcomers of a long scan fail that one comparison, and those that pass cost an
+/// append instead of an insertion into a sorted list. The result is the same as
+/// keeping a sorted list: a pair below the floor, or equal to it and later, has
+/// `k` better pairs before it.
 #[derive(Debug)]
 pub(crate) struct TopK {
     k: usize,
-    best: Vec<(f64, u32)>,
+    /// (score, arrival number, document) of the pairs that may still rank.
+    kept: Vec<(f64, u32, u32)>,
+    /// The worst of the `k` kept at the last cut (`None` before the first).
+    floor: Option<f64>,
+    arrivals: u32,
 }
 
 impl TopK {
@@ -150,33 +161,59 @@ impl TopK {
     pub fn new(k: usize) -> Self {
         TopK {
             k,
-            best: Vec::with_capacity(k + 1),
+            kept: Vec::with_capacity(2 * k),
+            floor: None,
+            arrivals: 0,
         }
     }
 
-    /// Whether `score` would enter the list.
+    /// Whether `score` may enter the list (false only when it cannot).
     #[inline]
     pub fn ranks(&self, score: f64) -> bool {
-        self.best.len() < self.k || score > self.best[self.k - 1].0
+        self.k > 0 && self.floor.is_none_or(|floor| score > floor)
     }
 
-    /// The score a newcomer must beat, once the list is full.
+    /// A score a newcomer must beat, once `k` pairs are known (it may lag behind the
+    /// worst of the best `k`, never exceed it).
     #[inline]
     pub fn floor(&self) -> Option<f64> {
-        (self.best.len() >= self.k && self.k > 0).then(|| self.best[self.k - 1].0)
+        self.floor
     }
 
-    /// Inserts a pair (call after [`TopK::ranks`]).
+    /// Adds a pair (call after [`TopK::ranks`]).
     #[inline]
     pub fn insert(&mut self, score: f64, doc: u32) {
-        let at = self.best.partition_point(|(s, _)| *s >= score);
-        self.best.insert(at, (score, doc));
-        self.best.truncate(self.k);
+        self.kept.push((score, self.arrivals, doc));
+        self.arrivals += 1;
+        if self.kept.len() >= 2 * self.k {
+            self.cut();
+        }
+    }
+
+    /// Keeps the `k` best pairs and raises the floor to the worst of them.
+    fn cut(&mut self) {
+        if self.k == 0 {
+            self.kept.clear();
+        } else if self.kept.len() > self.k {
+            self.kept
+                .select_nth_unstable_by(self.k - 1, Self::best_first);
+            self.kept.truncate(self.k);
+        }
+        if self.kept.len() == self.k {
+            self.floor = self.kept.iter().map(|p| p.0).min_by(f64::total_cmp);
+        }
+    }
+
+    /// Higher score first, then earlier arrival.
+    fn best_first(a: &(f64, u32, u32), b: &(f64, u32, u32)) -> std::cmp::Ordering {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
     }
 
     /// The pairs, best first.
-    pub fn into_best(self) -> Vec<(f64, u32)> {
-        self.best
+    pub fn into_best(mut self) -> Vec<(f64, u32)> {
+        self.kept.sort_unstable_by(Self::best_first);
+        self.kept.truncate(self.k);
+        self.kept.into_iter().map(|(s, _, d)| (s, d)).collect()
     }
 }
 
@@ -230,5 +267,31 @@ mod tests {
             }
         }
         assert_eq!(top.into_best(), [(1.0, 5), (1.0, 6)]);
+    }
+
+    proptest::proptest! {
+        /// Offering pairs the way a scan does (checking `ranks` first) keeps exactly
+        /// the `k` best of all, best first, earlier first among equal scores.
+        #[test]
+        fn top_k_equals_a_full_sort(
+            scores in proptest::collection::vec(-8i32..8, 0..300),
+            k in 0usize..40,
+        ) {
+            let mut top = TopK::new(k);
+            for (doc, s) in scores.iter().enumerate() {
+                let score = f64::from(*s) / 4.0;
+                if top.ranks(score) {
+                    top.insert(score, doc as u32);
+                }
+            }
+            let mut expected: Vec<(f64, u32)> = scores
+                .iter()
+                .enumerate()
+                .map(|(doc, s)| (f64::from(*s) / 4.0, doc as u32))
+                .collect();
+            expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            expected.truncate(k);
+            proptest::prop_assert_eq!(top.into_best(), expected);
+        }
     }
 }
