@@ -463,6 +463,12 @@ impl PatternBook {
         self.patterns.get(&id)
     }
 
+    /// Whether pattern `id` exists, is active and is not deleted (without reading
+    /// its record: see [`PatternMap`]).
+    pub fn is_proposable(&self, id: PatternId) -> bool {
+        self.patterns.is_proposable(&id)
+    }
+
     pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
         self.patterns.values()
     }
@@ -527,7 +533,7 @@ impl PatternBook {
     /// size). Returns whether it was added.
     pub fn add_example(&mut self, id: PatternId, message: &str, vector: Option<Vec<f32>>) -> bool {
         self.touch(id);
-        let Some(p) = self.patterns.get_mut(&id) else {
+        let Some(mut p) = self.patterns.get_mut(&id) else {
             return false;
         };
         if !self
@@ -583,14 +589,16 @@ impl PatternBook {
         change: impl FnOnce(&mut Pattern),
     ) -> Option<&Pattern> {
         self.touch(id);
-        let pattern = self.patterns.get_mut(&id)?;
+        let mut pattern = self.patterns.get_mut(&id)?;
         let old_confidence = pattern.confidence;
         let old_reply = reply_key(&pattern.response_template);
-        change(pattern);
+        change(&mut pattern);
         pattern.confidence = sanitize_confidence(pattern.confidence);
         let new_reply = reply_key(&pattern.response_template);
         let seq = self.history_base + self.history.len() as u64 + 1;
-        let event = event(seq, kind, Some(old_confidence), pattern, message, actor);
+        let event = event(seq, kind, Some(old_confidence), &pattern, message, actor);
+        // The change is noted (whether the pattern may be proposed) here.
+        drop(pattern);
         if old_reply != new_reply {
             if self.by_reply.get(&old_reply) == Some(&id) {
                 self.by_reply.remove(&old_reply);

@@ -368,9 +368,9 @@ impl Engine {
             embedder_weight: config.gates.semantic_weight,
             caller_weight: 0.5,
         };
-        let result = book.index().search(&query, blend, |id| {
-            book.get(id).is_some_and(|p| p.is_active && !p.is_deleted)
-        });
+        let result = book
+            .index()
+            .search(&query, blend, |id| book.is_proposable(id));
         retrieval.record("candidates", result.candidates.len());
         drop(retrieval_entered);
         let scoring = tracing::debug_span!(
