@@ -29,7 +29,13 @@ use crate::text;
 /// assert_eq!(signature("Thanks").len(), 32);
 /// ```
 pub fn signature(text: &str) -> String {
-    md5_hex(&canonical_form(text))
+    signature_of_normalized(&text::normalize(text))
+}
+
+/// [`signature`] of a text already passed through [`text::normalize`] (which is
+/// idempotent: the result is the same as for the original text).
+pub(crate) fn signature_of_normalized(normalized: &str) -> String {
+    md5_hex(&canonical_form_of_normalized(normalized))
 }
 
 /// The canonical form behind [`signature`].
@@ -45,9 +51,12 @@ pub fn signature(text: &str) -> String {
 /// assert_eq!(canonical_form("Café ＴＲＡＣＫＭＡＮ"), "café trackman");
 /// ```
 pub fn canonical_form(text: &str) -> String {
-    let normalized = text::normalize(text);
+    canonical_form_of_normalized(&text::normalize(text))
+}
+
+fn canonical_form_of_normalized(normalized: &str) -> String {
     let mut out = String::with_capacity(normalized.len());
-    for word in text::words(&normalized) {
+    for word in text::words(normalized) {
         if !out.is_empty() {
             out.push(' ');
         }

@@ -331,7 +331,9 @@ impl Engine {
             }
             verdict
         };
-        if text::words(&text::normalize(message)).next().is_none() {
+        // Normalised once: the empty check, the analysis and the signature read it.
+        let normalized = text::normalize(message);
+        if text::words(&normalized).next().is_none() {
             return self.bare(message, Action::Escalate, Reason::EmptyMessage, verdict);
         }
         match verdict.kind {
@@ -363,7 +365,7 @@ impl Engine {
         let embedding = book.embedder().embed(message);
         let query = book
             .index()
-            .query(message, embedding, ctx.embedding.clone());
+            .query(&normalized, embedding, ctx.embedding.clone());
         let blend = Blend {
             embedder_weight: config.gates.semantic_weight,
             caller_weight: 0.5,

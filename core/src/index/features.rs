@@ -46,8 +46,13 @@ pub(crate) const MAX_WORDS: usize = 256;
 
 /// Analyses `input` (any text; it is normalised here).
 pub(crate) fn analyse(input: &str) -> Analysed {
-    let normalized = text::normalize(input);
-    let words: Vec<String> = text::words(&normalized)
+    analyse_normalized(&text::normalize(input))
+}
+
+/// Analyses a text already passed through [`text::normalize`] (idempotent: the
+/// result is [`analyse`]'s of the original text).
+pub(crate) fn analyse_normalized(normalized: &str) -> Analysed {
+    let words: Vec<String> = text::words(normalized)
         .take(MAX_WORDS)
         .map(|w| text::strip_apostrophes(w).into_owned())
         .collect();

@@ -145,15 +145,16 @@ pub(crate) struct Index {
 }
 
 impl Index {
-    /// Analyses a message into a query.
+    /// Analyses a message, given as its [normalised](text::normalize) text, into a
+    /// query.
     pub fn query(
         &self,
-        message: &str,
+        normalized: &str,
         embedding: Vec<f32>,
         caller_vector: Option<Vec<f32>>,
     ) -> Query {
-        let mut analysed = analyse(message);
-        let signature = signature::signature(message);
+        let mut analysed = features::analyse_normalized(normalized);
+        let signature = signature::signature_of_normalized(normalized);
         // Typo-tolerant lookup: unknown words get their near spellings added as
         // extra word features.
         let mut corrected = Vec::new();
