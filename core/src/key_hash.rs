@@ -2,7 +2,7 @@
 //! ids), cheaper than the default SipHash, which guards against keys chosen to
 //! collide (a concern only for keys an outsider controls directly).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Multiplicative hashing of integer keys.
@@ -30,3 +30,6 @@ impl Hasher for KeyHasher {
 
 /// A hash map keyed by integers, with [`KeyHasher`].
 pub(crate) type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// A hash set of integers, with [`KeyHasher`].
+pub(crate) type KeySet<K> = HashSet<K, BuildHasherDefault<KeyHasher>>;

@@ -1,11 +1,10 @@
 //! Patterns by id: hashed lookups (every decision looks patterns up dozens of
 //! times) with iteration in id order, and the set of patterns that may be proposed.
 
-use std::collections::{BTreeSet, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeSet;
 use std::ops::{Deref, DerefMut};
 
-use crate::key_hash::{KeyHasher, KeyMap};
+use crate::key_hash::{KeyMap, KeySet};
 use crate::pattern::{Pattern, PatternId};
 
 /// Patterns by id, iterated in id order.
@@ -19,7 +18,7 @@ use crate::pattern::{Pattern, PatternId};
 pub(crate) struct PatternMap {
     patterns: KeyMap<PatternId, Pattern>,
     order: BTreeSet<PatternId>,
-    proposable: HashSet<PatternId, BuildHasherDefault<KeyHasher>>,
+    proposable: KeySet<PatternId>,
 }
 
 /// Whether a pattern's reply may be proposed at all.
@@ -86,11 +85,7 @@ impl PatternMap {
 }
 
 /// Records in `proposable` whether `pattern` may be proposed.
-fn note(
-    proposable: &mut HashSet<PatternId, BuildHasherDefault<KeyHasher>>,
-    id: PatternId,
-    pattern: &Pattern,
-) {
+fn note(proposable: &mut KeySet<PatternId>, id: PatternId, pattern: &Pattern) {
     if may_be_proposed(pattern) {
         proposable.insert(id);
     } else {
@@ -102,7 +97,7 @@ fn note(
 pub(crate) struct PatternMut<'a> {
     id: PatternId,
     pattern: &'a mut Pattern,
-    proposable: &'a mut HashSet<PatternId, BuildHasherDefault<KeyHasher>>,
+    proposable: &'a mut KeySet<PatternId>,
 }
 
 impl Deref for PatternMut<'_> {

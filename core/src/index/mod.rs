@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use crate::decision::MatchKind;
 use crate::embed::cosine;
+use crate::key_hash::KeySet;
 use crate::pattern::PatternId;
 use crate::signature;
 use crate::text;
@@ -387,7 +388,8 @@ impl Index {
             );
         }
         // Keep the first (most specific) kind per document.
-        let mut seen = std::collections::HashSet::with_capacity(docs.len());
+        // (Document ids are the index's own: the integer hasher suits them.)
+        let mut seen = KeySet::with_capacity_and_hasher(docs.len(), Default::default());
         docs.retain(|(d, _)| seen.insert(*d));
         // Scoring reads each candidate's vectors, scattered over the whole index:
         // reading them first in one pass of independent loads lets those misses
