@@ -322,17 +322,18 @@ impl Engine {
             );
         }
         let rules = self.safety.read().rules.clone();
+        // Normalised once: the safety rules, the empty check, the analysis and the
+        // signature read it.
+        let normalized = text::normalize(message);
         let verdict = {
             let span = tracing::debug_span!("safety", hit = tracing::field::Empty);
             let _entered = span.enter();
-            let verdict = rules.check(message);
+            let verdict = rules.check_normalized(&normalized);
             if let Some(hit) = &verdict.kind {
                 span.record("hit", tracing::field::debug(hit));
             }
             verdict
         };
-        // Normalised once: the empty check, the analysis and the signature read it.
-        let normalized = text::normalize(message);
         if text::words(&normalized).next().is_none() {
             return self.bare(message, Action::Escalate, Reason::EmptyMessage, verdict);
         }

@@ -325,12 +325,16 @@ impl SafetyRules {
     /// assert_eq!(v.triggered_keywords.as_deref(), Some(&["lawyer".to_string()][..]));
     /// ```
     pub fn check(&self, message: &str) -> SafetyVerdict {
-        let normalized = text::normalize(message);
+        self.check_normalized(&text::normalize(message))
+    }
 
+    /// [`SafetyRules::check`] of a message already passed through
+    /// [`text::normalize`] (the engine normalises each message once).
+    pub(crate) fn check_normalized(&self, normalized: &str) -> SafetyVerdict {
         if let Some(rule) = self
             .sentiment
             .iter()
-            .find(|rule| rule.regex.is_match(&normalized))
+            .find(|rule| rule.regex.is_match(normalized))
         {
             let mut verdict = SafetyVerdict::flagged(
                 SafetyHit::NegativeSentiment {
@@ -345,7 +349,7 @@ impl SafetyRules {
             return verdict;
         }
 
-        let words: Vec<&str> = text::words(&normalized).collect();
+        let words: Vec<&str> = text::words(normalized).collect();
 
         let topics = self.blacklist.find(&words);
         if !topics.is_empty() {
