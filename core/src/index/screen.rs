@@ -192,16 +192,14 @@ impl TopK {
 
     /// Keeps the `k` best pairs and raises the floor to the worst of them.
     fn cut(&mut self) {
-        if self.k == 0 {
+        let Some(last) = self.k.checked_sub(1) else {
             self.kept.clear();
-        } else if self.kept.len() > self.k {
-            self.kept
-                .select_nth_unstable_by(self.k - 1, Self::best_first);
-            self.kept.truncate(self.k);
-        }
-        if self.kept.len() == self.k {
-            self.floor = self.kept.iter().map(|p| p.0).min_by(f64::total_cmp);
-        }
+            return;
+        };
+        // The k-th best lands at `last`, every better pair before it.
+        self.kept.select_nth_unstable_by(last, Self::best_first);
+        self.kept.truncate(self.k);
+        self.floor = Some(self.kept[last].0);
     }
 
     /// Higher score first, then earlier arrival.
