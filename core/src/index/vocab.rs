@@ -9,17 +9,21 @@
 //! Levenshtein table per depth and pruning a branch as soon as every entry of the
 //! row exceeds the bound. It visits only the part of the automaton within reach of
 //! the word and builds no DFA (building a Levenshtein DFA per word cost ~40 µs).
+//! Once a branch has spent every edit, only the word's own bytes can continue it:
+//! those few are looked up in the node instead of decoding all its transitions.
 //! Distances are counted in bytes of UTF-8, which equals characters for ASCII.
 
 use std::collections::BTreeSet;
 
-use fst::raw::{Fst, Node};
+use fst::raw::{Fst, Node, Transition};
 use fst::{Set, Streamer};
 
 /// Shortest word for which a one-edit correction is tried.
 const MIN_FUZZY_LEN: usize = 4;
 /// Words of this length or longer may be corrected with two edits.
 const TWO_EDIT_LEN: usize = 9;
+/// Most edits a correction may take.
+const MAX_EDITS: u32 = 2;
 /// Words waiting outside the fst before they are merged in (and at least a tenth
 /// of the fst's words): every typo lookup scans them one by one.
 const MERGE_AFTER: usize = 64;
@@ -84,7 +88,7 @@ impl Vocabulary {
         if !(MIN_FUZZY_LEN..=32).contains(&len) {
             return Vec::new();
         }
-        let distance = if len >= TWO_EDIT_LEN { 2 } else { 1 };
+        let distance = if len >= TWO_EDIT_LEN { MAX_EDITS } else { 1 };
         let mut found = Vec::new();
         let fst = self.set.as_fst();
         // One Levenshtein row per depth; a branch deeper than the word plus the
@@ -180,7 +184,6 @@ impl Walk<'_, '_> {
         let len = self.word.len();
         let width = len + 1;
         let max = self.max as usize;
-        let cap = self.max + 1;
         if node.is_final()
             && depth.abs_diff(len) <= max
             && self.rows[depth * width + len] <= self.max
@@ -192,33 +195,69 @@ impl Walk<'_, '_> {
         if (depth + 2) * width > self.rows.len() {
             return;
         }
-        // The band of the next row, and the cells beside it that it reads.
+        // The band of the next row; it reads this row's cells `lo - 1 ..= hi` and 0.
+        let lo = (depth + 1).saturating_sub(max).max(1);
+        let hi = (depth + 1 + max).min(len);
+        let row = &self.rows[depth * width..(depth + 1) * width];
+        let fewest_edits = row[lo - 1..=hi].iter().fold(row[0], |m, c| m.min(*c));
+        if fewest_edits < self.max {
+            for t in node.transitions() {
+                self.step(t, depth, lo, hi);
+            }
+            return;
+        }
+        // No edit is left: a key stays within the bound only by going on with a byte
+        // of the word where this row is at the bound (every other cell of the next row
+        // exceeds it). Those few bytes are looked up instead of decoding every
+        // transition; in ascending order, as the transitions are, so the words are
+        // found in the same order.
+        let mut bytes = [0u8; 2 * MAX_EDITS as usize + 1];
+        let mut count = 0;
+        for j in lo..=hi {
+            if row[j - 1] == self.max {
+                bytes[count] = self.word[j - 1];
+                count += 1;
+            }
+        }
+        let bytes = &mut bytes[..count];
+        bytes.sort_unstable();
+        for (i, b) in bytes.iter().enumerate() {
+            if i > 0 && bytes[i - 1] == *b {
+                continue;
+            }
+            if let Some(at) = node.find_input(*b) {
+                self.step(node.transition(at), depth, lo, hi);
+            }
+        }
+    }
+
+    /// Computes row `depth + 1` (band `lo..=hi`) for transition `t` out of the node of
+    /// row `depth`, and visits its target when some cell is within the bound.
+    fn step(&mut self, t: Transition, depth: usize, lo: usize, hi: usize) {
+        let width = self.word.len() + 1;
+        let cap = self.max + 1;
         let next_depth = depth + 1;
-        let lo = next_depth.saturating_sub(max).max(1);
-        let hi = (next_depth + max).min(len);
-        for t in node.transitions() {
-            let (above, below) = self.rows.split_at_mut(next_depth * width);
-            let row = &above[depth * width..];
-            let next = &mut below[..width];
-            next[0] = (row[0] + 1).min(cap);
-            next[lo - 1] = if lo == 1 { next[0] } else { cap };
-            if hi + 1 < width {
-                next[hi + 1] = cap;
-            }
-            let mut best = next[0];
-            for j in lo..=hi {
-                let cost = u32::from(self.word[j - 1] != t.inp);
-                next[j] = (row[j] + 1)
-                    .min(next[j - 1] + 1)
-                    .min(row[j - 1] + cost)
-                    .min(cap);
-                best = best.min(next[j]);
-            }
-            if best <= self.max {
-                self.prefix.push(t.inp);
-                self.visit(self.fst.node(t.addr), next_depth);
-                self.prefix.pop();
-            }
+        let (above, below) = self.rows.split_at_mut(next_depth * width);
+        let row = &above[depth * width..];
+        let next = &mut below[..width];
+        next[0] = (row[0] + 1).min(cap);
+        next[lo - 1] = if lo == 1 { next[0] } else { cap };
+        if hi + 1 < width {
+            next[hi + 1] = cap;
+        }
+        let mut best = next[0];
+        for j in lo..=hi {
+            let cost = u32::from(self.word[j - 1] != t.inp);
+            next[j] = (row[j] + 1)
+                .min(next[j - 1] + 1)
+                .min(row[j - 1] + cost)
+                .min(cap);
+            best = best.min(next[j]);
+        }
+        if best <= self.max {
+            self.prefix.push(t.inp);
+            self.visit(self.fst.node(t.addr), next_depth);
+            self.prefix.pop();
         }
     }
 }
