@@ -33,24 +33,7 @@ fn fuzz_normalize_not_idempotent_dotted_capital_i_then_mark() {
 /// changed although the error said it was not.
 #[test]
 fn fuzz_engine_open_err_rewrites_sqlite_header() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("damaged.db");
-    std::fs::copy(
-        regression("store_open", "engine-open-err-rewrites-sqlite-header.db"),
-        &path,
-    )
-    .unwrap();
-    let before = std::fs::read(&path).unwrap();
-    let err = pattern_learning::Engine::open(&path).unwrap_err();
-    assert!(
-        matches!(err, pattern_learning::Error::CorruptStore { .. }),
-        "{err}"
-    );
-    assert_eq!(
-        std::fs::read(&path).unwrap(),
-        before,
-        "a refused file is left untouched"
-    );
+    assert_refused_and_untouched("engine-open-err-rewrites-sqlite-header.db");
 }
 
 /// store_open: `SqliteStore::open` switched an existing store to WAL mode (which
@@ -59,22 +42,24 @@ fn fuzz_engine_open_err_rewrites_sqlite_header() {
 /// first successful load or commit.
 #[test]
 fn fuzz_engine_open_err_switches_to_wal() {
+    assert_refused_and_untouched("engine-open-err-switches-to-wal.db");
+}
+
+/// Opening the store_open reproducer `name` (copied) fails as a corrupt store and
+/// leaves the file's bytes as they were.
+fn assert_refused_and_untouched(name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("damaged.db");
-    std::fs::copy(
-        regression("store_open", "engine-open-err-switches-to-wal.db"),
-        &path,
-    )
-    .unwrap();
+    std::fs::copy(regression("store_open", name), &path).unwrap();
     let before = std::fs::read(&path).unwrap();
     let err = pattern_learning::Engine::open(&path).unwrap_err();
     assert!(
         matches!(err, pattern_learning::Error::CorruptStore { .. }),
-        "{err}"
+        "{name}: {err}"
     );
     assert_eq!(
         std::fs::read(&path).unwrap(),
         before,
-        "a refused file is left untouched"
+        "{name}: a refused file is left untouched"
     );
 }
