@@ -173,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn selections_convert_and_bad_values_are_invalid_arguments() {
+    fn selections_convert_and_bad_values_are_invalid_arguments() -> Result<(), BindingError> {
         let s: pl::Selection = Selection {
             ids: Some(vec![1.0, 2.0]),
             max_confidence: Some(0.4),
@@ -181,15 +181,14 @@ mod tests {
             topic: Some("gift_cards".into()),
             provenance: Some("manual".into()),
         }
-        .try_into()
-        .unwrap();
+        .try_into()?;
         assert_eq!(s.ids, Some(vec![pl::PatternId(1), pl::PatternId(2)]));
         assert_eq!(
             s.unused_since,
             Some(pl::clock::Timestamp(1_700_000_000_000))
         );
         assert_eq!(s.provenance, Some(pl::Provenance::Manual));
-        let empty: pl::Selection = selection().try_into().unwrap();
+        let empty: pl::Selection = selection().try_into()?;
         assert_eq!(empty, pl::Selection::default());
         let bad = [
             Selection {
@@ -210,13 +209,14 @@ mod tests {
             },
         ];
         for s in bad {
-            let err = pl::Selection::try_from(s).unwrap_err();
-            assert_eq!(err.code(), "INVALID_ARGUMENT");
+            let code = pl::Selection::try_from(s).err().map(|e| e.code());
+            assert_eq!(code, Some("INVALID_ARGUMENT"));
         }
+        Ok(())
     }
 
     #[test]
-    fn actions_round_trip() {
+    fn actions_round_trip() -> serde_json::Result<()> {
         for a in [
             BulkAction::Activate,
             BulkAction::Deactivate,
@@ -227,9 +227,10 @@ mod tests {
             let core: pl::BulkAction = a.into();
             let back: BulkAction = core.into();
             assert_eq!(
-                serde_json::to_value(core).unwrap(),
-                serde_json::to_value(pl::BulkAction::from(back)).unwrap()
+                serde_json::to_value(core)?,
+                serde_json::to_value(pl::BulkAction::from(back))?
             );
         }
+        Ok(())
     }
 }

@@ -57,6 +57,14 @@ pub(crate) fn core_code(e: &pl::Error) -> &'static str {
     e.code()
 }
 
+impl std::fmt::Display for BindingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for BindingError {}
+
 impl From<pl::Error> for BindingError {
     fn from(e: pl::Error) -> Self {
         BindingError::Core(e)
@@ -192,19 +200,27 @@ mod tests {
 
     #[test]
     fn panics_become_internal_errors() {
-        let e = guard::<()>(|| panic!("boom")).unwrap_err();
-        assert_eq!(e.code(), "INTERNAL");
-        assert!(e.message().contains("boom"));
+        // The panic is the input: `guard` must turn it into an error.
+        let e = guard::<()>(|| panic!("boom")).err();
+        assert_eq!(e.as_ref().map(BindingError::code), Some("INTERNAL"));
+        assert!(e.is_some_and(|e| e.message().contains("boom")));
     }
 
     #[test]
-    fn ids_must_be_safe_non_negative_integers() {
-        assert_eq!(id_from_js("id", 3.0).unwrap(), 3);
+    fn errors_display_their_code_and_message() {
+        let shown = BindingError::InvalidArgument("id must be an integer".into()).to_string();
+        assert_eq!(shown, "INVALID_ARGUMENT: id must be an integer");
+    }
+
+    #[test]
+    fn ids_must_be_safe_non_negative_integers() -> Result<(), BindingError> {
+        assert_eq!(id_from_js("id", 3.0)?, 3);
         for bad in [f64::NAN, -1.0, 1.5, f64::INFINITY, 1e300] {
             assert_eq!(
-                id_from_js("id", bad).unwrap_err().code(),
-                "INVALID_ARGUMENT"
+                id_from_js("id", bad).err().map(|e| e.code()),
+                Some("INVALID_ARGUMENT")
             );
         }
+        Ok(())
     }
 }
