@@ -128,7 +128,7 @@ impl Settings {
     /// settings (defaults with the overrides merged) when given. A durable engine
     /// opened without configuration options keeps its stored configuration.
     fn from_options(options: EngineOptions, durable: bool) -> Result<Self, BindingError> {
-        let env_var = std::env::var(pl::environment::ENV_VAR)
+        let env_var = std::env::var(pl::config::ENV_VAR)
             .ok()
             .filter(|v| !v.trim().is_empty());
         let config = if options.profile.is_some()

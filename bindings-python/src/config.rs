@@ -30,7 +30,7 @@ pub fn build_config(profile: &str, overrides: &Map<String, Value>) -> Result<Con
             serde_json::to_value(profile).unwrap_or(Value::Null),
         );
     }
-    let env = std::env::var(pattern_learning::environment::ENV_VAR).ok();
+    let env = std::env::var(pattern_learning::config::ENV_VAR).ok();
     Config::resolve_with_env(&explicit, env.as_deref()).map_err(parse_error)
 }
 

@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use crate::tier::AutoThreshold;
+
 /// Judged proposals kept (the most recent).
 const MAX_SAMPLES: usize = 20_000;
 /// Proposals at or above a threshold needed before it is trusted.
@@ -15,6 +17,25 @@ pub(crate) struct Calibration {
 }
 
 impl Calibration {
+    /// The auto threshold for a `target` precision: the derived one once the record
+    /// reaches it; closed (nothing auto-sent) when the record is large enough and no
+    /// threshold reaches it; `configured` until then.
+    pub fn auto_threshold(&self, target: f64, configured: f64) -> AutoThreshold {
+        match self.threshold_for(target) {
+            Some((value, precision)) => AutoThreshold {
+                value,
+                expected_precision: Some(precision),
+                allowed: true,
+            },
+            None if self.is_informative() => AutoThreshold {
+                value: 1.0,
+                expected_precision: self.best_precision(),
+                allowed: false,
+            },
+            None => AutoThreshold::configured(configured),
+        }
+    }
+
     /// Records one judged proposal.
     pub fn record(&mut self, confidence: f64, right: bool) {
         if !confidence.is_finite() {

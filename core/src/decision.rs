@@ -144,7 +144,7 @@ pub enum MatchKind {
 pub struct GateCheck {
     /// Gate name: `neighbour_agreement`, `margin`, `support`, `auto_executable`, …
     /// `clear_lead` blocks nothing: it passes when the margin reached
-    /// [`Gates::clear_lead`](crate::config::Gates::clear_lead) with no rejection of the
+    /// [`Gates::clear_lead`](crate::gates::Gates::clear_lead) with no rejection of the
     /// reply among the nearest examples, which lowers what `neighbour_agreement` requires.
     pub gate: String,
     /// The measured value.

@@ -11,8 +11,9 @@ use parking_lot::Mutex;
 
 use crate::clock::Timestamp;
 use crate::config::Config;
-use crate::decision::{Action, Reason};
-use crate::engine::MessageContext;
+use crate::context::MessageContext;
+use crate::decision::{Action, Decision, Outbound, OutboundKind, Reason};
+use crate::gates::Gate;
 use crate::pattern::PatternId;
 use crate::safety::SafetyThresholds;
 use crate::topic::Topic;
@@ -25,12 +26,58 @@ pub(crate) enum GuardOutcome {
     /// Nothing stands in the way.
     Allow,
     /// No automatic reply; the decision is shown to an operator instead.
-    Block(Reason),
+    Block(Gate),
     /// Hand to a human now, with a customer-facing notice if `text` is set.
-    Escalate {
-        reason: Reason,
-        text: Option<String>,
-    },
+    Escalate { gate: Gate, text: Option<String> },
+}
+
+impl GuardOutcome {
+    /// `allow`, or the name of the guard that stopped the send.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GuardOutcome::Allow => "allow",
+            GuardOutcome::Block(gate) | GuardOutcome::Escalate { gate, .. } => gate.name(),
+        }
+    }
+
+    /// The reason of the guard that stopped the send, if one did.
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            GuardOutcome::Allow => None,
+            GuardOutcome::Block(gate) | GuardOutcome::Escalate { gate, .. } => gate.reason(),
+        }
+    }
+
+    /// Applies the outcome to a decision: a blocked automatic send becomes a
+    /// suggestion (a blocked hand-off notice is dropped); an escalation hands the
+    /// message to a human, with the guard's notice.
+    pub fn apply(self, d: &mut Decision) {
+        match self {
+            GuardOutcome::Allow => {}
+            GuardOutcome::Block(gate) => {
+                if d.outbound
+                    .as_ref()
+                    .is_some_and(|o| o.kind == OutboundKind::Escalation)
+                {
+                    d.outbound = None;
+                }
+                if d.action == Action::AutoExecute {
+                    d.action = Action::Suggest;
+                    d.reason = gate.reason().unwrap_or(d.reason);
+                    d.outbound = None;
+                }
+                d.evidence.gates.push(gate.check_failed());
+            }
+            GuardOutcome::Escalate { gate, text } => {
+                d.action = Action::Escalate;
+                d.reason = gate.reason().unwrap_or(d.reason);
+                d.outbound = text.map(|text| Outbound {
+                    text,
+                    kind: OutboundKind::Escalation,
+                });
+            }
+        }
+    }
 }
 
 /// Per-conversation state (stored as JSON by durable engines).
@@ -122,83 +169,26 @@ impl Guards {
         {
             sends_last_hour.pop_front();
         }
-        let bypass = is_test_phone(config, inbound.ctx.phone.as_deref());
-        let conversation = match &inbound.ctx.conversation_id {
-            Some(id) => {
-                if !conversations.contains_key(id) && conversations.len() >= self.max_conversations
-                {
-                    evicted.extend(evict_oldest(conversations));
-                }
-                Some(conversations.entry(id.clone()).or_default())
-            }
-            None => None,
-        };
         let mut scratch = Conversation::default();
-        let conv = conversation.unwrap_or(&mut scratch);
+        let conv = match &inbound.ctx.conversation_id {
+            Some(id) => self.conversation(conversations, evicted, id),
+            None => &mut scratch,
+        };
+        let bypass = is_test_phone(config, inbound.ctx.phone.as_deref());
         let mut next = conv.clone();
-        next.last_seen = Some(now);
-        let window_ms = i64::from(thresholds.rapid_message_window_seconds) * 1000;
-        while next
-            .inbound
-            .front()
-            .is_some_and(|t| t.0 <= now.0 - window_ms)
-        {
-            next.inbound.pop_front();
-        }
-        next.inbound.push_back(now);
-        // Only the latest `threshold` arrivals decide whether the window is full.
-        let keep = thresholds.rapid_message_threshold.max(1) as usize;
-        while next.inbound.len() > keep {
-            next.inbound.pop_front();
-        }
-        if bypass {
-            // Test numbers: clear locks and counters, skip the conversation guards.
-            next.auto_replies = 0;
-            next.locked_until = None;
-            next.topic_lockout = None;
-            next.global_cooldown_until = None;
-            next.escalated = false;
-        }
-
+        next.arrive(now, thresholds);
         let outcome = if bypass {
+            // Test numbers: clear locks and counters, skip the conversation guards.
+            next.clear_locks();
             GuardOutcome::Allow
         } else if inbound.escalating {
-            if next.escalated {
-                // One customer-facing escalation per lock.
-                GuardOutcome::Block(Reason::ConversationLocked)
-            } else {
-                next.escalated = inbound.ctx.conversation_id.is_some();
-                GuardOutcome::Allow
-            }
+            escalation_outcome(&mut next, &inbound)
         } else {
             conversation_outcome(&mut next, &inbound, thresholds, now)
         };
         let outcome = match outcome {
             GuardOutcome::Allow if inbound.will_send && inbound.action == Action::AutoExecute => {
-                let reuse = inbound
-                    .pattern
-                    .and_then(|p| next.pattern_uses.get(&p).copied())
-                    .unwrap_or(0);
-                if inbound.ctx.conversation_id.is_some()
-                    && reuse >= config.guards.max_pattern_uses_per_conversation
-                {
-                    GuardOutcome::Block(Reason::PatternReuseLimit)
-                } else if config
-                    .guards
-                    .max_auto_sends_per_hour
-                    .is_some_and(|cap| sends_last_hour.len() >= cap as usize)
-                {
-                    GuardOutcome::Block(Reason::RateLimited)
-                } else {
-                    if !inbound.dry_run {
-                        sends_last_hour.push_back(now);
-                        next.auto_replies += 1;
-                        if let Some(p) = inbound.pattern {
-                            *next.pattern_uses.entry(p).or_insert(0) += 1;
-                        }
-                    }
-                    GuardOutcome::Allow
-                }
+                reserve_send(&mut next, sends_last_hour, &inbound, config, now)
             }
             other => other,
         };
@@ -206,6 +196,20 @@ impl Guards {
             *conv = next;
         }
         outcome
+    }
+
+    /// The state of conversation `id`, created (forgetting the least recently seen
+    /// one when the table is full) when it has none.
+    fn conversation<'a>(
+        &self,
+        conversations: &'a mut HashMap<String, Conversation>,
+        evicted: &mut Vec<String>,
+        id: &str,
+    ) -> &'a mut Conversation {
+        if !conversations.contains_key(id) && conversations.len() >= self.max_conversations {
+            evicted.extend(evict_oldest(conversations));
+        }
+        conversations.entry(id.to_owned()).or_default()
     }
 
     /// Ids of the conversations forgotten since the last call (their stored state
@@ -272,6 +276,80 @@ impl Guards {
     }
 }
 
+impl Conversation {
+    /// Notes an inbound message: only the latest `rapid_message_threshold` arrivals
+    /// within the window are kept, enough to tell whether the window is full.
+    fn arrive(&mut self, now: Timestamp, thresholds: &SafetyThresholds) {
+        self.last_seen = Some(now);
+        let window_ms = i64::from(thresholds.rapid_message_window_seconds) * 1000;
+        while self
+            .inbound
+            .front()
+            .is_some_and(|t| t.0 <= now.0 - window_ms)
+        {
+            self.inbound.pop_front();
+        }
+        self.inbound.push_back(now);
+        let keep = thresholds.rapid_message_threshold.max(1) as usize;
+        while self.inbound.len() > keep {
+            self.inbound.pop_front();
+        }
+    }
+
+    /// Clears locks and the reply counter (test numbers).
+    fn clear_locks(&mut self) {
+        self.auto_replies = 0;
+        self.locked_until = None;
+        self.topic_lockout = None;
+        self.global_cooldown_until = None;
+        self.escalated = false;
+    }
+}
+
+/// A message that hands the customer over with a notice: once per lock.
+fn escalation_outcome(conv: &mut Conversation, inbound: &Inbound<'_>) -> GuardOutcome {
+    if conv.escalated {
+        return GuardOutcome::Block(Gate::ConversationLocked);
+    }
+    conv.escalated = inbound.ctx.conversation_id.is_some();
+    GuardOutcome::Allow
+}
+
+/// Reserves an automatic send within the per-conversation reuse limit and the
+/// hourly cap, or says which of them stops it.
+fn reserve_send(
+    conv: &mut Conversation,
+    sends_last_hour: &mut VecDeque<Timestamp>,
+    inbound: &Inbound<'_>,
+    config: &Config,
+    now: Timestamp,
+) -> GuardOutcome {
+    let reuse = inbound
+        .pattern
+        .and_then(|p| conv.pattern_uses.get(&p).copied())
+        .unwrap_or(0);
+    if inbound.ctx.conversation_id.is_some()
+        && reuse >= config.guards.max_pattern_uses_per_conversation
+    {
+        return GuardOutcome::Block(Gate::PatternReuseLimit);
+    }
+    if config
+        .guards
+        .max_auto_sends_per_hour
+        .is_some_and(|cap| sends_last_hour.len() >= cap as usize)
+    {
+        return GuardOutcome::Block(Gate::RateLimited);
+    }
+    if !inbound.dry_run {
+        sends_last_hour.push_back(now);
+        conv.auto_replies += 1;
+        if let Some(p) = inbound.pattern {
+            *conv.pattern_uses.entry(p).or_insert(0) += 1;
+        }
+    }
+    GuardOutcome::Allow
+}
+
 /// The conversation-level checks, in V1's order: lock after escalation,
 /// lockout / cool-down, rapid messages, reply cap.
 fn conversation_outcome(
@@ -284,35 +362,35 @@ fn conversation_outcome(
         return GuardOutcome::Allow;
     }
     if conv.escalated {
-        return GuardOutcome::Block(Reason::ConversationLocked);
+        return GuardOutcome::Block(Gate::ConversationLocked);
     }
     if thresholds.topic_lockout_enabled {
         if conv.global_cooldown_until.is_some_and(|t| t > now) {
-            return GuardOutcome::Block(Reason::GlobalCooldown);
+            return GuardOutcome::Block(Gate::GlobalCooldown);
         }
         if let Some((topic, until)) = conv.topic_lockout {
             if until > now && topic == inbound.topic {
-                return GuardOutcome::Block(Reason::OperatorActive);
+                return GuardOutcome::Block(Gate::OperatorActive);
             }
         }
     } else if conv.locked_until.is_some_and(|t| t > now)
         || conv.topic_lockout.is_some_and(|(_, t)| t > now)
     {
-        return GuardOutcome::Block(Reason::OperatorActive);
+        return GuardOutcome::Block(Gate::OperatorActive);
     }
     if thresholds.rapid_message_enabled
         && conv.inbound.len() >= thresholds.rapid_message_threshold as usize
     {
         conv.escalated = true;
         return GuardOutcome::Escalate {
-            reason: Reason::RapidMessages,
+            gate: Gate::RapidMessages,
             text: Some(thresholds.rapid_message_escalation_text.clone()),
         };
     }
     if thresholds.ai_response_limit_enabled && conv.auto_replies >= thresholds.ai_response_limit {
         conv.escalated = true;
         return GuardOutcome::Escalate {
-            reason: Reason::AiReplyLimit,
+            gate: Gate::AiReplyLimit,
             text: Some(thresholds.ai_limit_escalation_text.clone()),
         };
     }

@@ -9,13 +9,14 @@ mod book;
 mod calibrate;
 pub mod clock;
 pub mod config;
+mod context;
 pub mod decision;
 pub mod embed;
 mod engine;
-pub mod environment;
 pub mod error;
 pub mod events;
 pub mod feedback;
+pub mod gates;
 mod guards;
 mod index;
 mod key_hash;
@@ -32,6 +33,7 @@ pub mod store;
 pub mod sweep;
 pub mod template;
 pub mod text;
+mod tier;
 pub mod topic;
 pub mod v1;
 
@@ -41,14 +43,14 @@ pub mod v1;
 pub struct ReadmeDoctests;
 
 pub use book::{rebuild_from_history, ChangeKind, PatternEvent, PatternState};
-pub use config::{Config, Profile};
+pub use config::{Config, Environment, Profile};
+pub use context::MessageContext;
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
 pub use engine::{
-    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, MessageContext,
-    Selection,
+    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, Selection,
 };
-pub use environment::Environment;
 pub use error::{Error, Result};
 pub use feedback::{Feedback, FeedbackAction, FeedbackOutcome};
+pub use gates::{Gate, Gates};
 pub use metrics::MetricsSnapshot;
 pub use pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};

@@ -30,9 +30,10 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::{ManualClock, Timestamp};
 use crate::config::Config;
+use crate::context::MessageContext;
 use crate::decision::Action;
 use crate::embed::Embedder;
-use crate::engine::{Engine, MessageContext};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::feedback::Feedback;
 use crate::store::{MemoryStore, Store};

@@ -29,10 +29,11 @@
 //! half; below 0.40 (escalate) mostly wrong. A pattern at the learned starting trust
 //! (0.5) reaches at most 0.8: it can be suggested, never auto-sent.
 
-use crate::config::Gates;
-use crate::decision::{Evidence, GateCheck, MatchKind};
+use crate::decision::{Evidence, MatchKind};
+use crate::gates::{Gate, GateReport, Gates};
 use crate::index::{Candidate, Polarity, SearchResult};
 use crate::pattern::{Pattern, PatternId};
+use crate::text;
 
 /// Similarity to an example this pattern was rejected for, from which the
 /// pattern is not proposed again for the message.
@@ -76,20 +77,26 @@ pub(crate) struct Assessment {
     pub pattern: PatternId,
     /// Decision confidence with gates ignored.
     pub confidence: f64,
-    /// Every auto-send gate that depends on the match passed.
-    pub gates_passed: bool,
-    /// Which gate failed first, for the reason.
-    pub failed_gate: Option<FailedGate>,
+    /// The match gates, measured (the pattern gates are added by the engine).
+    pub gates: GateReport,
+    /// The evidence, without its gates (they are in `gates`).
     pub evidence: Evidence,
     pub nearest_doc: u32,
 }
 
-/// A match-dependent gate that failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FailedGate {
-    Distant,
-    Ambiguous,
-    Support,
+/// What the nearest examples say about proposing one reply.
+#[derive(Debug, Clone, Copy)]
+struct Neighbourhood {
+    /// How many nearest examples were looked at (`gates.neighbours`).
+    k: usize,
+    /// Of those, how many carry the proposed reply.
+    agreeing: usize,
+    /// Whether an operator rejected the proposed reply for one of them.
+    rejected_nearby: bool,
+    /// The best candidate against the proposal: another reply, or a rejection of it.
+    runner_up: Option<(PatternId, f64)>,
+    /// Similarity lead of the proposal over the runner-up.
+    margin: f64,
 }
 
 /// Builds the assessment, or `None` when no pattern can be proposed.
@@ -102,134 +109,171 @@ pub(crate) fn assess<'a>(
     gates: &Gates,
     pattern_of: impl Fn(PatternId) -> Option<&'a Pattern>,
 ) -> Option<Assessment> {
-    let candidates = &result.candidates;
-    // Patterns an operator rejected for a message this close are not proposed.
+    let best = best_candidate(&result.candidates)?;
+    let pattern = pattern_of(best.pattern)?;
+    let hood = neighbourhood(&result.candidates, best, gates.neighbours.max(1));
+    let (report, match_ok) = match_gates(best, &hood, pattern.execution_count, gates);
+    let confidence = confidence(best.similarity, &hood, match_ok, pattern.confidence, gates);
+    Some(Assessment {
+        pattern: best.pattern,
+        confidence,
+        gates: report,
+        evidence: evidence(best, &hood, pattern, query_words),
+        nearest_doc: best.doc,
+    })
+}
+
+/// The nearest example that carries a reply an operator did not reject for a
+/// message this close.
+fn best_candidate(candidates: &[Candidate]) -> Option<&Candidate> {
     let rejected: Vec<PatternId> = candidates
         .iter()
         .filter(|c| c.polarity == Polarity::Negative && c.similarity >= REJECTION_SIMILARITY)
         .map(|c| c.pattern)
         .collect();
-    let best = candidates
+    candidates
         .iter()
-        .find(|c| c.polarity == Polarity::Positive && !rejected.contains(&c.pattern))?;
-    let pattern = pattern_of(best.pattern)?;
-    // The neighbours that speak to this proposal: examples that carry a reply, and
-    // rejections of the proposed one. A rejection of some other reply says nothing
-    // about this one.
+        .find(|c| c.polarity == Polarity::Positive && !rejected.contains(&c.pattern))
+}
+
+/// Agreement and lead among the `k` nearest examples that speak to proposing
+/// `best`: examples that carry a reply, and rejections of the proposed one (a
+/// rejection of some other reply says nothing about this one).
+fn neighbourhood(candidates: &[Candidate], best: &Candidate, k: usize) -> Neighbourhood {
     let neighbours = candidates
         .iter()
         .filter(|c| c.polarity == Polarity::Positive || c.pattern == best.pattern);
-    let runner_up = neighbours.clone().find(|c| is_against(c, best.pattern));
-    let runner_up_similarity = runner_up.map_or(0.0, |c| c.similarity);
-    let margin = best.similarity - runner_up_similarity;
-    let k = gates.neighbours.max(1);
+    let runner_up = neighbours
+        .clone()
+        .find(|c| is_against(c, best.pattern))
+        .map(|c| (c.pattern, c.similarity));
     let agreeing = neighbours
         .clone()
         .take(k)
         .filter(|c| c.pattern == best.pattern && c.polarity == Polarity::Positive)
         .count();
-    // An operator rejected this reply for one of the nearest messages.
     let rejected_nearby = neighbours
         .take(k)
         .any(|c| c.pattern == best.pattern && c.polarity == Polarity::Negative);
-    let support = pattern.execution_count;
+    Neighbourhood {
+        k,
+        agreeing,
+        rejected_nearby,
+        runner_up,
+        margin: best.similarity - runner_up.map_or(0.0, |(_, s)| s),
+    }
+}
 
+/// The match gates of the proposal, and whether the three that decide match
+/// quality (agreement, margin, similarity) passed.
+fn match_gates(
+    best: &Candidate,
+    hood: &Neighbourhood,
+    support: u64,
+    gates: &Gates,
+) -> (GateReport, bool) {
     // A clear lead lets a few of the nearest examples carry other replies; never a
     // rejection of this one.
-    let clear_lead = margin >= gates.clear_lead && !rejected_nearby;
-    let required_agreement = if clear_lead {
-        k.saturating_sub(gates.clear_lead_dissent).max(1)
-    } else {
-        k
-    };
-    let agreement_ok = agreeing >= required_agreement;
-    let margin_ok = margin >= gates.min_margin;
+    let clear_lead = hood.margin >= gates.clear_lead && !hood.rejected_nearby;
+    let required = gates.required_agreement(clear_lead);
+    let agreement_ok = hood.agreeing >= required;
+    let margin_ok = hood.margin >= gates.min_margin;
     let similarity_ok = best.similarity >= gates.min_similarity;
     let support_ok = support >= gates.min_support;
+    let mut report = GateReport::default();
+    let mut push = |gate: Gate, value: f64, required: f64, passed: bool| {
+        report.push(gate, gate.check(value, required, passed));
+    };
+    push(
+        Gate::NeighbourAgreement,
+        hood.agreeing as f64,
+        required as f64,
+        agreement_ok,
+    );
+    push(Gate::ClearLead, hood.margin, gates.clear_lead, clear_lead);
+    push(Gate::Margin, hood.margin, gates.min_margin, margin_ok);
+    push(
+        Gate::Similarity,
+        best.similarity,
+        gates.min_similarity,
+        similarity_ok,
+    );
+    push(
+        Gate::Support,
+        support as f64,
+        gates.min_support as f64,
+        support_ok,
+    );
+    (report, agreement_ok && margin_ok && similarity_ok)
+}
 
-    let ambiguity = (gates.min_margin - margin).max(0.0);
-    let match_quality = if agreement_ok && margin_ok && similarity_ok {
-        GATED_QUALITY + (1.0 - GATED_QUALITY) * calibrate(best.similarity)
+/// Match quality × neighbour agreement × pattern trust (see the module docs).
+fn confidence(
+    similarity: f64,
+    hood: &Neighbourhood,
+    match_ok: bool,
+    trust: f64,
+    gates: &Gates,
+) -> f64 {
+    let ambiguity = (gates.min_margin - hood.margin).max(0.0);
+    let match_quality = if match_ok {
+        GATED_QUALITY + (1.0 - GATED_QUALITY) * calibrate(similarity)
     } else {
-        calibrate(best.similarity - ambiguity)
+        calibrate(similarity - ambiguity)
     };
-    let agreement = agreeing as f64 / k as f64;
-    let trust = 0.6 + 0.4 * pattern.confidence.clamp(0.0, 1.0);
-    let confidence = (match_quality * (0.7 + 0.3 * agreement) * trust).clamp(0.0, 1.0);
-    let failed_gate = if !similarity_ok {
-        Some(FailedGate::Distant)
-    } else if !(agreement_ok && margin_ok) {
-        Some(FailedGate::Ambiguous)
-    } else if !support_ok {
-        Some(FailedGate::Support)
-    } else {
-        None
-    };
-    let gates_checks = vec![
-        gate(
-            "neighbour_agreement",
-            agreeing as f64,
-            required_agreement as f64,
-            agreement_ok,
-        ),
-        gate("clear_lead", margin, gates.clear_lead, clear_lead),
-        gate("margin", margin, gates.min_margin, margin_ok),
-        gate(
-            "similarity",
-            best.similarity,
-            gates.min_similarity,
-            similarity_ok,
-        ),
-        gate(
-            "support",
-            support as f64,
-            gates.min_support as f64,
-            support_ok,
-        ),
-    ];
-    let keyword_hits: Vec<String> = pattern
-        .trigger_keywords
-        .iter()
-        .filter(|k| {
-            let words: Vec<String> = crate::text::word_list(k)
-                .iter()
-                .map(|w| crate::text::strip_apostrophes(w).into_owned())
-                .collect();
-            crate::text::contains_phrase(query_words, &words)
-        })
-        .cloned()
-        .collect();
+    let agreement = hood.agreeing as f64 / hood.k as f64;
+    let trust = 0.6 + 0.4 * trust.clamp(0.0, 1.0);
+    (match_quality * (0.7 + 0.3 * agreement) * trust).clamp(0.0, 1.0)
+}
+
+/// The evidence behind the proposal (gates are added when the decision is made).
+fn evidence(
+    best: &Candidate,
+    hood: &Neighbourhood,
+    pattern: &Pattern,
+    query_words: &[String],
+) -> Evidence {
+    let keyword_hits = keyword_hits(pattern, query_words);
     let match_kind = if best.kind == MatchKind::Lexical && !keyword_hits.is_empty() {
         MatchKind::Keyword
     } else {
         best.kind
     };
-    Some(Assessment {
-        pattern: best.pattern,
-        confidence,
-        gates_passed: failed_gate.is_none(),
-        failed_gate,
-        nearest_doc: best.doc,
-        evidence: Evidence {
-            match_kind,
-            similarity: best.similarity,
-            lexical: best.lexical,
-            semantic: best.semantic,
-            nearest_example: None,
-            runner_up: runner_up.map(|c| c.pattern),
-            runner_up_similarity,
-            margin,
-            agreeing_neighbours: agreeing,
-            neighbours: k,
-            support,
-            pattern_confidence: pattern.confidence,
-            keyword_hits,
-            missing_variables: Vec::new(),
-            gates: gates_checks,
-            auto_threshold: 0.0,
-            expected_precision: None,
-        },
-    })
+    Evidence {
+        match_kind,
+        similarity: best.similarity,
+        lexical: best.lexical,
+        semantic: best.semantic,
+        nearest_example: None,
+        runner_up: hood.runner_up.map(|(p, _)| p),
+        runner_up_similarity: hood.runner_up.map_or(0.0, |(_, s)| s),
+        margin: hood.margin,
+        agreeing_neighbours: hood.agreeing,
+        neighbours: hood.k,
+        support: pattern.execution_count,
+        pattern_confidence: pattern.confidence,
+        keyword_hits,
+        missing_variables: Vec::new(),
+        gates: Vec::new(),
+        auto_threshold: 0.0,
+        expected_precision: None,
+    }
+}
+
+/// The pattern's keywords that occur, as whole words, in the message.
+fn keyword_hits(pattern: &Pattern, query_words: &[String]) -> Vec<String> {
+    pattern
+        .trigger_keywords
+        .iter()
+        .filter(|k| {
+            let words: Vec<String> = text::word_list(k)
+                .iter()
+                .map(|w| text::strip_apostrophes(w).into_owned())
+                .collect();
+            text::contains_phrase(query_words, &words)
+        })
+        .cloned()
+        .collect()
 }
 
 /// A candidate that speaks against proposing `pattern`: another reply, or a
@@ -238,18 +282,10 @@ fn is_against(c: &Candidate, pattern: PatternId) -> bool {
     c.pattern != pattern || c.polarity == Polarity::Negative
 }
 
-fn gate(name: &str, value: f64, required: f64, passed: bool) -> GateCheck {
-    GateCheck {
-        gate: name.into(),
-        value,
-        required,
-        passed,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decision::{GateCheck, Reason};
 
     #[test]
     fn calibration_is_monotone_and_hits_the_knots() {
@@ -294,17 +330,22 @@ mod tests {
         assess(result, &[], gates, |_| Some(&pattern)).expect("a proposal")
     }
 
-    fn named_gate<'a>(a: &'a Assessment, name: &str) -> &'a GateCheck {
-        let gate = a.evidence.gates.iter().find(|g| g.gate == name);
-        gate.unwrap_or_else(|| panic!("the {name} gate is in the evidence"))
+    fn named_gate(a: &Assessment, gate: Gate) -> &GateCheck {
+        let check = a.gates.get(gate);
+        check.unwrap_or_else(|| panic!("the {} gate is in the report", gate.name()))
     }
 
     fn agreement_gate(a: &Assessment) -> &GateCheck {
-        named_gate(a, "neighbour_agreement")
+        named_gate(a, Gate::NeighbourAgreement)
     }
 
     fn lead_gate(a: &Assessment) -> &GateCheck {
-        named_gate(a, "clear_lead")
+        named_gate(a, Gate::ClearLead)
+    }
+
+    /// The reason a failed match gate gives, `None` when they all passed.
+    fn blocked(a: &Assessment) -> Option<Reason> {
+        a.gates.blocking().and_then(Gate::reason)
     }
 
     #[test]
@@ -322,19 +363,19 @@ mod tests {
         // Lead 0.20 ≥ 0.15: five agreeing neighbours suffice.
         let wide = one_stray_neighbour(0.70);
         let a = assess_with(&wide, &relaxed);
-        assert!(a.gates_passed, "{:?}", a.evidence.gates);
+        assert_eq!(blocked(&a), None, "{:?}", a.gates);
         assert_eq!(a.evidence.agreeing_neighbours, 5);
         let gate = agreement_gate(&a);
         assert_eq!((gate.value, gate.required, gate.passed), (5.0, 5.0, true));
         assert!(lead_gate(&a).passed);
         // The same message is ambiguous when all six must agree.
         let a = assess_with(&wide, &strict);
-        assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
+        assert_eq!(blocked(&a), Some(Reason::AmbiguousMatch));
         assert_eq!(agreement_gate(&a).required, 6.0);
         // Lead 0.12: above the margin gate (0.10) but not clear; all six must agree.
         let narrow = one_stray_neighbour(0.78);
         let a = assess_with(&narrow, &relaxed);
-        assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
+        assert_eq!(blocked(&a), Some(Reason::AmbiguousMatch));
         assert_eq!(agreement_gate(&a).required, 6.0);
         let lead = lead_gate(&a);
         assert!(!lead.passed && (lead.value - 0.12).abs() < 1e-9 && lead.required == 0.15);
@@ -346,7 +387,7 @@ mod tests {
         };
         let a = assess_with(&rejected, &relaxed);
         assert_eq!(a.evidence.agreeing_neighbours, 5);
-        assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
+        assert_eq!(blocked(&a), Some(Reason::AmbiguousMatch));
         assert_eq!(agreement_gate(&a).required, 6.0);
         assert!(
             !lead_gate(&a).passed,
@@ -365,14 +406,14 @@ mod tests {
         };
         let a = assess_with(&two_strays, &relaxed);
         assert_eq!(a.evidence.agreeing_neighbours, 4);
-        assert_eq!(a.failed_gate, Some(FailedGate::Ambiguous));
+        assert_eq!(blocked(&a), Some(Reason::AmbiguousMatch));
         // The dissent counts against the neighbours looked at, and one must agree.
         let few = Gates {
             neighbours: 3,
             ..relaxed
         };
         let a = assess_with(&wide, &few);
-        assert!(a.gates_passed);
+        assert_eq!(blocked(&a), None);
         assert_eq!(agreement_gate(&a).required, 2.0);
         let lax = Gates {
             clear_lead_dissent: 10,

@@ -165,6 +165,18 @@ pub fn contains_phrase<S: AsRef<str>, P: AsRef<str>>(haystack: &[S], phrase: &[P
 
 /// Drops apostrophes inside words (`don't` → `dont`), for matching features where
 /// customers type either form.
+/// The first `max` bytes of `s`, cut back to a character boundary.
+pub(crate) fn prefix(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 pub(crate) fn strip_apostrophes(word: &str) -> std::borrow::Cow<'_, str> {
     if word.contains('\'') {
         std::borrow::Cow::Owned(word.replace('\'', ""))

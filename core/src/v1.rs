@@ -47,8 +47,9 @@ use serde_json::Value;
 
 use crate::clock::Timestamp;
 use crate::config::{Config, Profile};
+use crate::context::MessageContext;
 use crate::decision::{Action, Decision, OutboundKind, Reason};
-use crate::engine::{Engine, MessageContext};
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::feedback::{Feedback, FeedbackOutcome};
 use crate::pattern::{Pattern, PatternId};

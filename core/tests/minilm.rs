@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pattern_learning::config::Gates;
 use pattern_learning::embed::{cosine, load_minilm, Embedder, MiniLmEmbedder, MINILM_GATES};
+use pattern_learning::gates::Gates;
 use pattern_learning::{Engine, Error, NewPattern};
 
 const ENV: &str = "PATTERN_LEARNING_MINILM_DIR";

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use pattern_learning::config::{Config, Gates};
+use pattern_learning::config::Config;
 use pattern_learning::embed::Embedder;
+use pattern_learning::gates::Gates;
 use pattern_learning::{Action, Engine, NewPattern, PatternId, Reason};
 
 const FROZEN: &str =

@@ -28,8 +28,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use pattern_learning::config::Gates;
 use pattern_learning::embed::Embedder;
+use pattern_learning::gates::Gates;
 
 /// First bytes of a cache file (format version 1).
 const MAGIC: &[u8; 8] = b"PLEMBv1\n";

@@ -20,7 +20,7 @@ use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 
 use super::wordpiece::WordPiece;
 use super::{normalize_l2, Embedder, MINILM_GATES};
-use crate::config::Gates;
+use crate::gates::Gates;
 use crate::{Error, Result};
 
 /// The sequence limit when the directory has no `sentence_bert_config.json`

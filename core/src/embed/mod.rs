@@ -21,7 +21,7 @@ pub use static_table::StaticEmbedder;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::{Gates, DEFAULT_MIN_SIMILARITY};
+use crate::gates::{Gates, DEFAULT_MIN_SIMILARITY};
 use crate::text;
 
 /// Turns text into a fixed-size vector. Implementations must be deterministic.
@@ -58,7 +58,7 @@ pub const MINILM_GATES: Gates = Gates {
     min_similarity: DEFAULT_MIN_SIMILARITY,
     min_support: 4,
     clear_lead: 0.2,
-    clear_lead_dissent: crate::config::DEFAULT_CLEAR_LEAD_DISSENT,
+    clear_lead_dissent: crate::gates::DEFAULT_CLEAR_LEAD_DISSENT,
     semantic_weight: 0.7,
 };
 

@@ -9,7 +9,12 @@
 
 use std::collections::HashMap;
 
-use super::*;
+use parking_lot::Mutex;
+
+use crate::book::{ChangeKind, PatternBook};
+use crate::pattern::PatternId;
+
+use super::Engine;
 
 /// Cached approval counts.
 #[derive(Debug, Default)]

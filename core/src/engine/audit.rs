@@ -6,10 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::*;
-use crate::book::{rebuild_from_history, PatternState};
+use crate::book::{
+    rebuild_from_history, ChangeKind, ExampleInput, PatternBook, PatternEvent, PatternState,
+};
 use crate::clock::Timestamp;
-use crate::pattern::Provenance;
+use crate::error::{Error, Result};
+use crate::pattern::{Pattern, PatternId, Provenance};
+use crate::text;
+
+use super::Engine;
 
 /// What a bulk operation does to each selected pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,11 +1,25 @@
 //! Building an engine: configuration, embedder, clock, safety settings.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::book::PatternBook;
+use crate::calibrate::Calibration;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::embed::{Embedder, StaticEmbedder};
+use crate::error::Result;
+use crate::guards::Guards;
+use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds};
+use crate::store::{Commit, Store};
+
 use super::persist::{
     recent_message_ids, stored_settings, CONFIG_KEY, SETTINGS_KEY, THRESHOLDS_KEY,
 };
-use super::recent::SEEN_IDS;
-use super::*;
-use crate::store::{Commit, Store};
+use super::recent::{RecentDecisions, SeenMessages, SEEN_IDS};
+use super::{Engine, SafetyState};
 
 /// Builds an [`Engine`] with a custom embedder, clock or safety settings.
 #[derive(Debug, Default)]

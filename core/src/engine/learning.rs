@@ -1,6 +1,14 @@
 //! Feedback and operator messages.
 
-use super::*;
+use std::time::Instant;
+
+use crate::embed::check_vector;
+use crate::error::{Error, Result};
+use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
+use crate::learn::apply_feedback;
+use crate::topic;
+
+use super::Engine;
 
 impl Engine {
     /// Records operator feedback: approve / modify / reject / answer.

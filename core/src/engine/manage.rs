@@ -1,6 +1,13 @@
 //! Pattern management: create, update, activate, approve, delete, restore, list.
 
-use super::*;
+use crate::book::{ChangeKind, ExampleInput, PatternEvent};
+use crate::embed::check_vector;
+use crate::error::{Error, Result};
+use crate::learn::derive_keywords;
+use crate::pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};
+use crate::{signature, text, topic};
+
+use super::Engine;
 
 impl Engine {
     /// Creates a pattern from trigger examples, keywords and a reply template.

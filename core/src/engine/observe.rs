@@ -6,10 +6,16 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::*;
 use crate::alerts::{Alert, AlertState};
+use crate::clock::Timestamp;
+use crate::config::Config;
+use crate::decision::{Decision, OutboundKind, Reason};
+use crate::error::{Error, Result};
 use crate::events::{DecisionEvent, Event, EventBus, FeedbackEvent, Subscription};
+use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::metrics::{MetricsSnapshot, PatternCounts, Recorder};
+
+use super::Engine;
 
 /// The engine's counters, subscribers and alert state.
 #[derive(Debug, Default)]

@@ -8,15 +8,23 @@
 //! multi-step change (a rejection plus a learned answer) atomic in memory.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use super::*;
-use crate::book::PatternBook;
+use crate::book::{PatternBook, PatternEvent};
+use crate::config::Config;
+use crate::context::MessageContext;
+use crate::decision::{Action, Decision, GateCheck};
+use crate::error::{Error, Result};
+use crate::pattern::PatternId;
+use crate::safety::{SafetySettings, SafetyThresholds};
 use crate::store::{
     Commit, DecisionRecord, ExampleVector, SendRefusal, SendVerdict, SqliteStore, Store,
     StoredState,
 };
 #[cfg(feature = "postgres")]
 use crate::store::{PostgresOptions, PostgresStore};
+
+use super::{Engine, EngineBuilder};
 
 /// Keys of the settings documents in a store.
 pub(super) const CONFIG_KEY: &str = "config";

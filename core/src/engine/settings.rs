@@ -1,6 +1,11 @@
 //! The safety settings API (what the V1 backend calls today).
 
-use super::*;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds, SafetyVerdict};
+
+use super::{persist, Engine};
 
 impl Engine {
     /// Checks a message against the safety rules alone (V1 `checkMessageSafety`).

@@ -9,14 +9,22 @@
 //! store, or none, all of this costs a boolean test.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use parking_lot::RwLockUpgradableReadGuard;
 
-use super::persist::{CONFIG_KEY, SETTINGS_KEY, THRESHOLDS_KEY};
-use super::*;
 use crate::book::PatternBook;
+use crate::config::Config;
+use crate::context::MessageContext;
+use crate::decision::Decision;
+use crate::error::Result;
 use crate::guards::is_test_phone;
+use crate::pattern::PatternId;
+use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds};
 use crate::store::{SendClaim, SharedChanges};
+
+use super::persist::{CONFIG_KEY, SETTINGS_KEY, THRESHOLDS_KEY};
+use super::{Engine, SafetyState};
 
 impl Engine {
     /// Takes in what other engines sharing this engine's store committed since the

@@ -47,6 +47,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::context::MessageContext;
+
 pub use entities::{extract_entities, Entities};
 
 /// Named values a template can refer to: a JSON object.
@@ -119,6 +121,30 @@ impl TemplateContext {
     }
 }
 
+impl TemplateContext {
+    /// The values a reply to `message` can use: the caller's context
+    /// (`customer_name`, `phone_number`, `conversation_id`), the entities found in
+    /// the message (`bay_number`, `time`, `date`, `location`, `issue_type`), then the
+    /// caller's own variables, later ones winning.
+    pub(crate) fn for_message(message: &str, ctx: &MessageContext) -> Self {
+        let mut tc = TemplateContext::new();
+        if let Some(name) = &ctx.customer_name {
+            tc.insert("customer_name", name.clone());
+        }
+        if let Some(phone) = &ctx.phone {
+            tc.insert("phone_number", phone.clone());
+        }
+        if let Some(conv) = &ctx.conversation_id {
+            tc.insert("conversation_id", conv.clone());
+        }
+        extract_entities(message).into_context(&mut tc);
+        for (k, v) in &ctx.variables {
+            tc.insert(k.clone(), v.clone());
+        }
+        tc
+    }
+}
+
 impl From<Map<String, Value>> for TemplateContext {
     fn from(values: Map<String, Value>) -> Self {
         Self { values }
@@ -158,6 +184,21 @@ impl Rendered {
 
 static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\{\{[^}]+\}\}").expect("placeholder pattern is valid"));
+
+/// Renders the string fields of an action template, one level deep into arrays and
+/// objects (as V1 did); other values stay as they are.
+pub(crate) fn render_json(value: &Value, ctx: &TemplateContext) -> Value {
+    match value {
+        Value::String(s) => Value::String(render(s, ctx).text),
+        Value::Array(items) => Value::Array(items.iter().map(|v| render_json(v, ctx)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), render_json(v, ctx)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
 
 /// Whether `template` may hold a placeholder (it contains `{{`): without one, rendering
 /// returns the template as it is, whatever the context.

@@ -34,7 +34,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Profile};
+use super::{Config, Profile};
 use crate::error::{Error, Result};
 
 /// The environment variable that selects an environment: `PATTERN_LEARNING_ENV`

@@ -1,14 +1,22 @@
-//! Engine configuration: named profiles, thresholds, learning rates, gates, validation.
+//! Engine configuration: named profiles, environments, thresholds, learning rates,
+//! validation and partial updates.
 //!
 //! A [`Config`] is plain data. It is validated when an engine is built or when it
-//! is replaced ([`Config::validate`]); the engine never changes it on its own.
+//! is replaced ([`Config::validate`]); the engine never changes it on its own. The
+//! auto-send gate values it carries ([`Config::gates`]) are defined, with every
+//! gate, in [`crate::gates`]. A configuration is layered profile → environment →
+//! explicit settings by [`Config::resolve`] (see [`environment`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::AlertRules;
-use crate::embed::Embedder;
-use crate::environment::Environment;
 use crate::error::{Error, Result};
+use crate::gates::Gates;
+
+pub mod environment;
+mod patch;
+
+pub use environment::{ConfigValue, Environment, ENV_VAR};
 
 /// A named starting point for a configuration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,158 +104,6 @@ pub struct Promotion {
     pub min_executions: u64,
 }
 
-/// The gates that an automatic send must pass besides the confidence threshold.
-///
-/// Measured on public intent data, gates beat any single similarity threshold:
-/// the nearest examples agree on one reply (all of them, or all but one when the reply
-/// leads clearly), the best reply leads the best different reply by a margin, the match
-/// is not a distant one, and operators have sent the reply several times. The defaults
-/// were picked on the CLINC150 train/val replay and checked, unchanged, on Banking77;
-/// the README's "Measured learning quality" section has the numbers.
-///
-/// They suit the built-in embedder. An embedder whose similarities spread differently
-/// brings its own ([`Embedder::tuned_gates`], e.g.
-/// MiniLM): in an engine with such an embedder, every gate the configuration leaves at
-/// its [`Gates::default`] value takes the embedder's value (at build, at
-/// [`Engine::set_config`](crate::Engine::set_config) and
-/// [`Engine::update_config`](crate::Engine::update_config));
-/// [`Engine::config`](crate::Engine::config) shows the values in force. A gate you set
-/// to another value stays yours.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Gates {
-    /// Number of nearest trigger examples that must all carry the proposed reply
-    /// (unless it leads by [`clear_lead`](Self::clear_lead)).
-    /// Default 6: with 5, CLINC150 seed 2 had 2.6 wrong auto-sends per 1000.
-    pub neighbours: usize,
-    /// Similarity lead of the best reply over the best different reply.
-    pub min_margin: f64,
-    /// Similarity the best example must reach. Semantic retrieval always finds
-    /// neighbours; in an engine that knows few replies they agree and lead by a wide
-    /// margin even when the message is about something else ("Thanks" next to a login
-    /// question), so agreement alone must not pass a distant match.
-    #[serde(default = "default_min_similarity")]
-    pub min_similarity: f64,
-    /// Times operators must have sent (or approved) the reply.
-    pub min_support: u64,
-    /// A lead over the best different reply at least this wide lets
-    /// [`clear_lead_dissent`](Self::clear_lead_dissent) of the
-    /// [`neighbours`](Self::neighbours) nearest examples carry other replies. A reply that
-    /// far ahead is not made doubtful by one stray example among the nearest. An
-    /// operator's rejection of the proposed reply among them is never overlooked.
-    ///
-    /// Default 0.15 with a dissent of 1 (5 of 6 must agree): chosen on the CLINC150
-    /// train/val replay, seeds 1–5, live and after a restart — the most automation with
-    /// every run at ≤ 2 wrong auto-sends per 1000 and ≤ 1 out-of-scope auto-send (0.13
-    /// and 0.14 exceeded that; a dissent of 2 did up to a lead of 0.20 and automated
-    /// less above); then checked, unchanged, on Banking77. Proposals with 5 of 6
-    /// neighbours agreeing and such a lead were right 99.0% of the time on CLINC150
-    /// (all 334 on Banking77); automation rose from
-    /// 42.9–45.6% to 46.7–48.5% (CLINC150) and 33.6–34.4% to 36.2–38.1% (Banking77)
-    /// within the same error limits (`docs/decisions/0002-clear-lead.md`).
-    #[serde(default = "default_clear_lead")]
-    pub clear_lead: f64,
-    /// How many of the [`neighbours`](Self::neighbours) nearest examples may carry other
-    /// replies when the proposed one leads by [`clear_lead`](Self::clear_lead). At least
-    /// one neighbour must always agree. Default 1; 0 turns the relaxation off.
-    #[serde(default = "default_clear_lead_dissent")]
-    pub clear_lead_dissent: usize,
-    /// Weight of the embedder's cosine in the similarity (the rest is the lexical
-    /// word + character TF-IDF cosine). Default 0.5, the mean: on CLINC150 it let the
-    /// most proposals pass the agreement and margin gates (0.3, 0.7 and 1.0 passed
-    /// fewer at the same precision). 0 turns semantic retrieval off.
-    pub semantic_weight: f64,
-}
-
-impl Default for Gates {
-    /// The gates of the built-in embedder.
-    fn default() -> Self {
-        Gates {
-            neighbours: 6,
-            min_margin: 0.10,
-            min_similarity: DEFAULT_MIN_SIMILARITY,
-            min_support: 4,
-            clear_lead: DEFAULT_CLEAR_LEAD,
-            clear_lead_dissent: DEFAULT_CLEAR_LEAD_DISSENT,
-            semantic_weight: 0.5,
-        }
-    }
-}
-
-impl Gates {
-    /// `self` with every gate that is still at its default value replaced by the
-    /// embedder's own, when it has tuned gates (the built-in embedder has none).
-    ///
-    /// # Example
-    /// ```
-    /// use pattern_learning::config::Gates;
-    /// use pattern_learning::embed::StaticEmbedder;
-    /// let mine = Gates { min_margin: 0.2, ..Gates::default() };
-    /// assert_eq!(mine.for_embedder(&StaticEmbedder::new()), mine);
-    /// ```
-    pub fn for_embedder(self, embedder: &dyn Embedder) -> Gates {
-        self.or_tuned(embedder.tuned_gates())
-    }
-
-    /// `self` with every gate still at its default value taken from `tuned`.
-    pub(crate) fn or_tuned(self, tuned: Option<Gates>) -> Gates {
-        let Some(tuned) = tuned else {
-            return self;
-        };
-        let default = Gates::default();
-        /// Mine, unless it is still the built-in default.
-        fn pick<T: PartialEq>(mine: T, builtin: T, theirs: T) -> T {
-            if mine == builtin {
-                theirs
-            } else {
-                mine
-            }
-        }
-        Gates {
-            neighbours: pick(self.neighbours, default.neighbours, tuned.neighbours),
-            min_margin: pick(self.min_margin, default.min_margin, tuned.min_margin),
-            min_similarity: pick(
-                self.min_similarity,
-                default.min_similarity,
-                tuned.min_similarity,
-            ),
-            min_support: pick(self.min_support, default.min_support, tuned.min_support),
-            clear_lead: pick(self.clear_lead, default.clear_lead, tuned.clear_lead),
-            clear_lead_dissent: pick(
-                self.clear_lead_dissent,
-                default.clear_lead_dissent,
-                tuned.clear_lead_dissent,
-            ),
-            semantic_weight: pick(
-                self.semantic_weight,
-                default.semantic_weight,
-                tuned.semantic_weight,
-            ),
-        }
-    }
-}
-
-/// Default of [`Gates::min_similarity`].
-pub const DEFAULT_MIN_SIMILARITY: f64 = 0.5;
-
-fn default_min_similarity() -> f64 {
-    DEFAULT_MIN_SIMILARITY
-}
-
-/// Default of [`Gates::clear_lead`].
-pub const DEFAULT_CLEAR_LEAD: f64 = 0.15;
-
-/// Default of [`Gates::clear_lead_dissent`].
-pub const DEFAULT_CLEAR_LEAD_DISSENT: usize = 1;
-
-fn default_clear_lead() -> f64 {
-    DEFAULT_CLEAR_LEAD
-}
-
-fn default_clear_lead_dissent() -> usize {
-    DEFAULT_CLEAR_LEAD_DISSENT
-}
-
 /// Limits on automatic sending that V1 lacked, plus V1's test-number bypass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -307,7 +163,7 @@ pub struct Config {
     pub max_message_bytes: usize,
     /// Signature appended to automatic replies, also used to recognise them.
     pub ai_signature: Option<String>,
-    /// The environment whose overlay was applied (see [`crate::environment`]).
+    /// The environment whose overlay was applied (see [`crate::config::environment`]).
     #[serde(default)]
     pub environment: Option<Environment>,
     /// Operator approvals a pattern needs before it may ever auto-send, on top of
@@ -460,36 +316,6 @@ impl Config {
         Ok(())
     }
 
-    /// Applies a partial update given as a JSON object, e.g.
-    /// `{"thresholds": {"auto": 0.9}, "shadowMode": true}`. Keys may be snake_case
-    /// or camelCase; unknown keys are rejected with [`Error::UnknownSetting`]; the
-    /// result is validated. All or nothing: on any error `self` is unchanged.
-    ///
-    /// # Example
-    /// ```
-    /// use pattern_learning::Config;
-    /// let mut c = Config::default();
-    /// c.apply_partial(&serde_json::json!({"thresholds": {"auto": 0.9}, "shadowMode": true})).unwrap();
-    /// assert_eq!((c.thresholds.auto, c.shadow_mode), (0.9, true));
-    /// assert!(c.apply_partial(&serde_json::json!({"minConfidenceToAct": 0.99})).is_err());
-    /// assert_eq!(c.thresholds.auto, 0.9);
-    /// ```
-    pub fn apply_partial(&mut self, patch: &serde_json::Value) -> Result<()> {
-        let mut current = serde_json::to_value(&*self).map_err(|e| Error::Parse {
-            what: "configuration".into(),
-            reason: e.to_string(),
-        })?;
-        merge_patch(&mut current, patch, "")?;
-        let next: Config = serde_json::from_value(current).map_err(|e| Error::InvalidConfig {
-            key: "configuration".into(),
-            value: patch.to_string().chars().take(200).collect(),
-            reason: e.to_string(),
-        })?;
-        next.validate()?;
-        *self = next;
-        Ok(())
-    }
-
     /// Parses a JSON configuration document; unknown keys are rejected.
     pub fn from_json(json: &str) -> Result<Self> {
         let config: Config = serde_json::from_str(json).map_err(|e| Error::Parse {
@@ -499,61 +325,6 @@ impl Config {
         config.validate()?;
         Ok(config)
     }
-}
-
-/// Merges `patch` into `target` key by key (objects recurse, other values replace).
-fn merge_patch(
-    target: &mut serde_json::Value,
-    patch: &serde_json::Value,
-    path: &str,
-) -> Result<()> {
-    let (Some(target), Some(patch)) = (target.as_object_mut(), patch.as_object()) else {
-        return Err(Error::InvalidConfig {
-            key: if path.is_empty() {
-                "configuration".into()
-            } else {
-                path.into()
-            },
-            value: patch.to_string().chars().take(200).collect(),
-            reason: "expected a JSON object".into(),
-        });
-    };
-    for (key, value) in patch {
-        let snake = to_snake_case(key);
-        let full = if path.is_empty() {
-            snake.clone()
-        } else {
-            format!("{path}.{snake}")
-        };
-        let Some(slot) = target.get_mut(&snake) else {
-            let mut known: Vec<&str> = target.keys().map(String::as_str).collect();
-            known.sort_unstable();
-            return Err(Error::UnknownSetting {
-                key: full,
-                known: known.join(", "),
-            });
-        };
-        if slot.is_object() && value.is_object() {
-            merge_patch(slot, value, &full)?;
-        } else {
-            *slot = value.clone();
-        }
-    }
-    Ok(())
-}
-
-/// `shadowMode` → `shadow_mode`; snake_case stays as it is.
-fn to_snake_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for ch in key.chars() {
-        if ch.is_ascii_uppercase() {
-            out.push('_');
-            out.push(ch.to_ascii_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 fn unit_interval(key: &str, value: f64) -> Result<()> {
@@ -575,6 +346,7 @@ fn invalid(key: &str, value: impl std::fmt::Display, reason: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gates::{DEFAULT_CLEAR_LEAD, DEFAULT_CLEAR_LEAD_DISSENT};
 
     #[test]
     fn profiles_validate() {
