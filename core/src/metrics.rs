@@ -510,64 +510,63 @@ impl MetricsSnapshot {
     ///
     /// Metric names start with `pattern_learning_`; latencies are in seconds.
     pub fn to_prometheus(&self) -> String {
-        let mut out = String::with_capacity(8 * 1024);
-        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP pattern_learning_{name} {help}");
-            let _ = writeln!(out, "# TYPE pattern_learning_{name} {kind}");
-        };
-        head(
-            &mut out,
+        let mut out = Exposition::default();
+        self.write_decisions(&mut out);
+        self.write_sends(&mut out);
+        self.write_feedback(&mut out);
+        self.write_guards(&mut out);
+        self.write_latencies(&mut out);
+        self.write_patterns_and_errors(&mut out);
+        out.text
+    }
+
+    fn write_decisions(&self, out: &mut Exposition) {
+        out.family(
             "decisions_total",
             "counter",
             "Decisions returned by process, by action and reason.",
         );
         for (action, reasons) in &self.decisions_by_action_reason {
             for (reason, n) in reasons {
-                let _ = writeln!(
-                    out,
-                    "pattern_learning_decisions_total{{action=\"{action}\",reason=\"{reason}\"}} {n}"
-                );
+                let labels = format!("action=\"{action}\",reason=\"{reason}\"");
+                out.sample("decisions_total", &labels, n);
             }
         }
-        head(
-            &mut out,
+        out.family(
             "decision_confidence",
             "histogram",
             "Decision confidence by action.",
         );
         for (action, h) in &self.confidence {
-            histogram(
-                &mut out,
-                "decision_confidence",
-                &format!("action=\"{action}\","),
-                h,
-                1.0,
-            );
+            let labels = format!("action=\"{action}\",");
+            histogram(&mut out.text, "decision_confidence", &labels, h, 1.0);
         }
-        head(
-            &mut out,
-            "auto_sends_total",
-            "counter",
-            "Automatic replies sent.",
-        );
-        let _ = writeln!(out, "pattern_learning_auto_sends_total {}", self.auto_sends);
-        head(
-            &mut out,
+    }
+
+    fn write_sends(&self, out: &mut Exposition) {
+        out.family("auto_sends_total", "counter", "Automatic replies sent.");
+        out.sample("auto_sends_total", "", self.auto_sends);
+        out.family(
             "auto_sends_this_hour",
             "gauge",
             "Automatic replies sent in the current clock hour.",
         );
-        let _ = writeln!(
-            out,
-            "pattern_learning_auto_sends_this_hour {}",
-            self.auto_sends_this_hour
-        );
-        head(
-            &mut out,
-            "feedback_total",
+        out.sample("auto_sends_this_hour", "", self.auto_sends_this_hour);
+    }
+
+    fn write_guards(&self, out: &mut Exposition) {
+        out.family(
+            "guard_triggers_total",
             "counter",
-            "Operator feedback by action.",
+            "Guards that stopped or changed a decision, by guard.",
         );
+        for (guard, n) in &self.guard_triggers {
+            out.sample("guard_triggers_total", &format!("guard=\"{guard}\""), n);
+        }
+    }
+
+    fn write_feedback(&self, out: &mut Exposition) {
+        out.family("feedback_total", "counter", "Operator feedback by action.");
         let f = &self.feedback;
         for (name, n) in [
             ("approve", f.approved),
@@ -576,59 +575,38 @@ impl MetricsSnapshot {
             ("answer", f.answered),
             ("duplicate", f.duplicate),
         ] {
-            let _ = writeln!(
-                out,
-                "pattern_learning_feedback_total{{action=\"{name}\"}} {n}"
-            );
+            out.sample("feedback_total", &format!("action=\"{name}\""), n);
         }
         if let Some(p) = self.suggestion_precision {
-            head(
-                &mut out,
+            out.family(
                 "suggestion_precision",
                 "gauge",
                 "Share of judged suggestions that operators approved (with or without edits).",
             );
-            let _ = writeln!(out, "pattern_learning_suggestion_precision {p}");
+            out.sample("suggestion_precision", "", p);
         }
-        head(
-            &mut out,
-            "guard_triggers_total",
-            "counter",
-            "Guards that stopped or changed a decision, by guard.",
-        );
-        for (guard, n) in &self.guard_triggers {
-            let _ = writeln!(
-                out,
-                "pattern_learning_guard_triggers_total{{guard=\"{guard}\"}} {n}"
-            );
+    }
+
+    fn write_latencies(&self, out: &mut Exposition) {
+        for (name, help, h) in [
+            (
+                "process_duration_seconds",
+                "Time spent in process.",
+                &self.process_latency_us,
+            ),
+            (
+                "feedback_duration_seconds",
+                "Time spent in feedback.",
+                &self.feedback_latency_us,
+            ),
+        ] {
+            out.family(name, "histogram", help);
+            histogram(&mut out.text, name, "", h, 1e6);
         }
-        head(
-            &mut out,
-            "process_duration_seconds",
-            "histogram",
-            "Time spent in process.",
-        );
-        histogram(
-            &mut out,
-            "process_duration_seconds",
-            "",
-            &self.process_latency_us,
-            1e6,
-        );
-        head(
-            &mut out,
-            "feedback_duration_seconds",
-            "histogram",
-            "Time spent in feedback.",
-        );
-        histogram(
-            &mut out,
-            "feedback_duration_seconds",
-            "",
-            &self.feedback_latency_us,
-            1e6,
-        );
-        head(&mut out, "patterns", "gauge", "Patterns by state.");
+    }
+
+    fn write_patterns_and_errors(&self, out: &mut Exposition) {
+        out.family("patterns", "gauge", "Patterns by state.");
         let p = &self.patterns;
         for (state, n) in [
             ("auto_executable", p.auto_executable),
@@ -636,35 +614,48 @@ impl MetricsSnapshot {
             ("inactive", p.inactive),
             ("deleted", p.deleted),
         ] {
-            let _ = writeln!(out, "pattern_learning_patterns{{state=\"{state}\"}} {n}");
+            out.sample("patterns", &format!("state=\"{state}\""), n);
         }
-        head(
-            &mut out,
-            "errors_total",
-            "counter",
-            "Calls that returned an error.",
-        );
+        out.family("errors_total", "counter", "Calls that returned an error.");
         for (kind, n) in [
             ("process", self.errors.process),
             ("feedback", self.errors.feedback),
             ("store", self.errors.store),
         ] {
-            let _ = writeln!(out, "pattern_learning_errors_total{{kind=\"{kind}\"}} {n}");
+            out.sample("errors_total", &format!("kind=\"{kind}\""), n);
         }
-        head(
-            &mut out,
+        out.family(
             "events_dropped_total",
             "counter",
             "Events not delivered because a subscriber's queue was full.",
         );
-        let _ = writeln!(
-            out,
-            "pattern_learning_events_dropped_total {}",
-            self.events_dropped
-        );
-        head(&mut out, "alerts_total", "counter", "Alerts raised.");
-        let _ = writeln!(out, "pattern_learning_alerts_total {}", self.alerts);
-        out
+        out.sample("events_dropped_total", "", self.events_dropped);
+        out.family("alerts_total", "counter", "Alerts raised.");
+        out.sample("alerts_total", "", self.alerts);
+    }
+}
+
+/// Prometheus text being written: metric families and their samples, every name
+/// prefixed with `pattern_learning_`.
+#[derive(Default)]
+struct Exposition {
+    text: String,
+}
+
+impl Exposition {
+    /// The `# HELP` and `# TYPE` lines of a metric family.
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.text, "# HELP pattern_learning_{name} {help}");
+        let _ = writeln!(self.text, "# TYPE pattern_learning_{name} {kind}");
+    }
+
+    /// One sample; `labels` without braces, empty for none.
+    fn sample(&mut self, name: &str, labels: &str, value: impl std::fmt::Display) {
+        let _ = if labels.is_empty() {
+            writeln!(self.text, "pattern_learning_{name} {value}")
+        } else {
+            writeln!(self.text, "pattern_learning_{name}{{{labels}}} {value}")
+        };
     }
 }
 
