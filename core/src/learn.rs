@@ -55,6 +55,15 @@ pub fn derive_keywords<S: AsRef<str>>(examples: &[S]) -> Vec<String> {
     out
 }
 
+/// One feedback event being applied: what it says and when.
+struct Judgement<'a> {
+    config: &'a Config,
+    feedback: &'a Feedback,
+    vector: Option<Vec<f32>>,
+    actor: Option<String>,
+    now: Timestamp,
+}
+
 /// Applies one feedback event to the book.
 pub(crate) fn apply_feedback(
     book: &mut PatternBook,
@@ -73,8 +82,13 @@ pub(crate) fn apply_feedback(
             "the customer message (`query`) has no words".into(),
         ));
     }
-    let actor = feedback.context.user_id.clone();
-    let rates = config.learning;
+    let j = Judgement {
+        config,
+        feedback,
+        vector,
+        actor: feedback.context.user_id.clone(),
+        now,
+    };
     let mut outcome = FeedbackOutcome {
         action,
         judged_pattern: None,
@@ -84,97 +98,134 @@ pub(crate) fn apply_feedback(
         promoted: false,
         duplicate: false,
     };
-    let live = |book: &PatternBook, id: PatternId| -> Result<()> {
-        match book.get(id) {
-            Some(p) if !p.is_deleted => Ok(()),
-            _ => Err(Error::UnknownPattern(id)),
-        }
-    };
     match action {
         FeedbackAction::Approve | FeedbackAction::Modify => {
-            let id =
-                judged.ok_or_else(|| {
-                    Error::InvalidFeedback(format!(
-                    "{} needs the pattern (`patternId`) or the decision (`decisionId`) it judges",
-                    if action == FeedbackAction::Approve { "approve" } else { "modify" }
-                ))
-                })?;
-            live(book, id)?;
-            let (delta, kind) = if action == FeedbackAction::Approve {
-                (rates.approve, ChangeKind::Approved)
-            } else {
-                (rates.modify, ChangeKind::Modified)
-            };
-            let before = book.get(id).map_or(0.0, |p| p.confidence);
-            book.add_example(id, &feedback.query, vector);
-            let after = book
-                .apply(id, kind, actor.clone(), Some(&feedback.query), false, |p| {
-                    p.confidence = sanitize_confidence(p.confidence + delta);
-                    p.execution_count += 1;
-                    if action == FeedbackAction::Approve {
-                        p.success_count += 1;
-                    } else {
-                        p.override_count += 1;
-                    }
-                    p.last_used = Some(now);
-                    p.last_modified = now;
-                })
-                .map_or(before, |p| p.confidence);
-            outcome.judged_pattern = Some(id);
-            outcome.learned_pattern = Some(id);
-            outcome.confidence_change = Some((before, after));
-            outcome.promoted = promote_if_due(book, config, id, actor, now);
+            approve(book, j, judged_live(book, action, judged)?, &mut outcome)
         }
         FeedbackAction::Reject => {
-            let id = judged.ok_or_else(|| {
-                Error::InvalidFeedback(
-                    "reject needs the pattern (`patternId`) or the decision (`decisionId`) it judges".into(),
-                )
-            })?;
-            live(book, id)?;
-            let before = book.get(id).map_or(0.0, |p| p.confidence);
-            book.add_rejection(id, &feedback.query);
-            let after = book
-                .apply(
-                    id,
-                    ChangeKind::Rejected,
-                    actor.clone(),
-                    Some(&feedback.query),
-                    false,
-                    |p| {
-                        p.confidence = sanitize_confidence(p.confidence - rates.reject);
-                        p.failure_count += 1;
-                        p.last_modified = now;
-                    },
-                )
-                .map_or(before, |p| p.confidence);
-            outcome.judged_pattern = Some(id);
-            outcome.confidence_change = Some((before, after));
-            if let Some(reply) = feedback.reply_sent() {
-                let same = book.get(id).is_some_and(|p| {
-                    crate::book::reply_key(&p.response_template) == crate::book::reply_key(reply)
-                });
-                if !same {
-                    let (learned, created, promoted) =
-                        learn_answer(book, config, &feedback.query, reply, vector, actor, now)?;
-                    outcome.learned_pattern = Some(learned);
-                    outcome.created = created;
-                    outcome.promoted = promoted;
-                }
-            }
+            reject(book, j, judged_live(book, action, judged)?, &mut outcome)?
         }
         FeedbackAction::Answer => {
             let reply = feedback.reply_sent().ok_or_else(|| {
                 Error::InvalidFeedback("answer needs the reply that was sent (`sentReply`)".into())
             })?;
-            let (learned, created, promoted) =
-                learn_answer(book, config, &feedback.query, reply, vector, actor, now)?;
-            outcome.learned_pattern = Some(learned);
-            outcome.created = created;
-            outcome.promoted = promoted;
+            learn_reply(book, j, reply, &mut outcome)?;
         }
     }
     Ok(outcome)
+}
+
+/// The pattern that approve / modify / reject feedback judges: it must be given
+/// and exist (not deleted).
+fn judged_live(
+    book: &PatternBook,
+    action: FeedbackAction,
+    judged: Option<PatternId>,
+) -> Result<PatternId> {
+    let id = judged.ok_or_else(|| {
+        Error::InvalidFeedback(format!(
+            "{} needs the pattern (`patternId`) or the decision (`decisionId`) it judges",
+            action.as_str()
+        ))
+    })?;
+    match book.get(id) {
+        Some(p) if !p.is_deleted => Ok(id),
+        _ => Err(Error::UnknownPattern(id)),
+    }
+}
+
+/// Approve / modify: the message joins the pattern's examples, trust rises by the
+/// configured rate, the confirmed outcome is counted; promotion when due.
+fn approve(book: &mut PatternBook, j: Judgement<'_>, id: PatternId, outcome: &mut FeedbackOutcome) {
+    let approved = outcome.action == FeedbackAction::Approve;
+    let (delta, kind) = if approved {
+        (j.config.learning.approve, ChangeKind::Approved)
+    } else {
+        (j.config.learning.modify, ChangeKind::Modified)
+    };
+    let before = book.get(id).map_or(0.0, |p| p.confidence);
+    let query = &j.feedback.query;
+    book.add_example(id, query, j.vector);
+    let now = j.now;
+    let after = book
+        .apply(id, kind, j.actor.clone(), Some(query), false, |p| {
+            p.confidence = sanitize_confidence(p.confidence + delta);
+            p.execution_count += 1;
+            if approved {
+                p.success_count += 1;
+            } else {
+                p.override_count += 1;
+            }
+            p.last_used = Some(now);
+            p.last_modified = now;
+        })
+        .map_or(before, |p| p.confidence);
+    outcome.judged_pattern = Some(id);
+    outcome.learned_pattern = Some(id);
+    outcome.confidence_change = Some((before, after));
+    outcome.promoted = promote_if_due(book, j.config, id, j.actor, now);
+}
+
+/// Reject: the message is remembered against the pattern, trust falls; a reply
+/// the operator sent instead is learned.
+fn reject(
+    book: &mut PatternBook,
+    j: Judgement<'_>,
+    id: PatternId,
+    outcome: &mut FeedbackOutcome,
+) -> Result<()> {
+    let before = book.get(id).map_or(0.0, |p| p.confidence);
+    let query = &j.feedback.query;
+    book.add_rejection(id, query);
+    let (rate, now) = (j.config.learning.reject, j.now);
+    let after = book
+        .apply(
+            id,
+            ChangeKind::Rejected,
+            j.actor.clone(),
+            Some(query),
+            false,
+            |p| {
+                p.confidence = sanitize_confidence(p.confidence - rate);
+                p.failure_count += 1;
+                p.last_modified = now;
+            },
+        )
+        .map_or(before, |p| p.confidence);
+    outcome.judged_pattern = Some(id);
+    outcome.confidence_change = Some((before, after));
+    let Some(reply) = j.feedback.reply_sent() else {
+        return Ok(());
+    };
+    let same = book.get(id).is_some_and(|p| {
+        crate::book::reply_key(&p.response_template) == crate::book::reply_key(reply)
+    });
+    if !same {
+        learn_reply(book, j, reply, outcome)?;
+    }
+    Ok(())
+}
+
+/// Learns the reply the operator sent, into `outcome`.
+fn learn_reply(
+    book: &mut PatternBook,
+    j: Judgement<'_>,
+    reply: &str,
+    outcome: &mut FeedbackOutcome,
+) -> Result<()> {
+    let (learned, created, promoted) = learn_answer(
+        book,
+        j.config,
+        &j.feedback.query,
+        reply,
+        j.vector,
+        j.actor,
+        j.now,
+    )?;
+    outcome.learned_pattern = Some(learned);
+    outcome.created = created;
+    outcome.promoted = promoted;
+    Ok(())
 }
 
 /// Learns an operator's reply to `message`: extends the pattern carrying that
