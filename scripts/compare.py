@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side comparison: the library's replay against the baselines of replay-protocol.md.
+"""Side-by-side comparison: the library's replay against the baselines of docs/replay-protocol.md.
 
 Run through `scripts/compare` (which builds the replay example and the virtual environment).
 For every data set it runs, on the same machine and the same data, in one process tree:
@@ -8,7 +8,7 @@ For every data set it runs, on the same machine and the same data, in one proces
 * a TF-IDF 1-nearest-neighbour baseline (scikit-learn, word 1-2-grams + char 2-5-grams);
 * with `--minilm`, a MiniLM-L6 sentence-embedding 1-nearest-neighbour baseline.
 
-The baselines follow replay-protocol.md: seeded stream order (ascending sha256("<seed>:<id>")),
+The baselines follow docs/replay-protocol.md: seeded stream order (ascending sha256("<seed>:<id>")),
 warm-up `train` with the simulated operator in the loop, evaluate `val`; 1-NN over the
 (message, operator reply) pairs seen so far, confidence = cosine similarity, seed tiers
 (> 0.85 auto, > 0.60 suggest, >= 0.40 queue, else escalate), and auto-send only when the

@@ -2,9 +2,9 @@
 //! match path, the built-in embedder alone, `feedback`, `process_batch` throughput,
 //! memory per pattern, and the distribution (p50 … p99.9) of single `process` calls.
 //!
-//! Texts come from the public evaluation data (`$PATTERN_LEARNING_DATA`, default
-//! `../shared/data` next to the repository); without it the bundled demo inbox is
-//! used and a line on stderr says so.
+//! Texts come from the public data directory (default `../shared/data`, or
+//! `$PATTERN_LEARNING_DATA`); without it the bundled demo inbox is used and a line on
+//! stderr says so.
 //!
 //! Run: `cargo bench --bench engine` (all), `cargo bench --bench engine -- process/10000`
 //! (one group). Pattern counts: 100, 1,000, 10,000 and 100,000 with 5 trigger

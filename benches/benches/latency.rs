@@ -3,8 +3,8 @@
 //!
 //! Run: `cargo bench --bench latency` (100, 1,000 and 10,000 patterns) or
 //! `cargo bench --bench latency -- 10000` (the sizes given). Each engine holds *n*
-//! patterns × 5 texts of the public data (`$PATTERN_LEARNING_DATA`, default
-//! `../shared/data`; the demo inbox without it) and answers 256 other data texts in
+//! patterns × 5 texts of the public data directory (default `../shared/data`, or
+//! `$PATTERN_LEARNING_DATA`; the demo inbox without it) and answers 256 other data texts in
 //! turn for `PL_LATENCY_SECONDS` (default 3) after one warm-up pass.
 //!
 //! Where an engine's memory lands changes its speed by up to a third from one process

@@ -44,8 +44,8 @@ fn bench_store(c: &mut Criterion) {
         })
     });
 
-    // The whole engine: load, then rebuild every index (the DESIGN target is
-    // <= 1 s for 10,000 patterns x 5 examples).
+    // The whole engine: load, then rebuild every index (the design target is
+    // <= 1 s for 10,000 patterns x 5 examples, docs/design.md).
     group.sample_size(10);
     group.bench_function("engine_open/10000", |b| {
         b.iter(|| {

@@ -2,7 +2,7 @@
 
 /**
  * V1's two services, `patternLearningService` and `patternSafetyService`
- * (v1-reference §8.1–8.2), with V1's method names, argument order and result shapes,
+ * (docs/v1-behaviour.md), with V1's method names, argument order and result shapes,
  * on top of a `PatternEngine`. The mapping itself lives in the core
  * (`core/src/v1.rs`); this file only converts arguments, maps errors and keeps V1's
  * "never throws" promises:

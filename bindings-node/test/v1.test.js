@@ -1,7 +1,7 @@
 'use strict'
 
 // The V1-compatible surface: V1's names, argument order and result shapes
-// (v1-reference §8), and V1's "never throws" guarantees.
+// (docs/v1-behaviour.md), and V1's "never throws" guarantees.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -18,7 +18,7 @@ function quietService(options = {}) {
   return { service, logged }
 }
 
-test('generateSignature reproduces V1 (golden vectors, v1-reference §2.1)', () => {
+test('generateSignature reproduces V1 (golden vectors, docs/v1-behaviour.md)', () => {
   const golden = {
     'Do you sell gift cards?': '8c75e70ab6784fc2ae46aef35313ad46',
     '  DO YOU   sell gift-cards!! ': 'c52a9f36303311b73e6db5bef14affa7',
@@ -35,7 +35,7 @@ test('generateSignature reproduces V1 (golden vectors, v1-reference §2.1)', () 
   }
 })
 
-test('topic detection reproduces V1 (golden vectors, v1-reference §2.5)', () => {
+test('topic detection reproduces V1 (golden vectors, docs/v1-behaviour.md)', () => {
   const golden = {
     'Can I book a bay for 5pm?': 'booking',
     'The TrackMan is frozen': 'tech_support',
@@ -111,7 +111,7 @@ test('learnFromHumanResponse: takeover, the engine never learns its own replies'
   assert.equal(empty.skipped, 'no_text')
 })
 
-test('recordOperatorResponse never overwrites the template (V1 bug, v1-reference §5.3)', async () => {
+test('recordOperatorResponse never overwrites the template (V1 bug, docs/v1-behaviour.md)', async () => {
   const { service } = quietService()
   const p = await service.engine.createPattern({ triggerExamples: ['do you sell gift cards'], responseTemplate: GIFT })
   const out = await service.recordOperatorResponse('gift cards?', 'ok', '+1', String(p.id))

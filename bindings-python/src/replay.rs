@@ -357,7 +357,7 @@ fn options(
 /// replay(dataset, *, warmup=("train",), eval="val", seed=1, profile="seed",
 /// config=None, window=250, seconds_per_message=60, restart=False) -> ReplayReport
 ///
-/// Runs the replay protocol (``replay-protocol.md``) through the core; the same
+/// Runs the replay protocol (``docs/replay-protocol.md``) through the core; the same
 /// numbers as ``cargo run --release --example replay -- --data FILE --json``
 /// (``restart=True``: ``--restart``).
 #[pyfunction]

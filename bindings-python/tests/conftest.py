@@ -19,7 +19,7 @@ TIMING_KEYS = {"p50_us", "p99_us", "elapsed_s"}
 
 
 def shared_data_dir() -> pathlib.Path | None:
-    """`$PATTERN_LEARNING_DATA`, else `../shared/data` beside the repository."""
+    """The public data directory: `$PATTERN_LEARNING_DATA`, else `../shared/data` beside the repository."""
     env = os.environ.get("PATTERN_LEARNING_DATA")
     candidates = [pathlib.Path(env)] if env else []
     candidates.append(REPO.parent / "shared" / "data")

@@ -1,7 +1,7 @@
 //! Learning: operator feedback → confidence and counters; operator answers →
 //! new trigger examples or new patterns.
 //!
-//! Rules (DESIGN §6): approve / modify / reject move the judged pattern's
+//! Rules (`docs/design.md`, "Learning"): approve / modify / reject move the judged pattern's
 //! confidence by the configured rates, clamped to `[0, 1]`; counters count
 //! confirmed outcomes only; an answer joins the pattern that already carries the
 //! same reply, or creates a new learned pattern that is active (it may be
@@ -15,7 +15,7 @@ use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::pattern::{Pattern, PatternId, Provenance};
 use crate::{signature, text, topic};
 
-/// V1's stop list for keyword extraction (v1-reference §2.2, algorithm 4).
+/// V1's stop list for keyword extraction (the one V1's manual pattern creation used).
 const STOP_WORDS: [&str; 43] = [
     "do", "you", "have", "is", "are", "the", "a", "an", "i", "can", "what", "how", "where", "when",
     "why", "does", "did", "will", "would", "could", "should", "may", "might", "must", "there",

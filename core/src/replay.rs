@@ -1,6 +1,6 @@
 //! The replay protocol: measure learning quality on labelled messages.
 //!
-//! Implements `replay-protocol.md`: messages are replayed one by one in a seeded
+//! Implements the replay protocol (`docs/replay-protocol.md`): messages are replayed one by one in a seeded
 //! order (ascending hex `sha256("<seed>:<id>")`), first the warm-up splits, then
 //! the evaluation split; a simulated, perfect operator approves right proposals,
 //! rejects wrong ones (sending the right reply), and answers everything else.

@@ -48,7 +48,7 @@ pub fn html(report: &ReplayReport, title: &str) -> String {
 <h1>Replay report <small>{title}</small></h1>\
 <p class=\"sub\">Evaluation: {n} messages ({oos} out of scope) after {warm} warm-up messages, seed {seed}; \
 {patterns} patterns learned; replay took {secs:.2} s. A simulated operator approves right proposals, \
-rejects wrong ones and answers the rest (replay-protocol.md).</p>",
+rejects wrong ones and answers the rest (the replay protocol, docs/replay-protocol.md).</p>",
         title = esc(title),
         n = m.messages,
         oos = m.oos_messages,

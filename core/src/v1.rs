@@ -1,5 +1,5 @@
 //! V1 compatibility: the result shapes and call semantics of V1's
-//! `patternLearningService` (v1-reference §8.1), on top of an [`Engine`].
+//! `patternLearningService`, on top of an [`Engine`] (`docs/v1-behaviour.md`).
 //!
 //! The Node package exposes these functions under V1's names so that the V1 backend
 //! can swap its services for the package without changing its call sites. Everything
@@ -9,12 +9,12 @@
 //! * [`pattern_result`] keeps V1's field names and reason strings, reports the
 //!   *decision* confidence (a number, never a string), and only carries a `response`
 //!   on an `escalate` result when the customer must be told that a human takes over;
-//!   "no matching pattern" is a silent hand-off (v1-reference §9).
+//!   "no matching pattern" is a silent hand-off.
 //! * [`learn_from_human_response`] never learns a reply that carries the automatic-reply
-//!   signature [`AI_SIGNATURE`] (V1 learned its own replies, §5.2), and records the
+//!   signature [`AI_SIGNATURE`] (V1 learned its own replies), and records the
 //!   operator takeover of the conversation.
 //! * [`record_operator_response`] never overwrites a pattern's reply with whatever the
-//!   operator wrote (V1 did, §5.3): it records an approval or an approval with edits.
+//!   operator wrote (V1 did): it records an approval or an approval with edits.
 //!
 //! # Example
 //! ```
@@ -100,7 +100,7 @@ pub fn is_ai_reply(text: &str) -> bool {
 }
 
 /// Appends [`AI_SIGNATURE`] after a blank line, unless the text carries it already
-/// (V1 §6.7).
+/// (as V1 did).
 ///
 /// # Example
 /// ```
@@ -148,7 +148,7 @@ pub fn context(
     }
 }
 
-/// V1's `PatternResult` (v1-reference §8.1), serialised with V1's camelCase names.
+/// V1's `PatternResult`, serialised with V1's camelCase names.
 ///
 /// Absent fields are omitted from the JSON, as V1 omitted them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -230,7 +230,7 @@ pub struct Reasoning {
     pub confidence_explanation: String,
 }
 
-/// A pattern as a V1 `decision_patterns` row (v1-reference §1.1; snake_case columns).
+/// A pattern as a V1 `decision_patterns` row (snake_case columns).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PatternRow {
     /// Pattern id.

@@ -1,5 +1,5 @@
 //! The learning loop end to end: message in, decision out, feedback in, better
-//! decisions next time — and the decision rules of DESIGN §5 and §6.
+//! decisions next time — and the decision and learning rules of `docs/design.md`.
 
 // Tests start from a default config and change one field; that reads best here.
 #![allow(clippy::field_reassign_with_default)]

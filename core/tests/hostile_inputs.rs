@@ -1,4 +1,4 @@
-//! The hostile-input matrix through the Rust interface (issue 9; DESIGN §11). Each
+//! The hostile-input matrix through the Rust interface (issue 9; `docs/design.md`, "Bad input"). Each
 //! test is one row of the table in RELIABILITY.md: the input, and the typed error
 //! or the decision it must get. The Node and Python rows are in
 //! `bindings-node/test/hostile.test.js` and `bindings-python/tests/test_hostile.py`.

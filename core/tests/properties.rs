@@ -1,4 +1,4 @@
-//! Property tests of the engine's invariants (DESIGN §7 and §12, issue 9):
+//! Property tests of the engine's invariants (ARCHITECTURE.md, "Invariants"; issue 9):
 //!
 //! - decision confidence is finite and in `[0, 1]`;
 //! - a disabled engine never produces an outbound message;

@@ -1,5 +1,6 @@
-//! One test per V1 safety incident (v1-reference §9), named after it, plus the
-//! conversation guards and modes of DESIGN §7.
+//! One test per V1 safety incident (`docs/v1-behaviour.md`, "V1's incidents"), named
+//! after it, plus the conversation guards and modes (`docs/design.md`, "Safety on by
+//! default").
 
 // Tests start from a default config and change one field; that reads best here.
 #![allow(clippy::field_reassign_with_default)]

@@ -148,7 +148,7 @@ fn why_changed_is_given_exactly_when_we_differ_from_v1() {
     }
 }
 
-/// A model of V1's `checkMessageSafety` (v1-reference §6.2): rules without word
+/// A model of V1's `checkMessageSafety` (`docs/v1-behaviour.md`): rules without word
 /// boundaries, case-insensitive, on the raw message; keywords as substrings of the
 /// lower-cased message. Used to check the `v1` column of the vector file.
 fn v1_check(message: &str, settings: &SafetySettings) -> Outcome {
@@ -320,7 +320,7 @@ fn disabling_sentiment_falls_through_to_keywords() {
 // ---------------------------------------------------------------------------
 
 /// V1 migration 352 stored the default rules with doubled backslashes, so every rule
-/// using `\s` looked for a literal backslash and never matched (v1-reference §6.3). The
+/// using `\s` looked for a literal backslash and never matched (`docs/v1-behaviour.md`). The
 /// built-in rules must be escaped correctly and each must catch real phrasings.
 #[test]
 fn migration_352_escaping_bug_sentiment_rules_match() {

@@ -1,6 +1,6 @@
 'use strict'
 
-// Plays ClubOS V1's OpenPhone webhook flow (v1-reference §4.2, §6.4) against
+// Plays ClubOS V1's OpenPhone webhook flow (docs/v1-behaviour.md) against
 // @clubos/pattern-learning, with the V1 service API the backend already calls:
 //
 //   inbound SMS   → checkMessageSafety → processMessage → send / suggest / hand off
@@ -34,7 +34,7 @@ function sendSms(to, text, kind) {
 async function onInboundMessage({ id, from, conversationId, body, customerName }) {
   lastCustomerMessage.set(conversationId, body)
 
-  // Safety first (V1 §6.4 step 7): escalation hits go to a human now.
+  // Safety first, as V1's webhook did: escalation hits go to a human now.
   const safety = await service.checkMessageSafety(body, conversationId, from)
   if (!safety.safe && safety.alertType === 'escalation') {
     if (safety.suggestedResponse) sendSms(from, safety.suggestedResponse, 'hand-off notice')

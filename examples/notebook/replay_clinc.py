@@ -4,7 +4,9 @@ writes a PNG of automation against auto-send precision.
 
 Runs headless (matplotlib's Agg backend):
 
-    python examples/notebook/replay_clinc.py --data ../shared/data/clinc150.jsonl --out curve.png
+    python examples/notebook/replay_clinc.py --data "$PATTERN_LEARNING_DATA/clinc150.jsonl" --out curve.png
+
+(`clinc150.jsonl` is in the public data directory, by default `../shared/data`.)
 
 Needs the Python package (bindings-python: `maturin develop --release`, or the
 wheel) plus pandas and matplotlib. Any JSONL file with text / intent / split works

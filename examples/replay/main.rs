@@ -1,5 +1,5 @@
 //! Replays labelled messages through the engine and reports learning quality
-//! (`replay-protocol.md`). Without `--data` it replays the bundled demo inbox of
+//! (the replay protocol: `docs/replay-protocol.md`). Without `--data` it replays the bundled demo inbox of
 //! a golf-simulator business.
 //!
 //! ```text
@@ -33,9 +33,9 @@ const USAGE: &str =
 [--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] \
 [--report FILE.html] [--minilm MODEL_DIR] [--embedding-cache FILE] [--restart] [--quiet]
 
-Replays messages in the seeded order of replay-protocol.md: warm-up splits first, then the
-evaluation split, with a simulated operator in the loop, and reports automation, auto-send
-precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
+Replays messages in the seeded order of the replay protocol (docs/replay-protocol.md):
+warm-up splits first, then the evaluation split, with a simulated operator in the loop, and
+reports automation, auto-send precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
 --report FILE.html writes a self-contained visual report (charts and the worst wrong sends).
 The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
 (then --data may name a file inside it, e.g. --data clinc150.jsonl). --config applies a

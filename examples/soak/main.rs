@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --release --example soak                       # 1,000,000 messages
 //! cargo run --release --example soak -- --messages 200000 --every 20000
-//! cargo run --release --example soak -- --data ../shared/data/clinc150.jsonl
+//! cargo run --release --example soak -- --data "$PATTERN_LEARNING_DATA/banking77.jsonl"
 //! cargo run --release --example soak -- --max-conversations 100000
 //! ```
 //!
@@ -19,8 +19,9 @@
 //! a [`MemoryStore`], so the decision log and the pattern events are kept in memory
 //! too: memory must stay flat in phase 2. RSS is read from `/proc/self/statm`.
 //!
-//! Default data: `$PATTERN_LEARNING_DATA/clinc150.jsonl` or `../shared/data/clinc150.jsonl`
-//! when present, else the bundled demo inbox.
+//! Default data: `clinc150.jsonl` in the public data directory (default
+//! `../shared/data`, or `$PATTERN_LEARNING_DATA`) when present, else the bundled demo
+//! inbox.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -235,7 +235,7 @@ def replay(
     restart: bool = False,
     **overrides: Any,
 ) -> ReplayResult:
-    """Runs the replay protocol (``replay-protocol.md``) and returns its results.
+    """Runs the replay protocol (``docs/replay-protocol.md``) and returns its results.
 
     The same numbers as ``cargo run --release --example replay -- --data FILE --json``
     (latency and wall time aside, which are measured).

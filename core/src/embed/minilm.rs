@@ -39,7 +39,7 @@ const REQUIRED_FILES: [&str; 3] = ["config.json", "model.safetensors", "vocab.tx
 ///
 /// It brings its own gates ([`MINILM_GATES`](super::MINILM_GATES), see [`Gates`]): its cosines spread
 /// differently from the built-in table's, and the built-in gates let too many wrong
-/// replies through on the replay data (README, "MiniLM (optional)").
+/// replies through on the replay data (BENCHMARKS.md, "MiniLM").
 ///
 /// # Example
 /// ```no_run

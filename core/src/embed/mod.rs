@@ -46,8 +46,8 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
 /// Weight, neighbours and margin chosen on the CLINC150 train/val replay, seeds 1–5
 /// (semantic weight 0.5 / 0.7 / 0.85 / 1.0, 4–8 agreeing neighbours, margins
 /// 0.10–0.18): the highest automation that kept ≤ 2 wrong auto-sends per 1000 and ≤ 1
-/// out-of-scope auto-send on every seed; then checked on Banking77 (README, "MiniLM
-/// (optional)"). The clear lead (one of the 6 nearest may dissent from a lead of 0.20)
+/// out-of-scope auto-send on every seed; then checked on Banking77 (BENCHMARKS.md,
+/// "MiniLM"). The clear lead (one of the 6 nearest may dissent from a lead of 0.20)
 /// was chosen the same way, live and after a restart (leads 0.13–0.25): the only lead
 /// that kept every CLINC150 run within the limits. Checked on Banking77 it keeps the
 /// error limit but automates 49.55% on seed 1 (the MiniLM bar is 50%; character

@@ -312,7 +312,7 @@ impl EngineBuilder {
     }
 
     /// Opens the store at `location`: a `postgres://` or `postgresql://` URL is a
-    /// [`PostgresStore`](crate::store::PostgresStore) with default options (cargo
+    /// `store::PostgresStore` with default options (cargo
     /// feature `postgres`; without it such a URL is refused), anything else the path
     /// of a single-file store.
     pub fn open_location(self, location: &str) -> Result<Self> {

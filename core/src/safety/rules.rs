@@ -1,8 +1,8 @@
 //! Message safety rules: negative-sentiment rules, blacklist topics and escalation
-//! keywords, checked in V1's order (`checkMessageSafety`, v1-reference §6.2) but on
+//! keywords, checked in V1's order (`checkMessageSafety`, `docs/v1-behaviour.md`) but on
 //! normalised text and whole words.
 //!
-//! Differences from V1, all deliberate (v1-reference §9):
+//! Differences from V1, all deliberate (`docs/v1-behaviour.md`, "Message safety check"):
 //!
 //! * Sentiment rules run against the [normalised](crate::text::normalize) message, so a
 //!   phone's typographic apostrophe (`doesn’t`) matches a rule written with `'`, and

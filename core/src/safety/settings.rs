@@ -2,7 +2,7 @@
 //! validation and all-or-nothing partial updates.
 //!
 //! Both types serialise to the exact camelCase JSON shapes of V1's `patternSafetyService`
-//! (v1-reference §8.2), so a V1 admin UI can read and write them unchanged. Deserialising
+//! (`docs/v1-behaviour.md`), so a V1 admin UI can read and write them unchanged. Deserialising
 //! accepts the camelCase keys and their snake_case forms, fills missing keys with the
 //! defaults and rejects unknown keys; it does not validate ranges — call `validate()`, or use
 //! `apply_partial`, which validates.
@@ -305,7 +305,7 @@ fn patch_object<'v>(what: &str, patch: &'v Value) -> Result<&'v Map<String, Valu
 /// Per-conversation safety thresholds and escalation texts; V1's `SafetyThresholds`.
 ///
 /// JSON keys are V1's camelCase names (`rapidMessageThreshold`, …); snake_case keys are
-/// accepted on input. Ranges are those of V1's admin UI (v1-reference §4.4).
+/// accepted on input. Ranges are those of V1's admin UI (`docs/v1-behaviour.md`).
 ///
 /// # Example
 /// ```

@@ -26,7 +26,7 @@
 //! | `pattern_type` | [`topic`](Pattern::topic) | `tech_issue` → `tech_support`; a [topic](crate::topic::Topic) name as is; anything else (`faq`, `escalation`, `learned`, NULL) → `general`, with a warning | `tech_support` → `tech_issue`, else the topic |
 //! | `trigger_text`, `pattern` (its alias) | first of [`trigger_examples`](Pattern::trigger_examples) | `trigger_text`, else `pattern`; a warning when both are set and differ; ignored (with a warning) when it is the row's own signature, as V1's safety service stored it | the first example, in both columns |
 //! | `trigger_examples` | [`trigger_examples`](Pattern::trigger_examples) | after the trigger text, exact duplicates and NULL or empty elements dropped; empty → just the trigger text | every example |
-//! | `pattern_signature` | [`v1_signature`](Pattern::v1_signature) | kept as is; a warning when it is not [`v1_signature`] of the trigger text (V1 had several signature schemes, v1-reference §2.1); NULL → computed, with a warning | kept, or computed for patterns that have none |
+//! | `pattern_signature` | [`v1_signature`](Pattern::v1_signature) | kept as is; a warning when it is not [`v1_signature`] of the trigger text (V1 had several signature schemes, `docs/v1-behaviour.md`); NULL → computed, with a warning | kept, or computed for patterns that have none |
 //! | — | [`signature`](Pattern::signature) | [`signature`] of the first example | — |
 //! | `trigger_keywords` | [`trigger_keywords`](Pattern::trigger_keywords) | trimmed, NULL or empty elements dropped; NULL → none; punctuation kept | `trigger_keywords` |
 //! | `response_template` | [`response_template`](Pattern::response_template) | required, not blank | `response_template` |
@@ -42,7 +42,7 @@
 //! | every other column | — | ignored (`embedding` too: its 1536 OpenAI floats cannot serve this library's embedder) | — |
 //!
 //! Timestamps without a time zone are taken as UTC. Mind the counters: V1 counted a
-//! match as an execution *and* a success (v1-reference §5.7), so imported counters
+//! match as an execution *and* a success (`docs/v1-behaviour.md`), so imported counters
 //! overstate how often operators confirmed a pattern.
 //!
 //! # Example

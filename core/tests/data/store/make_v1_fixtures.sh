@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the V1 row fixtures from v1_decision_patterns.sql with a real
-# PostgreSQL (the Debian `postgresql` package; see shared/docs/toolchain.md):
+# PostgreSQL (the Debian `postgresql` package; scripts/with-postgres shows how to run one):
 #   v1_rows.csv       COPY decision_patterns TO STDOUT WITH CSV HEADER
 #   v1_rows.pg.json   SELECT json_agg(row_to_json(p)) (numbers as numbers)
 #   v1_rows.node.json the same rows as node-pg hands them to JSON.stringify:

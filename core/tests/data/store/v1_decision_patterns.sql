@@ -1,6 +1,6 @@
--- V1 `decision_patterns` (v1-reference §1.1: migration 201 plus 202, 203, 205, 209,
+-- V1 `decision_patterns` (V1's migration 201 plus 202, 203, 205, 209,
 -- 210, 211, 213, 216, 335) with realistic rows, written for this project's import
--- tests (paraphrased from v1-reference §10; not production data).
+-- tests (paraphrased from V1's domain; not production data).
 -- `make_v1_fixtures.sh` loads it into a scratch PostgreSQL and exports the fixtures.
 SET TIME ZONE 'UTC';
 
