@@ -83,7 +83,11 @@ export type ConfigPatch = NonNullable<EngineOptions['config']>
 // ---------------------------------------------------------------------------------
 // Errors
 
-/** Every code a `PatternLearningError` can carry. Codes are stable. */
+/**
+ * Every code a `PatternLearningError` can carry: the core's error table
+ * (`docs/errors.md`; a test of the binding checks this list against it). Codes are
+ * stable.
+ */
 export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_CONFIG'
@@ -100,6 +104,7 @@ export type ErrorCode =
   | 'CORRUPT_STORE'
   | 'STORE_LOCKED'
   | 'STORE_ERROR'
+  | 'STORE_CONFLICT'
   | 'INVALID_MODEL'
   | 'FEATURE_NOT_ENABLED'
   | 'IMPORT_ERROR'
