@@ -206,7 +206,7 @@ test('configuration: profiles, camelCase patches, typed errors', () => {
   throwsWith(() => engine.setConfig({ thresholds: { auto: NaN } }), 'INVALID_ARGUMENT')
   throwsWith(() => engine.setConfig('shadow'), 'INVALID_ARGUMENT')
   assert.deepEqual(engine.getConfig(), next, 'a failed update changes nothing')
-  throwsWith(() => new PatternEngine({ profile: 'v2' }), 'INVALID_ARGUMENT')
+  throwsWith(() => new PatternEngine({ profile: 'v2' }), 'INVALID_CONFIG')
   throwsWith(() => new PatternEngine({ config: { thresholds: { suggest: 0.99 } } }), 'THRESHOLDS_OUT_OF_ORDER')
   throwsWith(() => new PatternEngine({ safetyThresholds: { aiResponseLimit: 50 } }), 'INVALID_CONFIG')
   throwsWith(() => new PatternEngine({ safetySettings: { nope: 1 } }), 'UNKNOWN_SETTING')
