@@ -360,6 +360,20 @@ export interface ErrorCounts {
   store: number
 }
 
+/** One row of the error table, as JavaScript sees it. */
+export interface ErrorKindInfo {
+  /** The stable code (`error.code`). */
+  code: string
+  /** What went wrong, in one line. */
+  meaning: string
+}
+
+/**
+ * Every code a `PatternLearningError` can carry, with its meaning: the core's error
+ * table (`docs/errors.md`). `lib/errors.js` builds `ErrorCode` from it.
+ */
+export declare function errorKinds(): Array<ErrorKindInfo>
+
 /** The evidence behind a decision. */
 export interface Evidence {
   /**

@@ -845,6 +845,7 @@ module.exports.Action = nativeBinding.Action
 module.exports.AlertType = nativeBinding.AlertType
 module.exports.BulkAction = nativeBinding.BulkAction
 module.exports.detectMessageTopic = nativeBinding.detectMessageTopic
+module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.FeedbackAction = nativeBinding.FeedbackAction
 module.exports.generateSignature = nativeBinding.generateSignature
 module.exports.getAvailableTopics = nativeBinding.getAvailableTopics
