@@ -29,6 +29,10 @@ const INTERNAL = new Set([
   '__napiBindingTarget',
   // Returned by PatternEngine.subscribe (wrapped by the facade), never constructed.
   'EventSubscription',
+  // Values the engine returns (lib/values.js adds toJSON), never constructed.
+  'Decision',
+  'FeedbackOutcome',
+  'Pattern',
 ])
 
 test('every native export is wrapped or internal', () => {
