@@ -10,6 +10,7 @@
 
 use pattern_learning::error::{ErrorKind, ERROR_KINDS};
 use pattern_learning::Error;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -17,17 +18,18 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 /// The exception classes, created once per process, in table order.
 struct Exceptions {
     classes: Vec<(ErrorKind, Py<PyType>)>,
+    /// `PatternLearningError`, for a code the table does not know.
+    base: Py<PyType>,
 }
 
 impl Exceptions {
     /// The class of the kind with this code; the base class for a code this
     /// table does not know.
     fn class(&self, code: &str) -> &Py<PyType> {
-        let base = &self.classes[0].1;
         self.classes
             .iter()
             .find(|(kind, _)| kind.code == code)
-            .map_or(base, |(_, class)| class)
+            .map_or(&self.base, |(_, class)| class)
     }
 }
 
@@ -96,7 +98,12 @@ fn build(py: Python<'_>) -> PyResult<Exceptions> {
         };
         classes.push((*kind, new_class(py, kind, name, &bases, &doc)?));
     }
-    Ok(Exceptions { classes })
+    let base = classes
+        .iter()
+        .find(|(kind, _)| *kind == ErrorKind::PATTERN_LEARNING_ERROR)
+        .map(|(_, class)| class.clone_ref(py))
+        .ok_or_else(|| PyRuntimeError::new_err("the error table has no base class"))?;
+    Ok(Exceptions { classes, base })
 }
 
 fn exceptions(py: Python<'_>) -> PyResult<&'static Exceptions> {

@@ -4,7 +4,7 @@ use crate::pattern::PatternId;
 
 mod kind;
 
-pub use kind::{ErrorKind, Source, ERROR_KINDS};
+pub use kind::{ErrorKind, RaisedBy, ERROR_KINDS};
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -302,7 +302,7 @@ mod tests {
         assert_eq!(kinds.len(), errors.len(), "two variants share a code");
         let core_rows: HashSet<&str> = ERROR_KINDS
             .iter()
-            .filter(|k| k.source == Source::Core)
+            .filter(|k| k.raised_by == RaisedBy::Core)
             .map(|k| k.code)
             .collect();
         assert_eq!(kinds, core_rows);

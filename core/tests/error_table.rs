@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use pattern_learning::error::{Source, ERROR_KINDS};
+use pattern_learning::error::{RaisedBy, ERROR_KINDS};
 
 /// The table as the Markdown of `docs/errors.md`.
 fn markdown() -> String {
@@ -29,9 +29,9 @@ fn markdown() -> String {
             let names: Vec<String> = kind.python_bases.iter().map(|b| format!("`{b}`")).collect();
             names.join(", ")
         };
-        let source = match kind.source {
-            Source::Core => "core",
-            Source::Binding => "bindings",
+        let source = match kind.raised_by {
+            RaisedBy::Core => "core",
+            RaisedBy::Binding => "bindings",
         };
         out.push_str(&format!(
             "| `{}` | {class} | {bases} | {source} | {} |\n",

@@ -9,7 +9,7 @@
 
 /// Who raises errors of a kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub enum RaisedBy {
     /// The core library: a variant of [`Error`](super::Error).
     Core,
     /// A binding itself (a closed engine, an argument it cannot convert, …).
@@ -30,7 +30,7 @@ pub struct ErrorKind {
     /// What went wrong, in one line.
     pub meaning: &'static str,
     /// Who raises it.
-    pub source: Source,
+    pub raised_by: RaisedBy,
 }
 
 const fn core(
@@ -44,7 +44,7 @@ const fn core(
         python_class: Some(python_class),
         python_bases,
         meaning,
-        source: Source::Core,
+        raised_by: RaisedBy::Core,
     }
 }
 
@@ -59,7 +59,7 @@ const fn binding(
         python_class,
         python_bases,
         meaning,
-        source: Source::Binding,
+        raised_by: RaisedBy::Binding,
     }
 }
 
