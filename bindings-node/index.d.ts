@@ -77,13 +77,38 @@ export type {
   V1Reasoning,
 } from './native'
 
+/**
+ * A value class (`Decision`, `FeedbackOutcome`, `Pattern`) as the plain object its
+ * `toJSON()` returns: every property, no methods. `JSON.stringify` writes this.
+ */
+export type Plain<T> = { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: T[K] }
+
+declare module './native' {
+  interface Decision {
+    /** The whole decision as a plain object (what `JSON.stringify` writes). */
+    toJSON(): Plain<Decision>
+  }
+  interface FeedbackOutcome {
+    /** The whole outcome as a plain object (what `JSON.stringify` writes). */
+    toJSON(): Plain<FeedbackOutcome>
+  }
+  interface Pattern {
+    /** The whole pattern as a plain object (what `JSON.stringify` writes). */
+    toJSON(): Plain<Pattern>
+  }
+}
+
 /** A partial configuration: top-level keys, nested sections merged key by key. */
 export type ConfigPatch = NonNullable<EngineOptions['config']>
 
 // ---------------------------------------------------------------------------------
 // Errors
 
-/** Every code a `PatternLearningError` can carry. Codes are stable. */
+/**
+ * Every code a `PatternLearningError` can carry: the core's error table
+ * (`docs/errors.md`; a test of the binding checks this list against it). Codes are
+ * stable.
+ */
 export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_CONFIG'
@@ -100,6 +125,7 @@ export type ErrorCode =
   | 'CORRUPT_STORE'
   | 'STORE_LOCKED'
   | 'STORE_ERROR'
+  | 'STORE_CONFLICT'
   | 'INVALID_MODEL'
   | 'FEATURE_NOT_ENABLED'
   | 'IMPORT_ERROR'

@@ -9,6 +9,49 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * The result of processing one message: a read-only view of the core's decision.
+ *
+ * Properties convert on access (`process` pays only for what the caller reads);
+ * `JSON.stringify` gives the whole decision (`toJSON`, added by `lib/values.js`).
+ */
+export declare class Decision {
+  /** Id of this decision inside the engine; pass it back with feedback (`decisionId`). */
+  get id(): number
+  /** The tier. */
+  get action(): Action
+  /**
+   * Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
+   * `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
+   * `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
+   * `previously_rejected`, `empty_message`, `message_too_long`, `safety_blacklist`,
+   * `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
+   * `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,
+   * `conversation_locked`, `duplicate_message`, `disabled`.
+   */
+  get reason(): string
+  /** In shadow mode or when disabled: the action that would have been taken. */
+  get wouldAction(): Action | undefined
+  /** The proposed pattern. */
+  get patternId(): number | undefined
+  /** The proposed reply, rendered (also for suggest / queue). */
+  get response(): string | undefined
+  /** The rendered action template, if the pattern has one. */
+  get actions(): any | undefined
+  /** Decision confidence in `[0, 1]`. */
+  get confidence(): number
+  /** What to send to the customer now, if anything. */
+  get outbound(): Outbound | undefined
+  /** Detected topic of the message (snake_case name). */
+  get topic(): string
+  /** The message-safety verdict. */
+  get safety(): SafetyVerdict
+  /** The evidence behind the decision. */
+  get evidence(): Evidence
+  /** The inbound message id, when the caller gave one. */
+  get messageId(): string | undefined
+}
+
 /** A listener's subscription (`engine.subscribe(listener)`). */
 export declare class EventSubscription {
   /** Stops deliveries (events already queued are still delivered). */
@@ -22,6 +65,75 @@ export declare class EventSubscription {
    * them; 0 here).
    */
   get failed(): number
+}
+
+/**
+ * What a feedback event changed: a read-only view of the core's outcome
+ * (properties convert on access; `toJSON` from `lib/values.js`).
+ */
+export declare class FeedbackOutcome {
+  /** The action applied. */
+  get action(): FeedbackAction
+  /** The pattern whose confidence changed (approve / modify / reject). */
+  get judgedPattern(): number | undefined
+  /** The pattern that now carries the sent reply, if one was extended or created. */
+  get learnedPattern(): number | undefined
+  /** Whether a new pattern was created. */
+  get created(): boolean
+  /** Confidence before and after, for the judged pattern. */
+  get confidenceChange(): ConfidenceChange | undefined
+  /** Whether the judged pattern was promoted to auto-executable by this event. */
+  get promoted(): boolean
+  /** True when the event was a duplicate delivery (same `id`) and was ignored. */
+  get duplicate(): boolean
+}
+
+/**
+ * A learned or authored reply with its triggers, trust and usage counters: a
+ * read-only view of the core's pattern (properties convert on access; `toJSON`
+ * from `lib/values.js`).
+ */
+export declare class Pattern {
+  /** Unique id. */
+  get id(): number
+  /** Topic (snake_case name). */
+  get topic(): string
+  /** Stable signature of the first trigger example. */
+  get signature(): string
+  /** Customer phrasings that this reply answers. */
+  get triggerExamples(): Array<string>
+  /** Words or phrases that select this pattern (whole words). */
+  get triggerKeywords(): Array<string>
+  /** Reply template; may contain `{{variables}}`. */
+  get responseTemplate(): string
+  /** Optional action template (JSON). */
+  get actionTemplate(): any | undefined
+  /** Operator trust in this pattern, in `[0, 1]`. */
+  get confidence(): number
+  /** Eligible for matching at all. */
+  get isActive(): boolean
+  /** Eligible for automatic sending. */
+  get autoExecutable(): boolean
+  /** Soft-deleted. */
+  get isDeleted(): boolean
+  /** Confirmed uses: approvals, edits and operator answers with this reply. */
+  get executionCount(): number
+  /** Confirmed right. */
+  get successCount(): number
+  /** Confirmed wrong. */
+  get failureCount(): number
+  /** Approved with edits. */
+  get overrideCount(): number
+  /** Where the pattern came from: `learned`, `manual` or `imported`. */
+  get provenance(): string
+  /** V1 signature (MD5 hex), for patterns created from or for V1. */
+  get v1Signature(): string | undefined
+  /** Creation time, milliseconds since the Unix epoch. */
+  get createdAt(): number
+  /** Last time the pattern was proposed or confirmed (ms since the epoch). */
+  get lastUsed(): number | undefined
+  /** Last change to the pattern (ms since the epoch). */
+  get lastModified(): number
 }
 
 /**
@@ -258,51 +370,13 @@ export interface Config {
   alerts: AlertRules
 }
 
-/** The result of processing one message. */
-export interface Decision {
-  /** Id of this decision inside the engine; pass it back with feedback (`decisionId`). */
-  id: number
-  /** The tier. */
-  action: Action
-  /**
-   * Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
-   * `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
-   * `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
-   * `previously_rejected`, `empty_message`, `message_too_long`, `safety_blacklist`,
-   * `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
-   * `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,
-   * `conversation_locked`, `duplicate_message`, `disabled`.
-   */
-  reason: string
-  /** In shadow mode or when disabled: the action that would have been taken. */
-  wouldAction?: Action
-  /** The proposed pattern. */
-  patternId?: number
-  /** The proposed reply, rendered (also for suggest / queue). */
-  response?: string
-  /** The rendered action template, if the pattern has one. */
-  actions?: any
-  /** Decision confidence in `[0, 1]`. */
-  confidence: number
-  /** What to send to the customer now, if anything. */
-  outbound?: Outbound
-  /** Detected topic of the message (snake_case name). */
-  topic: string
-  /** The message-safety verdict. */
-  safety: SafetyVerdict
-  /** The evidence behind the decision. */
-  evidence: Evidence
-  /** The inbound message id, when the caller gave one. */
-  messageId?: string
-}
-
 /**
  * V1's `detectMessageTopic`: `tech_support`, `access`, `booking`, `gift_cards`,
  * `pricing`, `membership`, `hours` or `general`.
  */
 export declare function detectMessageTopic(message: string): string
 
-/** One event: a decision, a feedback call or an alert. */
+/** One event: a decision, a feedback call or an alert (output only). */
 export interface EngineEvent {
   /** `decision`, `feedback` or `alert`. */
   type: 'decision' | 'feedback' | 'alert'
@@ -359,6 +433,20 @@ export interface ErrorCounts {
   /** Of those, store errors. */
   store: number
 }
+
+/** One row of the error table, as JavaScript sees it. */
+export interface ErrorKindInfo {
+  /** The stable code (`error.code`). */
+  code: string
+  /** What went wrong, in one line. */
+  meaning: string
+}
+
+/**
+ * Every code a `PatternLearningError` can carry, with its meaning: the core's error
+ * table (`docs/errors.md`). `lib/errors.js` builds `ErrorCode` from it.
+ */
+export declare function errorKinds(): Array<ErrorKindInfo>
 
 /** The evidence behind a decision. */
 export interface Evidence {
@@ -476,7 +564,7 @@ export interface FeedbackCounts {
   duplicate: number
 }
 
-/** A feedback call as a listener sees it. */
+/** A feedback call as a listener sees it (output only). */
 export interface FeedbackEvent {
   /** `approve`, `modify`, `reject` or `answer` (`null` when unreadable). */
   action?: string
@@ -488,24 +576,6 @@ export interface FeedbackEvent {
   outcome?: FeedbackOutcome
   /** The error code when it failed. */
   error?: string
-}
-
-/** What a feedback event changed. */
-export interface FeedbackOutcome {
-  /** The action applied. */
-  action: FeedbackAction
-  /** The pattern whose confidence changed (approve / modify / reject). */
-  judgedPattern?: number
-  /** The pattern that now carries the sent reply, if one was extended or created. */
-  learnedPattern?: number
-  /** Whether a new pattern was created. */
-  created: boolean
-  /** Confidence before and after, for the judged pattern. */
-  confidenceChange?: ConfidenceChange
-  /** Whether the judged pattern was promoted to auto-executable by this event. */
-  promoted: boolean
-  /** True when the event was a duplicate delivery (same `id`) and was ignored. */
-  duplicate: boolean
 }
 
 /** The V2 `feedback` object. */
@@ -714,50 +784,6 @@ export interface Outbound {
 /** The kind of an outbound message. */
 export type OutboundKind = 'reply' | 'escalation'
 
-/** A learned or authored reply with its triggers, trust and usage counters. */
-export interface Pattern {
-  /** Unique id. */
-  id: number
-  /** Topic (snake_case name). */
-  topic: string
-  /** Stable signature of the first trigger example. */
-  signature: string
-  /** Customer phrasings that this reply answers. */
-  triggerExamples: Array<string>
-  /** Words or phrases that select this pattern (whole words). */
-  triggerKeywords: Array<string>
-  /** Reply template; may contain `{{variables}}`. */
-  responseTemplate: string
-  /** Optional action template (JSON). */
-  actionTemplate?: any
-  /** Operator trust in this pattern, in `[0, 1]`. */
-  confidence: number
-  /** Eligible for matching at all. */
-  isActive: boolean
-  /** Eligible for automatic sending. */
-  autoExecutable: boolean
-  /** Soft-deleted. */
-  isDeleted: boolean
-  /** Confirmed uses: approvals, edits and operator answers with this reply. */
-  executionCount: number
-  /** Confirmed right. */
-  successCount: number
-  /** Confirmed wrong. */
-  failureCount: number
-  /** Approved with edits. */
-  overrideCount: number
-  /** Where the pattern came from: `learned`, `manual` or `imported`. */
-  provenance: string
-  /** V1 signature (MD5 hex), for patterns created from or for V1. */
-  v1Signature?: string
-  /** Creation time, milliseconds since the Unix epoch. */
-  createdAt: number
-  /** Last time the pattern was proposed or confirmed (ms since the epoch). */
-  lastUsed?: number
-  /** Last change to the pattern (ms since the epoch). */
-  lastModified: number
-}
-
 /** Patterns by state. */
 export interface PatternCounts {
   /** Every pattern, deleted ones included. */
@@ -772,7 +798,7 @@ export interface PatternCounts {
   deleted: number
 }
 
-/** One entry of a pattern's history. */
+/** One entry of a pattern's history (output only). */
 export interface PatternEvent {
   /** Position in the engine-wide history (starts at 1). */
   seq: number

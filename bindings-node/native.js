@@ -835,7 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Decision = nativeBinding.Decision
 module.exports.EventSubscription = nativeBinding.EventSubscription
+module.exports.FeedbackOutcome = nativeBinding.FeedbackOutcome
+module.exports.Pattern = nativeBinding.Pattern
 module.exports.PatternEngine = nativeBinding.PatternEngine
 module.exports.__benchNoop = nativeBinding.__benchNoop
 module.exports.__benchNoopString = nativeBinding.__benchNoopString
@@ -845,6 +848,7 @@ module.exports.Action = nativeBinding.Action
 module.exports.AlertType = nativeBinding.AlertType
 module.exports.BulkAction = nativeBinding.BulkAction
 module.exports.detectMessageTopic = nativeBinding.detectMessageTopic
+module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.FeedbackAction = nativeBinding.FeedbackAction
 module.exports.generateSignature = nativeBinding.generateSignature
 module.exports.getAvailableTopics = nativeBinding.getAvailableTopics

@@ -7,6 +7,7 @@
  */
 
 const native = require('../native.js')
+require('./values.js') // toJSON and util.inspect for Decision, FeedbackOutcome, Pattern
 const { ErrorCode, PatternLearningError, checkObject, checkString, wrapError } = require('./errors.js')
 
 /** Runs a synchronous native call of `method`, mapping its errors. */

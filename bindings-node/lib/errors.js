@@ -12,51 +12,14 @@
  * getter) are re-thrown unchanged.
  */
 
-/** Every code a `PatternLearningError` can carry. */
-const ErrorCode = Object.freeze({
-  /** An argument has the wrong type or an unusable value. */
-  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  /** A configuration value is out of range or not a finite number. */
-  INVALID_CONFIG: 'INVALID_CONFIG',
-  /** Thresholds must satisfy 0 <= queue <= suggest <= auto <= 1. */
-  THRESHOLDS_OUT_OF_ORDER: 'THRESHOLDS_OUT_OF_ORDER',
-  /** A settings document named a key this version does not know. */
-  UNKNOWN_SETTING: 'UNKNOWN_SETTING',
-  /** No (live) pattern has this id. */
-  UNKNOWN_PATTERN: 'UNKNOWN_PATTERN',
-  /** A pattern needs a trigger example with words and a non-empty reply. */
-  INVALID_PATTERN: 'INVALID_PATTERN',
-  /** A message or reply is larger than `maxMessageBytes`. */
-  TEXT_TOO_LONG: 'TEXT_TOO_LONG',
-  /** A feedback event is not usable as given. */
-  INVALID_FEEDBACK: 'INVALID_FEEDBACK',
-  /** An embedding has the wrong dimension or non-finite values. */
-  INVALID_EMBEDDING: 'INVALID_EMBEDDING',
-  /** A negative-sentiment rule (regular expression) does not compile. */
-  INVALID_RULE: 'INVALID_RULE',
-  /** A document (configuration, settings) could not be parsed: unknown key, wrong type. */
-  PARSE_ERROR: 'PARSE_ERROR',
-  /** The store was written by a newer version of the library. */
-  SCHEMA_TOO_NEW: 'SCHEMA_TOO_NEW',
-  /** The store file is not a pattern-learning store, or it is damaged. */
-  CORRUPT_STORE: 'CORRUPT_STORE',
-  /** Another engine holds the store. */
-  STORE_LOCKED: 'STORE_LOCKED',
-  /** Reading or writing the store failed. */
-  STORE_ERROR: 'STORE_ERROR',
-  /** The MiniLM model directory (`minilmDir`) is missing, incomplete or wrong. */
-  INVALID_MODEL: 'INVALID_MODEL',
-  /** The option needs a build with a cargo feature this build lacks (`minilm`). */
-  FEATURE_NOT_ENABLED: 'FEATURE_NOT_ENABLED',
-  /** Rows of an import could not be read; nothing was imported. */
-  IMPORT_ERROR: 'IMPORT_ERROR',
-  /** The engine was closed (`close()`); open or create a new one. */
-  ENGINE_CLOSED: 'ENGINE_CLOSED',
-  /** A core error this version of the binding has no code for yet. */
-  PATTERN_LEARNING_ERROR: 'PATTERN_LEARNING_ERROR',
-  /** A bug in pattern-learning (a caught panic); please report it. */
-  INTERNAL: 'INTERNAL',
-})
+const { errorKinds } = require('../native.js')
+
+/**
+ * Every code a `PatternLearningError` can carry, as constants
+ * (`ErrorCode.UNKNOWN_PATTERN === 'UNKNOWN_PATTERN'`): the core's error table
+ * (`docs/errors.md`), read from the native module, so no code is listed here by hand.
+ */
+const ErrorCode = Object.freeze(Object.fromEntries(errorKinds().map((k) => [k.code, k.code])))
 
 const KNOWN_CODES = new Set(Object.values(ErrorCode))
 

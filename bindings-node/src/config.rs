@@ -1,15 +1,15 @@
 //! Engine configuration in JavaScript's camelCase (mirrors `core/src/config.rs`).
 //!
-//! Output is a typed object; input is a partial object in camelCase (or snake_case)
-//! that is merged over a full configuration and parsed by the core, so unknown keys,
-//! wrong types and out-of-range values get the core's typed errors.
+//! Output is a typed object; input is a partial object (camelCase or snake_case,
+//! nested or dotted keys) that the core merges and validates
+//! ([`pl::Config::requested`], [`pl::Config::apply_partial`]), so unknown keys,
+//! wrong types and out-of-range values get the core's typed errors, the same as in
+//! Python.
 
 use napi_derive::napi;
 use pattern_learning::config as pl;
-use serde_json::Value;
 
 use crate::decision::count;
-use crate::error::BindingError;
 
 /// A named starting point for a configuration.
 #[napi(string_enum = "lowercase")]
@@ -18,15 +18,6 @@ pub enum Profile {
     Seed,
     /// V1's last code defaults (tiers 0.65 / 0.60 / 0.40, inclusive; V1's increments).
     V1,
-}
-
-impl From<Profile> for pl::Profile {
-    fn from(p: Profile) -> Self {
-        match p {
-            Profile::Seed => pl::Profile::Seed,
-            Profile::V1 => pl::Profile::V1,
-        }
-    }
 }
 
 impl From<pl::Profile> for Profile {
@@ -224,67 +215,5 @@ impl From<pl::Config> for Config {
                 guard_window_secs: alerts.guard_window_secs,
             },
         }
-    }
-}
-
-/// `base` with `patch` applied (keys in either case), validated by the core.
-pub(crate) fn patched(base: &pl::Config, patch: Value) -> Result<pl::Config, BindingError> {
-    if !patch.is_object() {
-        return Err(BindingError::InvalidArgument(
-            "a configuration patch must be a plain object".into(),
-        ));
-    }
-    let mut next = base.clone();
-    next.apply_partial(&patch)?;
-    Ok(next)
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn camel_case_patches_merge_into_nested_sections() -> Result<(), BindingError> {
-        let base = pl::Config::from_profile(pl::Profile::Seed);
-        let c = patched(
-            &base,
-            json!({"shadowMode": true, "thresholds": {"auto": 0.9},
-                   "guards": {"maxAutoSendsPerHour": null, "testPhones": ["+1"]}}),
-        )?;
-        assert!(c.shadow_mode);
-        assert_eq!(c.thresholds.auto, 0.9);
-        assert_eq!(c.thresholds.suggest, base.thresholds.suggest);
-        assert_eq!(c.guards.max_auto_sends_per_hour, None);
-        assert_eq!(c.guards.test_phones, ["+1"]);
-        Ok(())
-    }
-
-    #[test]
-    fn snake_case_keys_work_too() -> Result<(), BindingError> {
-        let base = pl::Config::default();
-        let c = patched(&base, json!({"shadow_mode": true}))?;
-        assert!(c.shadow_mode);
-        Ok(())
-    }
-
-    #[test]
-    fn bad_patches_get_core_errors() {
-        let base = pl::Config::default();
-        let code = |v| patched(&base, v).err().map(|e| e.code());
-        assert_eq!(
-            code(json!({"minConfidenceToAct": 0.9})),
-            Some("UNKNOWN_SETTING")
-        );
-        assert_eq!(
-            code(json!({"thresholds": {"queue": 0.95}})),
-            Some("THRESHOLDS_OUT_OF_ORDER")
-        );
-        assert_eq!(
-            code(json!({"thresholds": {"auto": 2}})),
-            Some("INVALID_CONFIG")
-        );
-        assert_eq!(code(json!([1])), Some("INVALID_ARGUMENT"));
     }
 }

@@ -1,5 +1,9 @@
 //! Decisions: what the engine decided for one message (mirrors `core/src/decision.rs`).
+//!
+//! `Decision` wraps the core value, as the Python binding does; the parts it hands
+//! out (`evidence`, `outbound`, …) are converted when they are read.
 
+use napi::bindgen_prelude::{Either, Undefined};
 use napi_derive::napi;
 use pattern_learning as pl;
 use serde_json::Value;
@@ -184,13 +188,43 @@ impl From<pl::Evidence> for Evidence {
     }
 }
 
-/// The result of processing one message.
-#[napi(object)]
+/// An optional value as JavaScript reads a missing property: `undefined`.
+pub type Maybe<T> = Either<T, Undefined>;
+
+/// `Some(v)` as `v`, `None` as `undefined`.
+pub(crate) fn maybe<T>(value: Option<T>) -> Either<T, Undefined> {
+    value.map_or(Either::B(()), Either::A)
+}
+
+/// The result of processing one message: a read-only view of the core's decision.
+///
+/// Properties convert on access (`process` pays only for what the caller reads);
+/// `JSON.stringify` gives the whole decision (`toJSON`, added by `lib/values.js`).
+#[napi]
 pub struct Decision {
+    inner: pl::Decision,
+}
+
+impl From<pl::Decision> for Decision {
+    fn from(inner: pl::Decision) -> Self {
+        Decision { inner }
+    }
+}
+
+#[napi]
+impl Decision {
     /// Id of this decision inside the engine; pass it back with feedback (`decisionId`).
-    pub id: f64,
+    #[napi(getter)]
+    pub fn id(&self) -> f64 {
+        number(self.inner.id)
+    }
+
     /// The tier.
-    pub action: Action,
+    #[napi(getter)]
+    pub fn action(&self) -> Action {
+        self.inner.action.into()
+    }
+
     /// Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
     /// `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
     /// `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
@@ -198,60 +232,68 @@ pub struct Decision {
     /// `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
     /// `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,
     /// `conversation_locked`, `duplicate_message`, `disabled`.
-    pub reason: String,
-    /// In shadow mode or when disabled: the action that would have been taken.
-    pub would_action: Option<Action>,
-    /// The proposed pattern.
-    pub pattern_id: Option<f64>,
-    /// The proposed reply, rendered (also for suggest / queue).
-    pub response: Option<String>,
-    /// The rendered action template, if the pattern has one.
-    pub actions: Option<Value>,
-    /// Decision confidence in `[0, 1]`.
-    pub confidence: f64,
-    /// What to send to the customer now, if anything.
-    pub outbound: Option<Outbound>,
-    /// Detected topic of the message (snake_case name).
-    pub topic: String,
-    /// The message-safety verdict.
-    pub safety: SafetyVerdict,
-    /// The evidence behind the decision.
-    pub evidence: Evidence,
-    /// The inbound message id, when the caller gave one.
-    pub message_id: Option<String>,
-}
+    #[napi(getter)]
+    pub fn reason(&self) -> &'static str {
+        self.inner.reason.as_str()
+    }
 
-impl From<pl::Decision> for Decision {
-    fn from(d: pl::Decision) -> Self {
-        let pl::Decision {
-            id,
-            action,
-            reason,
-            would_action,
-            pattern_id,
-            response,
-            actions,
-            confidence,
-            outbound,
-            topic,
-            safety,
-            evidence,
-            message_id,
-        } = d;
-        Decision {
-            id: number(id),
-            action: action.into(),
-            reason: reason.as_str().to_owned(),
-            would_action: would_action.map(Into::into),
-            pattern_id: pattern_id.map(|p| number(p.0)),
-            response,
-            actions,
-            confidence,
-            outbound: outbound.map(Into::into),
-            topic,
-            safety: safety.into(),
-            evidence: evidence.into(),
-            message_id,
-        }
+    /// In shadow mode or when disabled: the action that would have been taken.
+    #[napi(getter)]
+    pub fn would_action(&self) -> Either<Action, Undefined> {
+        maybe(self.inner.would_action.map(Into::into))
+    }
+
+    /// The proposed pattern.
+    #[napi(getter)]
+    pub fn pattern_id(&self) -> Either<f64, Undefined> {
+        maybe(self.inner.pattern_id.map(|p| number(p.0)))
+    }
+
+    /// The proposed reply, rendered (also for suggest / queue).
+    #[napi(getter)]
+    pub fn response(&self) -> Either<String, Undefined> {
+        maybe(self.inner.response.clone())
+    }
+
+    /// The rendered action template, if the pattern has one.
+    #[napi(getter)]
+    pub fn actions(&self) -> Either<Value, Undefined> {
+        maybe(self.inner.actions.clone())
+    }
+
+    /// Decision confidence in `[0, 1]`.
+    #[napi(getter)]
+    pub fn confidence(&self) -> f64 {
+        self.inner.confidence
+    }
+
+    /// What to send to the customer now, if anything.
+    #[napi(getter)]
+    pub fn outbound(&self) -> Either<Outbound, Undefined> {
+        maybe(self.inner.outbound.clone().map(Into::into))
+    }
+
+    /// Detected topic of the message (snake_case name).
+    #[napi(getter)]
+    pub fn topic(&self) -> String {
+        self.inner.topic.clone()
+    }
+
+    /// The message-safety verdict.
+    #[napi(getter)]
+    pub fn safety(&self) -> SafetyVerdict {
+        self.inner.safety.clone().into()
+    }
+
+    /// The evidence behind the decision.
+    #[napi(getter)]
+    pub fn evidence(&self) -> Evidence {
+        self.inner.evidence.clone().into()
+    }
+
+    /// The inbound message id, when the caller gave one.
+    #[napi(getter)]
+    pub fn message_id(&self) -> Either<String, Undefined> {
+        maybe(self.inner.message_id.clone())
     }
 }

@@ -9,7 +9,7 @@ use pattern_learning as pl;
 use serde_json::Value;
 
 use crate::audit::{BulkAction, BulkOptions, BulkReport, Selection};
-use crate::config::{patched, Config, Profile};
+use crate::config::Config;
 use crate::decision::{count, Decision};
 use crate::error::{id_from_js, sync, BindingError, Code};
 use crate::feedback::{feedback, Feedback, FeedbackOutcome};
@@ -25,7 +25,8 @@ use crate::task::Job;
 #[derive(Default)]
 pub struct EngineOptions {
     /// Starting configuration: `'seed'` (default) or `'v1'`.
-    pub profile: Option<Profile>,
+    #[napi(ts_type = "Profile")]
+    pub profile: Option<String>,
     /// Environment overlay layered between the profile and `config`:
     /// `'development'` (shadow mode), `'staging'` (1 approval before auto-send),
     /// `'production'` (2). Without it, the variable `PATTERN_LEARNING_ENV` selects one
@@ -99,10 +100,6 @@ fn context(c: Option<MessageContext>) -> Result<pl::MessageContext, BindingError
     c.map_or_else(|| Ok(pl::MessageContext::default()), TryInto::try_into)
 }
 
-fn to_value(p: pl::Profile) -> Value {
-    serde_json::to_value(p).unwrap_or(Value::Null)
-}
-
 fn object(what: &str, v: Value) -> Result<Value, BindingError> {
     if v.is_object() {
         Ok(v)
@@ -136,18 +133,20 @@ impl Settings {
             || options.environment.is_some()
             || (env_var.is_some() && !durable)
         {
-            let profile = options.profile.map_or(pl::Profile::Seed, Into::into);
-            let mut explicit = match options.config {
-                Some(patch) => object("config", patch)?,
-                None => Value::Object(serde_json::Map::new()),
-            };
-            if let Value::Object(map) = &mut explicit {
-                map.insert("profile".into(), to_value(profile));
-                if let Some(env) = options.environment {
-                    map.insert("environment".into(), Value::String(env));
-                }
-            }
-            Some(pl::Config::resolve_with_env(&explicit, env_var.as_deref())?)
+            let profile = options
+                .profile
+                .as_deref()
+                .map(str::parse::<pl::Profile>)
+                .transpose()?;
+            let patch = options
+                .config
+                .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+            Some(pl::Config::requested(
+                profile,
+                options.environment.as_deref(),
+                &patch,
+                env_var.as_deref(),
+            )?)
         } else {
             None
         };
@@ -539,12 +538,7 @@ impl PatternEngine {
         ts_args_type = "patch: { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] }"
     )]
     pub fn set_config(&self, patch: Value) -> napi::Result<Config, Code> {
-        sync(|| {
-            let engine = self.engine()?;
-            let next = patched(&engine.config(), patch)?;
-            engine.set_config(next.clone())?;
-            Ok(next.into())
-        })
+        sync(|| Ok(self.engine()?.update_config(&patch)?.into()))
     }
 
     /// Checks a message against the safety rules alone (V1 `checkMessageSafety`).

@@ -1,17 +1,20 @@
 //! The one place where errors cross into JavaScript.
 //!
-//! Every core [`pattern_learning::Error`] variant gets a stable string `code`
-//! (`INVALID_CONFIG`, `UNKNOWN_PATTERN`, …); arguments this binding cannot convert get
-//! `INVALID_ARGUMENT`; a call on a closed engine gets `ENGINE_CLOSED`; a panic caught at
-//! the boundary gets `INTERNAL`. The JavaScript
-//! layer (`lib/errors.js`) turns every error carrying one of these codes into a
+//! Every error gets the stable string `code` of its row in the core's error table
+//! ([`pattern_learning::error::ERROR_KINDS`]): a core error its own code
+//! (`INVALID_CONFIG`, `UNKNOWN_PATTERN`, …); arguments this binding cannot convert
+//! `INVALID_ARGUMENT`; a call on a closed engine `ENGINE_CLOSED`; a panic caught at
+//! the boundary `INTERNAL`. The JavaScript layer (`lib/errors.js`) takes its list of
+//! codes from [`error_kinds`] and turns every error carrying one of them into a
 //! `PatternLearningError`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use napi::bindgen_prelude::JsError;
 use napi::Env;
+use napi_derive::napi;
 use pattern_learning as pl;
+use pl::error::{ErrorKind, ERROR_KINDS};
 
 /// An error on its way to JavaScript.
 #[derive(Debug, Clone)]
@@ -31,10 +34,10 @@ impl BindingError {
     /// The stable `code` of the JavaScript error.
     pub(crate) fn code(&self) -> &'static str {
         match self {
-            BindingError::Core(e) => core_code(e),
-            BindingError::InvalidArgument(_) => "INVALID_ARGUMENT",
-            BindingError::EngineClosed => "ENGINE_CLOSED",
-            BindingError::Internal(_) => "INTERNAL",
+            BindingError::Core(e) => e.code(),
+            BindingError::InvalidArgument(_) => ErrorKind::INVALID_ARGUMENT.code,
+            BindingError::EngineClosed => ErrorKind::ENGINE_CLOSED.code,
+            BindingError::Internal(_) => ErrorKind::INTERNAL.code,
         }
     }
 
@@ -52,9 +55,26 @@ impl BindingError {
     }
 }
 
-/// The code of a core error ([`pl::Error::code`]; stable, never renamed or reused).
-pub(crate) fn core_code(e: &pl::Error) -> &'static str {
-    e.code()
+/// One row of the error table, as JavaScript sees it.
+#[napi(object)]
+pub struct ErrorKindInfo {
+    /// The stable code (`error.code`).
+    pub code: String,
+    /// What went wrong, in one line.
+    pub meaning: String,
+}
+
+/// Every code a `PatternLearningError` can carry, with its meaning: the core's error
+/// table (`docs/errors.md`). `lib/errors.js` builds `ErrorCode` from it.
+#[napi]
+pub fn error_kinds() -> Vec<ErrorKindInfo> {
+    ERROR_KINDS
+        .iter()
+        .map(|k| ErrorKindInfo {
+            code: k.code.to_owned(),
+            meaning: k.meaning.to_owned(),
+        })
+        .collect()
 }
 
 impl std::fmt::Display for BindingError {
@@ -134,57 +154,41 @@ pub(crate) fn id_from_js(what: &str, value: f64) -> Result<u64, BindingError> {
 mod tests {
     use super::*;
 
+    /// The codes of the `ErrorCode` union in `index.d.ts`.
+    fn declared_codes() -> std::io::Result<Vec<String>> {
+        let dts = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index.d.ts"),
+        )?;
+        let union = dts
+            .split("export type ErrorCode =")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_default();
+        Ok(union
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("| '"))
+            .filter_map(|l| l.strip_suffix('\''))
+            .map(str::to_owned)
+            .collect())
+    }
+
     #[test]
-    fn every_core_error_has_its_own_code() {
-        let errors = [
-            pl::Error::InvalidConfig {
-                key: "k".into(),
-                value: "v".into(),
-                reason: "r".into(),
-            },
-            pl::Error::ThresholdsOutOfOrder {
-                auto: 0.1,
-                suggest: 0.2,
-                queue: 0.3,
-            },
-            pl::Error::UnknownSetting {
-                key: "k".into(),
-                known: "a".into(),
-            },
-            pl::Error::UnknownPattern(pl::PatternId(1)),
-            pl::Error::InvalidPattern("x".into()),
-            pl::Error::TextTooLong { len: 2, max: 1 },
-            pl::Error::InvalidFeedback("x".into()),
-            pl::Error::InvalidEmbedding("x".into()),
-            pl::Error::InvalidRule {
-                pattern: "(".into(),
-                reason: "x".into(),
-            },
-            pl::Error::Parse {
-                what: "x".into(),
-                reason: "y".into(),
-            },
-            pl::Error::SchemaTooNew {
-                found: 9,
-                supported: 1,
-            },
-            pl::Error::CorruptStore {
-                path: "p".into(),
-                reason: "r".into(),
-            },
-            pl::Error::StoreLocked { path: "p".into() },
-            pl::Error::Store {
-                operation: "open".into(),
-                reason: "r".into(),
-            },
-            pl::Error::Import(Vec::new()),
-        ];
-        let codes: std::collections::HashSet<_> = errors.iter().map(core_code).collect();
-        assert_eq!(codes.len(), errors.len());
-        assert!(!codes.contains("PATTERN_LEARNING_ERROR"));
-        assert!(codes
-            .iter()
-            .all(|c| c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_')));
+    fn index_d_ts_declares_exactly_the_codes_of_the_table() -> std::io::Result<()> {
+        let declared = declared_codes()?;
+        let table: Vec<String> = error_kinds().into_iter().map(|k| k.code).collect();
+        for code in &table {
+            assert!(
+                declared.contains(code),
+                "index.d.ts: ErrorCode lacks '{code}'"
+            );
+        }
+        for code in &declared {
+            assert!(
+                table.contains(code),
+                "index.d.ts: ErrorCode has '{code}', which the error table does not"
+            );
+        }
+        Ok(())
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Operator feedback in, what it changed out (mirrors `core/src/feedback.rs`).
 
+use napi::bindgen_prelude::{Either, Undefined};
 use napi_derive::napi;
 use pattern_learning::{self as pl, feedback as fb};
 
-use crate::decision::number;
+use crate::decision::{maybe, number};
 use crate::error::{id_from_js, BindingError};
 use crate::pattern::{embedding, pattern_id, Embedding};
 
@@ -162,45 +163,64 @@ pub struct ConfidenceChange {
     pub after: f64,
 }
 
-/// What a feedback event changed.
-#[napi(object)]
+/// What a feedback event changed: a read-only view of the core's outcome
+/// (properties convert on access; `toJSON` from `lib/values.js`).
+#[napi]
 pub struct FeedbackOutcome {
-    /// The action applied.
-    pub action: FeedbackAction,
-    /// The pattern whose confidence changed (approve / modify / reject).
-    pub judged_pattern: Option<f64>,
-    /// The pattern that now carries the sent reply, if one was extended or created.
-    pub learned_pattern: Option<f64>,
-    /// Whether a new pattern was created.
-    pub created: bool,
-    /// Confidence before and after, for the judged pattern.
-    pub confidence_change: Option<ConfidenceChange>,
-    /// Whether the judged pattern was promoted to auto-executable by this event.
-    pub promoted: bool,
-    /// True when the event was a duplicate delivery (same `id`) and was ignored.
-    pub duplicate: bool,
+    inner: pl::FeedbackOutcome,
 }
 
 impl From<pl::FeedbackOutcome> for FeedbackOutcome {
-    fn from(o: pl::FeedbackOutcome) -> Self {
-        let pl::FeedbackOutcome {
-            action,
-            judged_pattern,
-            learned_pattern,
-            created,
-            confidence_change,
-            promoted,
-            duplicate,
-        } = o;
-        FeedbackOutcome {
-            action: action.into(),
-            judged_pattern: judged_pattern.map(|p| number(p.0)),
-            learned_pattern: learned_pattern.map(|p| number(p.0)),
-            created,
-            confidence_change: confidence_change
+    fn from(inner: pl::FeedbackOutcome) -> Self {
+        FeedbackOutcome { inner }
+    }
+}
+
+#[napi]
+impl FeedbackOutcome {
+    /// The action applied.
+    #[napi(getter)]
+    pub fn action(&self) -> FeedbackAction {
+        self.inner.action.into()
+    }
+
+    /// The pattern whose confidence changed (approve / modify / reject).
+    #[napi(getter)]
+    pub fn judged_pattern(&self) -> Either<f64, Undefined> {
+        maybe(self.inner.judged_pattern.map(|p| number(p.0)))
+    }
+
+    /// The pattern that now carries the sent reply, if one was extended or created.
+    #[napi(getter)]
+    pub fn learned_pattern(&self) -> Either<f64, Undefined> {
+        maybe(self.inner.learned_pattern.map(|p| number(p.0)))
+    }
+
+    /// Whether a new pattern was created.
+    #[napi(getter)]
+    pub fn created(&self) -> bool {
+        self.inner.created
+    }
+
+    /// Confidence before and after, for the judged pattern.
+    #[napi(getter)]
+    pub fn confidence_change(&self) -> Either<ConfidenceChange, Undefined> {
+        maybe(
+            self.inner
+                .confidence_change
                 .map(|(before, after)| ConfidenceChange { before, after }),
-            promoted,
-            duplicate,
-        }
+        )
+    }
+
+    /// Whether the judged pattern was promoted to auto-executable by this event.
+    #[napi(getter)]
+    pub fn promoted(&self) -> bool {
+        self.inner.promoted
+    }
+
+    /// True when the event was a duplicate delivery (same `id`) and was ignored.
+    #[napi(getter)]
+    pub fn duplicate(&self) -> bool {
+        self.inner.duplicate
     }
 }

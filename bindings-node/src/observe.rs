@@ -196,8 +196,8 @@ impl From<pl::MetricsSnapshot> for Metrics {
     }
 }
 
-/// A feedback call as a listener sees it.
-#[napi(object)]
+/// A feedback call as a listener sees it (output only).
+#[napi(object, object_from_js = false)]
 pub struct FeedbackEvent {
     /// `approve`, `modify`, `reject` or `answer` (`null` when unreadable).
     pub action: Option<String>,
@@ -211,8 +211,8 @@ pub struct FeedbackEvent {
     pub error: Option<String>,
 }
 
-/// One event: a decision, a feedback call or an alert.
-#[napi(object)]
+/// One event: a decision, a feedback call or an alert (output only).
+#[napi(object, object_from_js = false)]
 pub struct EngineEvent {
     /// `decision`, `feedback` or `alert`.
     #[napi(js_name = "type", ts_type = "'decision' | 'feedback' | 'alert'")]

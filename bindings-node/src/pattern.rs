@@ -1,12 +1,12 @@
 //! Patterns, their history and the inputs that create or change them (mirrors
 //! `core/src/pattern.rs` and `core/src/book.rs`).
 
-use napi::bindgen_prelude::{Either, Float32Array};
+use napi::bindgen_prelude::{Either, Float32Array, Undefined};
 use napi_derive::napi;
 use pattern_learning as pl;
 use serde_json::Value;
 
-use crate::decision::{count, number, snake_name};
+use crate::decision::{count, maybe, number, snake_name};
 use crate::error::{id_from_js, BindingError};
 
 /// A caller-supplied embedding: a `Float32Array` (preferred) or an array of numbers.
@@ -24,97 +24,145 @@ pub(crate) fn pattern_id(value: f64) -> Result<pl::PatternId, BindingError> {
     id_from_js("pattern id", value).map(pl::PatternId)
 }
 
-/// A learned or authored reply with its triggers, trust and usage counters.
-#[napi(object)]
+/// A learned or authored reply with its triggers, trust and usage counters: a
+/// read-only view of the core's pattern (properties convert on access; `toJSON`
+/// from `lib/values.js`).
+#[napi]
 pub struct Pattern {
-    /// Unique id.
-    pub id: f64,
-    /// Topic (snake_case name).
-    pub topic: String,
-    /// Stable signature of the first trigger example.
-    pub signature: String,
-    /// Customer phrasings that this reply answers.
-    pub trigger_examples: Vec<String>,
-    /// Words or phrases that select this pattern (whole words).
-    pub trigger_keywords: Vec<String>,
-    /// Reply template; may contain `{{variables}}`.
-    pub response_template: String,
-    /// Optional action template (JSON).
-    pub action_template: Option<Value>,
-    /// Operator trust in this pattern, in `[0, 1]`.
-    pub confidence: f64,
-    /// Eligible for matching at all.
-    pub is_active: bool,
-    /// Eligible for automatic sending.
-    pub auto_executable: bool,
-    /// Soft-deleted.
-    pub is_deleted: bool,
-    /// Confirmed uses: approvals, edits and operator answers with this reply.
-    pub execution_count: f64,
-    /// Confirmed right.
-    pub success_count: f64,
-    /// Confirmed wrong.
-    pub failure_count: f64,
-    /// Approved with edits.
-    pub override_count: f64,
-    /// Where the pattern came from: `learned`, `manual` or `imported`.
-    pub provenance: String,
-    /// V1 signature (MD5 hex), for patterns created from or for V1.
-    pub v1_signature: Option<String>,
-    /// Creation time, milliseconds since the Unix epoch.
-    pub created_at: f64,
-    /// Last time the pattern was proposed or confirmed (ms since the epoch).
-    pub last_used: Option<f64>,
-    /// Last change to the pattern (ms since the epoch).
-    pub last_modified: f64,
+    inner: pl::Pattern,
 }
 
 impl From<pl::Pattern> for Pattern {
-    fn from(p: pl::Pattern) -> Self {
-        let pl::Pattern {
-            id,
-            topic,
-            signature,
-            trigger_examples,
-            trigger_keywords,
-            response_template,
-            action_template,
-            confidence,
-            is_active,
-            auto_executable,
-            is_deleted,
-            execution_count,
-            success_count,
-            failure_count,
-            override_count,
-            provenance,
-            v1_signature,
-            created_at,
-            last_used,
-            last_modified,
-        } = p;
-        Pattern {
-            id: number(id.0),
-            topic,
-            signature,
-            trigger_examples,
-            trigger_keywords,
-            response_template,
-            action_template,
-            confidence,
-            is_active,
-            auto_executable,
-            is_deleted,
-            execution_count: number(execution_count),
-            success_count: number(success_count),
-            failure_count: number(failure_count),
-            override_count: number(override_count),
-            provenance: snake_name(provenance),
-            v1_signature,
-            created_at: created_at.0 as f64,
-            last_used: last_used.map(|t| t.0 as f64),
-            last_modified: last_modified.0 as f64,
-        }
+    fn from(inner: pl::Pattern) -> Self {
+        Pattern { inner }
+    }
+}
+
+/// A timestamp as milliseconds since the Unix epoch.
+fn millis(t: pl::clock::Timestamp) -> f64 {
+    t.0 as f64
+}
+
+#[napi]
+impl Pattern {
+    /// Unique id.
+    #[napi(getter)]
+    pub fn id(&self) -> f64 {
+        number(self.inner.id.0)
+    }
+
+    /// Topic (snake_case name).
+    #[napi(getter)]
+    pub fn topic(&self) -> String {
+        self.inner.topic.clone()
+    }
+
+    /// Stable signature of the first trigger example.
+    #[napi(getter)]
+    pub fn signature(&self) -> String {
+        self.inner.signature.clone()
+    }
+
+    /// Customer phrasings that this reply answers.
+    #[napi(getter)]
+    pub fn trigger_examples(&self) -> Vec<String> {
+        self.inner.trigger_examples.clone()
+    }
+
+    /// Words or phrases that select this pattern (whole words).
+    #[napi(getter)]
+    pub fn trigger_keywords(&self) -> Vec<String> {
+        self.inner.trigger_keywords.clone()
+    }
+
+    /// Reply template; may contain `{{variables}}`.
+    #[napi(getter)]
+    pub fn response_template(&self) -> String {
+        self.inner.response_template.clone()
+    }
+
+    /// Optional action template (JSON).
+    #[napi(getter)]
+    pub fn action_template(&self) -> Either<Value, Undefined> {
+        maybe(self.inner.action_template.clone())
+    }
+
+    /// Operator trust in this pattern, in `[0, 1]`.
+    #[napi(getter)]
+    pub fn confidence(&self) -> f64 {
+        self.inner.confidence
+    }
+
+    /// Eligible for matching at all.
+    #[napi(getter)]
+    pub fn is_active(&self) -> bool {
+        self.inner.is_active
+    }
+
+    /// Eligible for automatic sending.
+    #[napi(getter)]
+    pub fn auto_executable(&self) -> bool {
+        self.inner.auto_executable
+    }
+
+    /// Soft-deleted.
+    #[napi(getter)]
+    pub fn is_deleted(&self) -> bool {
+        self.inner.is_deleted
+    }
+
+    /// Confirmed uses: approvals, edits and operator answers with this reply.
+    #[napi(getter)]
+    pub fn execution_count(&self) -> f64 {
+        number(self.inner.execution_count)
+    }
+
+    /// Confirmed right.
+    #[napi(getter)]
+    pub fn success_count(&self) -> f64 {
+        number(self.inner.success_count)
+    }
+
+    /// Confirmed wrong.
+    #[napi(getter)]
+    pub fn failure_count(&self) -> f64 {
+        number(self.inner.failure_count)
+    }
+
+    /// Approved with edits.
+    #[napi(getter)]
+    pub fn override_count(&self) -> f64 {
+        number(self.inner.override_count)
+    }
+
+    /// Where the pattern came from: `learned`, `manual` or `imported`.
+    #[napi(getter)]
+    pub fn provenance(&self) -> String {
+        snake_name(self.inner.provenance)
+    }
+
+    /// V1 signature (MD5 hex), for patterns created from or for V1.
+    #[napi(getter)]
+    pub fn v1_signature(&self) -> Either<String, Undefined> {
+        maybe(self.inner.v1_signature.clone())
+    }
+
+    /// Creation time, milliseconds since the Unix epoch.
+    #[napi(getter)]
+    pub fn created_at(&self) -> f64 {
+        millis(self.inner.created_at)
+    }
+
+    /// Last time the pattern was proposed or confirmed (ms since the epoch).
+    #[napi(getter)]
+    pub fn last_used(&self) -> Either<f64, Undefined> {
+        maybe(self.inner.last_used.map(millis))
+    }
+
+    /// Last change to the pattern (ms since the epoch).
+    #[napi(getter)]
+    pub fn last_modified(&self) -> f64 {
+        millis(self.inner.last_modified)
     }
 }
 
@@ -273,8 +321,8 @@ impl From<pl::PatternState> for PatternState {
     }
 }
 
-/// One entry of a pattern's history.
-#[napi(object)]
+/// One entry of a pattern's history (output only).
+#[napi(object, object_from_js = false)]
 pub struct PatternEvent {
     /// Position in the engine-wide history (starts at 1).
     pub seq: f64,

@@ -256,7 +256,7 @@ pub fn v1_processing_error() -> PatternResult {
 }
 
 /// What `learnFromHumanResponse` / `recordOperatorResponse` did.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct LearnResult {
     /// Whether the reply was learned (or the judged pattern updated).
     pub learned: bool,

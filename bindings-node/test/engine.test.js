@@ -206,7 +206,7 @@ test('configuration: profiles, camelCase patches, typed errors', () => {
   throwsWith(() => engine.setConfig({ thresholds: { auto: NaN } }), 'INVALID_ARGUMENT')
   throwsWith(() => engine.setConfig('shadow'), 'INVALID_ARGUMENT')
   assert.deepEqual(engine.getConfig(), next, 'a failed update changes nothing')
-  throwsWith(() => new PatternEngine({ profile: 'v2' }), 'INVALID_ARGUMENT')
+  throwsWith(() => new PatternEngine({ profile: 'v2' }), 'INVALID_CONFIG')
   throwsWith(() => new PatternEngine({ config: { thresholds: { suggest: 0.99 } } }), 'THRESHOLDS_OUT_OF_ORDER')
   throwsWith(() => new PatternEngine({ safetyThresholds: { aiResponseLimit: 50 } }), 'INVALID_CONFIG')
   throwsWith(() => new PatternEngine({ safetySettings: { nope: 1 } }), 'UNKNOWN_SETTING')
@@ -278,4 +278,33 @@ test('process runs off the JS thread: many concurrent calls resolve in order', a
   assert.equal(results.length, 500)
   assert.ok(results.every((d) => typeof d.id === 'number'))
   assert.equal(new Set(results.map((d) => d.id)).size, 500)
+})
+
+test('decisions, outcomes and patterns wrap the core value; toJSON and inspect show every property', async () => {
+  const util = require('node:util')
+  const engine = new PatternEngine({ profile: 'v1' })
+  const outcome = await engine.feedback({ query: 'do you sell gift cards', action: 'answer', sentReply: GIFT })
+  const d = await engine.process('do you sell gift cards', { conversationId: 'json-1', messageId: 'm-1' })
+  const p = engine.pattern(outcome.learnedPattern)
+  for (const value of [d, outcome, p]) {
+    const proto = Object.getPrototypeOf(value)
+    const getters = Object.entries(Object.getOwnPropertyDescriptors(proto))
+      .filter(([, desc]) => typeof desc.get === 'function')
+      .map(([name]) => name)
+    assert.ok(getters.length >= 7, proto.constructor.name)
+    const plain = JSON.parse(JSON.stringify(value))
+    for (const name of getters) {
+      if (value[name] === undefined) assert.equal(name in plain, false, name)
+      else assert.deepEqual(plain[name], JSON.parse(JSON.stringify(value[name])), name)
+    }
+    assert.deepEqual(value.toJSON(), plain)
+    assert.match(util.inspect(value), new RegExp(`^${proto.constructor.name} \\{`))
+  }
+  assert.equal(d.messageId, 'm-1')
+  assert.equal(d.patternId, p.id)
+  assert.equal(d.wouldAction, undefined)
+  assert.equal(outcome.judgedPattern, undefined)
+  assert.equal(p.responseTemplate, GIFT)
+  assert.equal(typeof p.createdAt, 'number')
+  assert.deepEqual(Object.keys(d), [], 'properties are getters on the class, not copied fields')
 })

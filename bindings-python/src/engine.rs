@@ -732,11 +732,10 @@ impl PyEngine {
         overrides: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let engine = self.engine()?;
-        let map = overrides_from_py(Some(overrides))?;
-        let patch = crate::config::patch(&engine.config(), &map).map_err(core_err)?;
+        let patch = serde_json::Value::Object(overrides_from_py(Some(overrides))?);
         let next: Config = py
             .detach(|| engine.update_config(&patch))
-            .map_err(|e| core_err(crate::config::parse_error(e)))?;
+            .map_err(core_err)?;
         to_py(py, &next)
     }
 

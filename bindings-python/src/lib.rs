@@ -23,8 +23,6 @@ mod replay;
 
 use pyo3::prelude::*;
 
-pub use config::{apply_overrides, build_config};
-
 /// The version of the native module (the crate version).
 #[pyfunction]
 fn version() -> &'static str {

@@ -311,20 +311,16 @@ impl PyReplayReport {
 }
 
 fn warmup_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    if let Ok(s) = obj.cast::<PyString>() {
+    match obj.cast::<PyString>() {
         // "train,val" as on the command line.
-        return Ok(s
-            .to_cow()?
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect());
+        Ok(list) => Ok(core_replay::split_list(&list.to_cow()?)),
+        Err(_) => str_column(obj, "warmup"),
     }
-    str_column(obj, "warmup")
 }
 
-/// The options both `replay` and `sweep` take (warm-up `("train",)` when not given).
+/// The options both `replay` and `sweep` take (warm-up `("train",)` when not
+/// given), as the core's type; the core checks them when the replay starts
+/// ([`ReplayOptions::validate`]).
 #[allow(clippy::too_many_arguments)]
 fn options(
     warmup: Option<&Bound<'_, PyAny>>,
@@ -335,9 +331,6 @@ fn options(
     window: usize,
     seconds_per_message: i64,
 ) -> PyResult<ReplayOptions> {
-    if window == 0 {
-        return Err(PyValueError::new_err("window must be at least 1"));
-    }
     let warmup = match warmup {
         Some(w) => warmup_list(w)?,
         None => vec!["train".to_owned()],
@@ -480,9 +473,6 @@ pub fn sweep<'py>(
         None => Vec::new(),
         Some(t) => float_list(t, "target_precisions")?,
     };
-    if threads == Some(0) {
-        return Err(PyValueError::new_err("threads must be at least 1"));
-    }
     let grid = Sweep {
         auto_thresholds: autos,
         target_precisions: targets,

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 
 import pattern_learning as pl
 from pattern_learning import Engine
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+#: Bad (and one good) configuration patches with the code every binding gives them.
+PATCH_CASES = json.loads((REPO / "core" / "tests" / "data" / "config_patches.json").read_text())
 
 CLASSES = {
     "InvalidConfigError": (ValueError,),
@@ -25,6 +30,8 @@ CLASSES = {
     "StoreLockedError": (pl.StoreError, OSError),
     "CorruptStoreError": (pl.StoreError, OSError),
     "SchemaTooNewError": (pl.StoreError, OSError),
+    "StoreConflictError": (pl.StoreError, OSError),
+    "InvalidImportError": (ValueError,),
     "InvalidModelError": (OSError,),
     "FeatureNotEnabledError": (NotImplementedError,),
 }
@@ -39,6 +46,32 @@ def test_hierarchy(name):
     assert cls.__module__ == "pattern_learning"
     assert cls.__doc__
     assert cls is getattr(pl._native, name)
+
+
+def test_every_class_carries_its_own_code():
+    codes = {getattr(pl, name).code for name in CLASSES}
+    assert len(codes) == len(CLASSES)
+    assert pl.StoreConflictError.code == "STORE_CONFLICT"
+    assert pl.InvalidImportError.code == "IMPORT_ERROR"
+    assert pl.PatternLearningError.code == "PATTERN_LEARNING_ERROR"
+
+
+@pytest.mark.parametrize("case", PATCH_CASES, ids=lambda c: json.dumps(c["patch"]))
+def test_config_patches_get_the_same_code_as_in_node(case):
+    """The shared cases (core/tests/data/config_patches.json) that Node's
+    test/errors.test.js runs too: building and updating give the core's code."""
+    for call in (
+        lambda: Engine(config=case["patch"]),
+        lambda: Engine().update_config(case["patch"]),
+    ):
+        if case["code"] is None:
+            call()
+            continue
+        with pytest.raises(pl.PatternLearningError) as info:
+            call()
+        assert info.value.code == case["code"]
+        if case["key"] is not None:
+            assert info.value.key == case["key"]
 
 
 def test_classes_are_distinct():

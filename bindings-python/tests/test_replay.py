@@ -189,7 +189,8 @@ def test_bad_data(demo_path):
         ({"seed": "1"}, TypeError),
         ({"seed": 1.5}, TypeError),
         ({"seed": True}, TypeError),
-        ({"window": 0}, ValueError),
+        ({"window": 0}, pl.InvalidConfigError),
+        ({"window": -1}, ValueError),
         ({"window": "250"}, TypeError),
         ({"warmup": 5}, TypeError),
         ({"warmup": [1]}, TypeError),
@@ -242,3 +243,14 @@ def test_shared_data_parity(shared_file, name):
 def test_timing_keys_present(demo_result):
     assert TIMING_KEYS <= set(demo_result.metrics)
     assert demo_result.metrics["p99_us"] >= demo_result.metrics["p50_us"] > 0
+
+
+def test_replay_options_are_checked_by_the_core(demo_path):
+    """window 0 was silently raised to 1 by the core and refused twice in Python;
+    now the core refuses it, naming the option, as the command line does."""
+    with pytest.raises(pl.InvalidConfigError) as info:
+        pl.replay(demo_path, window=0)
+    assert info.value.key == "window" and info.value.code == "INVALID_CONFIG"
+    with pytest.raises(pl.InvalidConfigError) as info:
+        pl.sweep(demo_path, auto_thresholds=[0.9], threads=0)
+    assert info.value.key == "threads"

@@ -1,6 +1,10 @@
-//! The crate's error type.
+//! The crate's error type, and the table of error kinds every layer shares.
 
 use crate::pattern::PatternId;
+
+mod kind;
+
+pub use kind::{ErrorKind, RaisedBy, ERROR_KINDS};
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -140,12 +144,41 @@ pub enum Error {
 }
 
 impl Error {
+    /// The kind of this error: its row of [`ERROR_KINDS`].
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::error::ErrorKind;
+    /// use pattern_learning::{Error, PatternId};
+    /// let kind = Error::UnknownPattern(PatternId(7)).kind();
+    /// assert_eq!(kind, ErrorKind::UNKNOWN_PATTERN);
+    /// assert_eq!(kind.python_class, Some("UnknownPatternError"));
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidConfig { .. } => ErrorKind::INVALID_CONFIG,
+            Error::ThresholdsOutOfOrder { .. } => ErrorKind::THRESHOLDS_OUT_OF_ORDER,
+            Error::UnknownSetting { .. } => ErrorKind::UNKNOWN_SETTING,
+            Error::UnknownPattern(_) => ErrorKind::UNKNOWN_PATTERN,
+            Error::InvalidPattern(_) => ErrorKind::INVALID_PATTERN,
+            Error::TextTooLong { .. } => ErrorKind::TEXT_TOO_LONG,
+            Error::InvalidFeedback(_) => ErrorKind::INVALID_FEEDBACK,
+            Error::InvalidEmbedding(_) => ErrorKind::INVALID_EMBEDDING,
+            Error::InvalidRule { .. } => ErrorKind::INVALID_RULE,
+            Error::Parse { .. } => ErrorKind::PARSE_ERROR,
+            Error::SchemaTooNew { .. } => ErrorKind::SCHEMA_TOO_NEW,
+            Error::CorruptStore { .. } => ErrorKind::CORRUPT_STORE,
+            Error::StoreLocked { .. } => ErrorKind::STORE_LOCKED,
+            Error::Store { .. } => ErrorKind::STORE_ERROR,
+            Error::StoreConflict { .. } => ErrorKind::STORE_CONFLICT,
+            Error::InvalidModel { .. } => ErrorKind::INVALID_MODEL,
+            Error::FeatureNotEnabled { .. } => ErrorKind::FEATURE_NOT_ENABLED,
+            Error::Import(_) => ErrorKind::IMPORT_ERROR,
+        }
+    }
+
     /// A stable, machine-readable code for this kind of error (the bindings expose
-    /// it as `error.code`): `INVALID_CONFIG`, `THRESHOLDS_OUT_OF_ORDER`,
-    /// `UNKNOWN_SETTING`, `UNKNOWN_PATTERN`, `INVALID_PATTERN`, `TEXT_TOO_LONG`,
-    /// `INVALID_FEEDBACK`, `INVALID_EMBEDDING`, `INVALID_RULE`, `PARSE_ERROR`,
-    /// `SCHEMA_TOO_NEW`, `CORRUPT_STORE`, `STORE_LOCKED`, `STORE_ERROR`, `STORE_CONFLICT`,
-    /// `INVALID_MODEL`, `FEATURE_NOT_ENABLED`, `IMPORT_ERROR`.
+    /// it as `error.code`); every code is listed in [`ERROR_KINDS`].
     ///
     /// # Example
     /// ```
@@ -153,26 +186,7 @@ impl Error {
     /// assert_eq!(Error::UnknownPattern(PatternId(7)).code(), "UNKNOWN_PATTERN");
     /// ```
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidConfig { .. } => "INVALID_CONFIG",
-            Error::ThresholdsOutOfOrder { .. } => "THRESHOLDS_OUT_OF_ORDER",
-            Error::UnknownSetting { .. } => "UNKNOWN_SETTING",
-            Error::UnknownPattern(_) => "UNKNOWN_PATTERN",
-            Error::InvalidPattern(_) => "INVALID_PATTERN",
-            Error::TextTooLong { .. } => "TEXT_TOO_LONG",
-            Error::InvalidFeedback(_) => "INVALID_FEEDBACK",
-            Error::InvalidEmbedding(_) => "INVALID_EMBEDDING",
-            Error::InvalidRule { .. } => "INVALID_RULE",
-            Error::Parse { .. } => "PARSE_ERROR",
-            Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
-            Error::CorruptStore { .. } => "CORRUPT_STORE",
-            Error::StoreLocked { .. } => "STORE_LOCKED",
-            Error::Store { .. } => "STORE_ERROR",
-            Error::StoreConflict { .. } => "STORE_CONFLICT",
-            Error::InvalidModel { .. } => "INVALID_MODEL",
-            Error::FeatureNotEnabled { .. } => "FEATURE_NOT_ENABLED",
-            Error::Import(_) => "IMPORT_ERROR",
-        }
+        self.kind().code
     }
 
     /// True for errors caused by invalid configuration or settings values.
@@ -195,4 +209,150 @@ pub struct RowError {
     pub row: usize,
     /// What is wrong with the row.
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// One error of every variant. The match below has no wildcard arm, so a new
+    /// variant does not compile until it is added here too.
+    fn one_of_each() -> Vec<Error> {
+        let text = || String::from("x");
+        let all = vec![
+            Error::InvalidConfig {
+                key: text(),
+                value: text(),
+                reason: text(),
+            },
+            Error::ThresholdsOutOfOrder {
+                auto: 0.1,
+                suggest: 0.2,
+                queue: 0.3,
+            },
+            Error::UnknownSetting {
+                key: text(),
+                known: text(),
+            },
+            Error::UnknownPattern(PatternId(1)),
+            Error::InvalidPattern(text()),
+            Error::TextTooLong { len: 2, max: 1 },
+            Error::InvalidFeedback(text()),
+            Error::InvalidEmbedding(text()),
+            Error::InvalidRule {
+                pattern: text(),
+                reason: text(),
+            },
+            Error::Parse {
+                what: text(),
+                reason: text(),
+            },
+            Error::SchemaTooNew {
+                found: 9,
+                supported: 1,
+            },
+            Error::CorruptStore {
+                path: text(),
+                reason: text(),
+            },
+            Error::StoreLocked { path: text() },
+            Error::Store {
+                operation: text(),
+                reason: text(),
+            },
+            Error::StoreConflict { reason: text() },
+            Error::InvalidModel {
+                path: text(),
+                reason: text(),
+            },
+            Error::FeatureNotEnabled { feature: text() },
+            Error::Import(Vec::new()),
+        ];
+        for e in &all {
+            match e {
+                Error::InvalidConfig { .. }
+                | Error::ThresholdsOutOfOrder { .. }
+                | Error::UnknownSetting { .. }
+                | Error::UnknownPattern(_)
+                | Error::InvalidPattern(_)
+                | Error::TextTooLong { .. }
+                | Error::InvalidFeedback(_)
+                | Error::InvalidEmbedding(_)
+                | Error::InvalidRule { .. }
+                | Error::Parse { .. }
+                | Error::SchemaTooNew { .. }
+                | Error::CorruptStore { .. }
+                | Error::StoreLocked { .. }
+                | Error::Store { .. }
+                | Error::StoreConflict { .. }
+                | Error::InvalidModel { .. }
+                | Error::FeatureNotEnabled { .. }
+                | Error::Import(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_variant_has_its_own_row_of_the_table() {
+        let errors = one_of_each();
+        let kinds: HashSet<&str> = errors.iter().map(Error::code).collect();
+        assert_eq!(kinds.len(), errors.len(), "two variants share a code");
+        let core_rows: HashSet<&str> = ERROR_KINDS
+            .iter()
+            .filter(|k| k.raised_by == RaisedBy::Core)
+            .map(|k| k.code)
+            .collect();
+        assert_eq!(kinds, core_rows);
+        for e in &errors {
+            assert_eq!(ErrorKind::by_code(e.code()), Some(&e.kind()));
+        }
+    }
+
+    #[test]
+    fn codes_and_python_classes_are_unique_and_well_formed() {
+        let codes: HashSet<&str> = ERROR_KINDS.iter().map(|k| k.code).collect();
+        assert_eq!(codes.len(), ERROR_KINDS.len());
+        assert!(codes
+            .iter()
+            .all(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_')));
+        let classes: Vec<&str> = ERROR_KINDS.iter().filter_map(|k| k.python_class).collect();
+        let unique: HashSet<&str> = classes.iter().copied().collect();
+        assert_eq!(unique.len(), classes.len());
+        assert!(classes.iter().all(|c| c.ends_with("Error")));
+        assert!(ERROR_KINDS.iter().all(|k| !k.meaning.is_empty()));
+    }
+
+    #[test]
+    fn python_bases_are_earlier_classes_or_builtins() {
+        const BUILTINS: &[&str] = &[
+            "Exception",
+            "ValueError",
+            "TypeError",
+            "LookupError",
+            "OSError",
+            "RuntimeError",
+            "NotImplementedError",
+        ];
+        let mut defined: Vec<&str> = Vec::new();
+        for kind in ERROR_KINDS {
+            for base in kind.python_bases {
+                assert!(
+                    BUILTINS.contains(base) || defined.contains(base),
+                    "{}: base {base} is neither a builtin nor an earlier class",
+                    kind.code
+                );
+            }
+            match kind.python_class {
+                Some(class) => {
+                    assert!(!kind.python_bases.is_empty(), "{class} has no base");
+                    defined.push(class);
+                }
+                None => assert!(kind.python_bases.is_empty(), "{}", kind.code),
+            }
+        }
+        assert_eq!(ERROR_KINDS[0], ErrorKind::PATTERN_LEARNING_ERROR);
+    }
 }

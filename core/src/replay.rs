@@ -136,6 +136,63 @@ pub struct ReplayOptions {
     pub restart_after_warmup: bool,
 }
 
+impl ReplayOptions {
+    /// Checks the options that are not the engine's configuration; the first
+    /// problem is an [`Error::InvalidConfig`] naming the option. [`run`] checks
+    /// them before replaying anything.
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::replay::ReplayOptions;
+    /// assert!(ReplayOptions::default().validate().is_ok());
+    /// let zero = ReplayOptions { window: 0, ..ReplayOptions::default() };
+    /// assert_eq!(zero.validate().unwrap_err().code(), "INVALID_CONFIG");
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.window == 0 {
+            return Err(invalid_option("window", 0, "must be at least 1"));
+        }
+        if self.eval.trim().is_empty() {
+            return Err(invalid_option("eval", "\"\"", "must name a split"));
+        }
+        if let Some(empty) = self.warmup.iter().find(|s| s.trim().is_empty()) {
+            return Err(invalid_option(
+                "warmup",
+                format!("{empty:?}"),
+                "split names must not be empty",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The split names of a comma-separated list, as the command line and the Python
+/// package take warm-up splits: `"train,val"` → `["train", "val"]`; blanks around
+/// names and empty entries are dropped.
+///
+/// # Example
+/// ```
+/// use pattern_learning::replay::split_list;
+/// assert_eq!(split_list(" train, val,,"), ["train", "val"]);
+/// assert!(split_list("").is_empty());
+/// ```
+pub fn split_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// The error for a replay or sweep option out of its range.
+pub(crate) fn invalid_option(key: &str, value: impl std::fmt::Display, reason: &str) -> Error {
+    Error::InvalidConfig {
+        key: key.into(),
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
 impl Default for ReplayOptions {
     fn default() -> Self {
         ReplayOptions {
@@ -268,11 +325,13 @@ pub fn order_key(seed: u64, id: &str) -> String {
 }
 
 /// Runs the protocol. `progress(done, total)` is called after every message.
+/// Options are checked first ([`ReplayOptions::validate`]).
 pub fn run(
     records: &[Record],
     options: &ReplayOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ReplayReport> {
+    options.validate()?;
     let phase = |splits: &[String]| -> Vec<&Record> {
         let mut rs: Vec<(String, &Record)> = records
             .iter()
@@ -318,7 +377,7 @@ pub fn run(
     let mut results = Vec::with_capacity(eval.len());
     let mut curve = Vec::new();
     let mut window = Window::default();
-    let window_size = options.window.max(1);
+    let window_size = options.window;
     for (i, (record, scored)) in warmup
         .iter()
         .map(|r| (*r, false))
@@ -549,6 +608,57 @@ pub(crate) fn test_records() -> Vec<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Options out of range are typed errors before anything runs; `window` was
+    /// silently raised to 1 before.
+    #[test]
+    fn bad_options_are_refused_naming_the_option() {
+        let records = test_records();
+        for (options, key) in [
+            (
+                ReplayOptions {
+                    window: 0,
+                    ..ReplayOptions::default()
+                },
+                "window",
+            ),
+            (
+                ReplayOptions {
+                    eval: " ".into(),
+                    ..ReplayOptions::default()
+                },
+                "eval",
+            ),
+            (
+                ReplayOptions {
+                    warmup: vec!["train".into(), String::new()],
+                    ..ReplayOptions::default()
+                },
+                "warmup",
+            ),
+        ] {
+            let mut calls = 0;
+            let err = run(&records, &options, |_, _| calls += 1).err();
+            assert!(
+                matches!(&err, Some(Error::InvalidConfig { key: k, .. }) if k == key),
+                "{key}: {err:?}"
+            );
+            assert_eq!(calls, 0, "{key}: nothing was replayed");
+        }
+    }
+
+    #[test]
+    fn split_lists_are_comma_separated_names() {
+        assert_eq!(split_list("train,val"), ["train", "val"]);
+        assert_eq!(split_list(" train , ,val "), ["train", "val"]);
+        assert!(split_list(" , ").is_empty());
+        let options = ReplayOptions {
+            warmup: split_list("train,val"),
+            ..ReplayOptions::default()
+        };
+        let report = run(&test_records(), &options, |_, _| {});
+        assert!(report.is_ok_and(|r| r.metrics.warmup_messages == test_records().len()));
+    }
 
     /// A restart between warm-up and evaluation keeps what the warm-up learned: the
     /// new engine opened on the store has every pattern and automates the scored

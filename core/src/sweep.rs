@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::replay::{self, Metrics, Record, ReplayOptions};
+use crate::replay::{self, invalid_option, Metrics, Record, ReplayOptions};
 
 /// The grid of a sweep: every auto threshold combined with every target precision.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -62,6 +62,23 @@ impl Sweep {
             auto_thresholds: auto_thresholds.into_iter().collect(),
             target_precisions: target_precisions.into_iter().collect(),
             threads: None,
+        }
+    }
+
+    /// Most worker threads a sweep may ask for.
+    pub const MAX_THREADS: usize = 1 << 16;
+
+    /// Checks the grid's own options: `threads`, when given, in
+    /// `1..=`[`Sweep::MAX_THREADS`] (an [`Error::InvalidConfig`] otherwise). The grid
+    /// values are checked per point ([`point_config`]).
+    pub fn validate(&self) -> Result<()> {
+        match self.threads {
+            Some(n) if n == 0 || n > Self::MAX_THREADS => Err(invalid_option(
+                "threads",
+                n,
+                &format!("must be between 1 and {}", Self::MAX_THREADS),
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -152,10 +169,13 @@ pub fn point_config(base: &Config, point: SweepPoint) -> Result<Config> {
 /// Replays `records` once per grid point (in parallel) and returns one row per
 /// point, in [`Sweep::points`] order.
 ///
-/// Every point's configuration is validated before any replay starts; the first
+/// The options ([`ReplayOptions::validate`], [`Sweep::validate`]) and every
+/// point's configuration are validated before any replay starts; the first
 /// invalid one is the error. A replay error (for example a split missing from the
 /// data) is returned as well.
 pub fn run(records: &[Record], options: &ReplayOptions, sweep: &Sweep) -> Result<Vec<SweepRow>> {
+    options.validate()?;
+    sweep.validate()?;
     let jobs: Vec<(SweepPoint, ReplayOptions)> = sweep
         .points(&options.config)
         .into_iter()
@@ -187,7 +207,7 @@ pub fn run(records: &[Record], options: &ReplayOptions, sweep: &Sweep) -> Result
     match sweep.threads {
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
+                .num_threads(n)
                 .build()
                 .map_err(|e| Error::InvalidConfig {
                     key: "threads".into(),
@@ -269,6 +289,27 @@ mod tests {
         let err = run(&records(), &ReplayOptions::default(), &grid).unwrap_err();
         assert!(
             matches!(&err, Error::InvalidConfig { key, .. } if key == "target_precision"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn zero_or_too_many_threads_and_a_zero_window_are_refused() {
+        for threads in [0, Sweep::MAX_THREADS + 1] {
+            let grid = Sweep::new([0.9], [None]).threads(threads);
+            let err = run(&records(), &ReplayOptions::default(), &grid).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidConfig { key, .. } if key == "threads"),
+                "{err}"
+            );
+        }
+        let options = ReplayOptions {
+            window: 0,
+            ..ReplayOptions::default()
+        };
+        let err = run(&records(), &options, &Sweep::new([0.9], [None])).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidConfig { key, .. } if key == "window"),
             "{err}"
         );
     }

@@ -76,14 +76,7 @@ fn parse_args() -> Result<Args, String> {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
             "--data" => args.data = Some(value("--data")?),
-            "--warmup" => {
-                args.options.warmup = value("--warmup")?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect()
-            }
+            "--warmup" => args.options.warmup = replay::split_list(&value("--warmup")?),
             "--eval" => args.options.eval = value("--eval")?,
             "--seed" => {
                 args.options.seed = value("--seed")?

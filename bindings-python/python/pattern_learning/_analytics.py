@@ -102,33 +102,23 @@ def load(data: DataLike) -> _native.Dataset:
     )
 
 
-def _seed(seed: Any) -> int:
-    if isinstance(seed, bool):
-        raise TypeError("seed must be an int, got bool")
-    try:
-        seed = operator.index(seed)
-    except TypeError:
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}") from None
-    if not 0 <= seed < 2**64:
-        raise ValueError(f"seed must be between 0 and 2**64 - 1, got {seed}")
-    return seed
-
-
-def _positive(name: str, value: Any, upper: int = 2**63) -> int:
+def _int(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int of the native type's range ``[low, high)``; the core
+    decides which values are allowed (a window of 0 is refused there)."""
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an int, got bool")
     try:
         value = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
-    if not 0 < value < upper:
-        raise ValueError(f"{name} must be a positive int, got {value}")
+    if not low <= value < high:
+        raise ValueError(f"{name} must be between {low} and {high - 1}, got {value}")
     return value
 
 
-def _warmup(warmup: Union[str, Iterable[str]]) -> list:
+def _warmup(warmup: Union[str, Iterable[str]]) -> Union[str, list]:
     if isinstance(warmup, str):
-        return [s.strip() for s in warmup.split(",") if s.strip()]
+        return warmup  # "train,val": split by the core, as on the command line
     try:
         splits = list(warmup)
     except TypeError:
@@ -157,26 +147,16 @@ def _options(
         raise TypeError(f"profile must be 'seed' or 'v1', got {type(profile).__name__}")
     if config is not None and not isinstance(config, Mapping):
         raise TypeError(f"config must be a dict of settings, got {type(config).__name__}")
-    if isinstance(seconds_per_message, bool):
-        raise TypeError("seconds_per_message must be an int, got bool")
-    try:
-        seconds_per_message = operator.index(seconds_per_message)
-    except TypeError:
-        raise TypeError(
-            f"seconds_per_message must be an int, got {type(seconds_per_message).__name__}"
-        ) from None
-    if not -(2**63) <= seconds_per_message < 2**63:
-        raise ValueError("seconds_per_message does not fit in 64 bits")
     merged = dict(config or {})
     merged.update(overrides)
     return dict(
         warmup=_warmup(warmup),
         eval=eval,
-        seed=_seed(seed),
+        seed=_int("seed", seed, 0, 2**64),
         profile=profile,
         config=merged,
-        window=_positive("window", window),
-        seconds_per_message=seconds_per_message,
+        window=_int("window", window, 0, 2**64),
+        seconds_per_message=_int("seconds_per_message", seconds_per_message, -(2**63), 2**63),
     )
 
 
@@ -319,7 +299,7 @@ def sweep(
     pd = require_pandas("sweep()")
     opts = _options(warmup, eval, seed, profile, config, window, seconds_per_message, overrides)
     if threads is not None:
-        threads = _positive("threads", threads, 1 << 16)
+        threads = _int("threads", threads, 0, 2**64)
     rows = _native.sweep(
         load(data),
         auto_thresholds=cast(

@@ -1,7 +1,8 @@
 """Type stubs of the compiled module ``pattern_learning._native``.
 
 Kept in sync with ``bindings-python/src/*.rs``; ``tests/test_package.py`` checks
-that every native name and method appears here.
+that every native name and method appears here, and a Rust test of the binding
+(``src/error.rs``) that every exception class of the core's error table does.
 """
 
 import datetime
@@ -24,6 +25,8 @@ def version() -> str:
 
 class PatternLearningError(Exception):
     """Base class of every error raised by pattern_learning."""
+    code: str
+    """The kind's stable code (``docs/errors.md``), e.g. ``"UNKNOWN_PATTERN"``."""
 
 class InvalidConfigError(PatternLearningError, ValueError):
     """A configuration value is out of range, of the wrong kind or not finite."""
@@ -90,6 +93,10 @@ class SchemaTooNewError(StoreError):
     found: int
     supported: int
 
+class StoreConflictError(StoreError):
+    """Other engines sharing the store kept changing the same pattern; the retries ran out and nothing was applied."""
+    reason: str
+
 class InvalidModelError(PatternLearningError, OSError):
     """The minilm_dir model directory is missing, incomplete or holds another model."""
     path: str
@@ -98,6 +105,10 @@ class InvalidModelError(PatternLearningError, OSError):
 class FeatureNotEnabledError(PatternLearningError, NotImplementedError):
     """The option needs a cargo feature this build lacks (minilm_dir needs `minilm`)."""
     feature: str
+
+class InvalidImportError(PatternLearningError, ValueError):
+    """Rows of an import could not be read; nothing was imported."""
+    rows: List[Tuple[int, str]]
 
 # ---------------------------------------------------------------- results
 

@@ -14,9 +14,10 @@ use crate::error::{Error, Result};
 use crate::gates::Gates;
 
 pub mod environment;
-mod patch;
 
 pub use environment::{ConfigValue, Environment, ENV_VAR};
+
+mod patch;
 
 /// A named starting point for a configuration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,6 +314,28 @@ impl Config {
                 "must be between 1 and 1048576",
             ));
         }
+        Ok(())
+    }
+
+    /// Applies a partial update given as a JSON object, e.g.
+    /// `{"thresholds": {"auto": 0.9}, "shadowMode": true}`. Keys may be snake_case
+    /// or camelCase, nested or dotted (`"thresholds.auto"`); unknown keys are
+    /// rejected with [`Error::UnknownSetting`], values a setting cannot hold with
+    /// [`Error::InvalidConfig`] naming the setting; `profile` and `environment` may
+    /// be repeated, not changed. The result is validated. All or nothing: on any
+    /// error `self` is unchanged.
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::Config;
+    /// let mut c = Config::default();
+    /// c.apply_partial(&serde_json::json!({"thresholds": {"auto": 0.9}, "shadowMode": true})).unwrap();
+    /// assert_eq!((c.thresholds.auto, c.shadow_mode), (0.9, true));
+    /// assert!(c.apply_partial(&serde_json::json!({"minConfidenceToAct": 0.99})).is_err());
+    /// assert_eq!(c.thresholds.auto, 0.9);
+    /// ```
+    pub fn apply_partial(&mut self, patch: &serde_json::Value) -> Result<()> {
+        *self = patch::apply(self, patch)?;
         Ok(())
     }
 
