@@ -15,7 +15,7 @@ use crate::decision::{Action, Reason};
 use crate::engine::MessageContext;
 use crate::pattern::PatternId;
 use crate::safety::SafetyThresholds;
-use crate::topic::Topic;
+use crate::v1::topic::Topic;
 
 const HOUR_MS: i64 = 3_600_000;
 

@@ -32,7 +32,6 @@ pub mod store;
 pub mod sweep;
 pub mod template;
 pub mod text;
-pub mod topic;
 pub mod v1;
 
 /// The README's examples, compiled and run as doc tests.

@@ -36,8 +36,9 @@ use crate::learn::{apply_feedback, derive_keywords};
 use crate::pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};
 use crate::safety::{SafetyHit, SafetyRules, SafetySettings, SafetyThresholds, SafetyVerdict};
 use crate::score::{assess, FailedGate};
-use crate::template::{extract_entities, may_have_placeholders, render, TemplateContext};
-use crate::{signature, text, topic};
+use crate::template::{may_have_placeholders, render, TemplateContext};
+use crate::v1::{entities::extract_entities, topic};
+use crate::{signature, text};
 
 pub use audit::{BulkAction, BulkChange, BulkReport, ImportOptions, Selection};
 pub use builder::EngineBuilder;

@@ -1,4 +1,5 @@
-//! Reply templates: {{var}}, {{var|default}}, dotted paths, and V1 entity extraction.
+//! Reply templates: {{var}}, {{var|default}} and dotted paths. The values V1 took
+//! from customer messages to fill them are [`v1::entities`](crate::v1::entities)'.
 //!
 //! A learned reply such as `Hi {{customer.name | there}}, bay {{bay_number}} is reset.`
 //! is [rendered](render) against a [`TemplateContext`]. A placeholder that cannot
@@ -37,8 +38,6 @@
 //! (`{{constructor}}` and `{{__proto__}}` are ordinary missing keys). The work is
 //! linear in the length of the template plus the length of the values inserted.
 
-mod entities;
-
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -46,8 +45,6 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-pub use entities::{extract_entities, Entities};
 
 /// Named values a template can refer to: a JSON object.
 ///

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 
-use super::TemplateContext;
+use crate::template::TemplateContext;
 use crate::text;
 
 /// Entities found in a customer message; each is the first occurrence, if any.
@@ -17,7 +17,7 @@ use crate::text;
 ///
 /// # Example
 /// ```
-/// use pattern_learning::template::extract_entities;
+/// use pattern_learning::v1::entities::extract_entities;
 /// let e = extract_entities("TrackMan in bay 3 is frozen");
 /// assert_eq!(e.bay_number.as_deref(), Some("3"));
 /// assert_eq!(e.time, None);
@@ -50,7 +50,8 @@ impl Entities {
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::template::{extract_entities, render, TemplateContext};
+    /// use pattern_learning::template::{render, TemplateContext};
+    /// use pattern_learning::v1::entities::extract_entities;
     /// let mut ctx = TemplateContext::new();
     /// extract_entities("Bay 2 at Truro won't start").into_context(&mut ctx);
     /// let out = render("Resetting bay {{bay_number}} in {{location}} at {{time|once}}.", &ctx);
@@ -79,7 +80,7 @@ impl Entities {
 ///
 /// # Example
 /// ```
-/// use pattern_learning::template::extract_entities;
+/// use pattern_learning::v1::entities::extract_entities;
 /// let e = extract_entities("Can I move my Bedford booking on 3/14 to 7:30 PM?");
 /// assert_eq!(e.time.as_deref(), Some("7:30pm"));
 /// assert_eq!(e.date.as_deref(), Some("3/14"));
