@@ -19,7 +19,7 @@ const INTERNAL = new Set([
   'v1RecordOperatorResponse',
   'v1Config',
   'v1ProcessingError',
-  'V1_AI_SIGNATURE',
+  'v1EngineOptions',
   '__benchNoop',
   '__benchNoopString',
   '__benchSignatureNs',

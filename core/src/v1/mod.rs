@@ -6,7 +6,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | this one | V1's service calls ([`process_message`], [`learn_from_human_response`], [`record_operator_response`]), their results ([`PatternResult`], [`PatternRow`], [`Reasoning`]), the configuration of a V1 service ([`config`], [`config_view`]), the automatic-reply signature ([`AI_SIGNATURE`]) |
+//! | this one | V1's service calls ([`process_message`], [`learn_from_human_response`], [`record_operator_response`]), their results ([`PatternResult`], [`PatternRow`], [`Reasoning`]), the configuration of a V1 service ([`config`], [`ServiceOptions`], [`config_view`]), the automatic-reply signature ([`AI_SIGNATURE`]) |
 //! | [`topic`] | V1's topic detection, used by the operator lockouts |
 //! | [`entities`] | V1's entity extraction from customer messages, used to fill templates |
 //! | [`rows`] | V1's `decision_patterns` rows: import from JSON, `COPY … CSV` or V1's database, export back |
@@ -65,7 +65,7 @@ mod service;
 pub mod topic;
 
 pub use ai_signature::{is_ai_reply, sign, AI_SIGNATURE};
-pub use config::{config, config_view, ConfigView};
+pub use config::{config, config_view, ConfigView, ServiceOptions};
 pub use dates::iso8601;
 pub use reasoning::Reasoning;
 pub use result::{pattern_result, reason, PatternResult, PatternRow, REASON_PROCESSING_ERROR};
