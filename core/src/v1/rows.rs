@@ -162,17 +162,27 @@ pub fn import_json(json: &str) -> Result<V1Import> {
 /// [`Error::Parse`] when the header is missing or lacks a required column;
 /// [`Error::Import`] listing every row that cannot become a pattern.
 pub fn import_csv(reader: impl Read) -> Result<V1Import> {
-    let parse_error = |reason: String| Error::Parse {
-        what: "V1 decision_patterns rows (CSV)".to_owned(),
-        reason,
-    };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(reader);
+    let headers = csv_headers(&mut csv).map_err(|reason| Error::Parse {
+        what: "V1 decision_patterns rows (CSV)".to_owned(),
+        reason,
+    })?;
+    let rows = csv.into_records().map(|record| {
+        let record = record.map_err(|e| format!("unreadable CSV record: {e}"))?;
+        csv_row(&headers, &record)
+    });
+    import_rows(rows)
+}
+
+/// The column names of the header line (trimmed, without a byte order mark), when
+/// they name every required column once.
+fn csv_headers(csv: &mut csv::Reader<impl Read>) -> std::result::Result<Vec<String>, String> {
     let headers: Vec<String> = csv
         .headers()
-        .map_err(|e| parse_error(format!("cannot read the header line: {e}")))?
+        .map_err(|e| format!("cannot read the header line: {e}"))?
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -184,34 +194,37 @@ pub fn import_csv(reader: impl Read) -> Result<V1Import> {
             h.trim().to_owned()
         })
         .collect();
-    check_csv_header(&headers).map_err(parse_error)?;
-    let rows = csv.into_records().map(|record| {
-        let record = record.map_err(|e| format!("unreadable CSV record: {e}"))?;
-        if record.len() != headers.len() {
-            return Err(format!(
-                "{} fields, but the header has {}",
-                record.len(),
-                headers.len()
-            ));
-        }
-        Ok(headers
-            .iter()
-            .zip(record.iter())
-            .map(|(h, field)| {
-                // COPY writes NULL as an empty field; no column this import reads
-                // distinguishes an empty string from NULL.
-                let value = if field.is_empty() {
-                    Value::Null
-                } else {
-                    Value::String(field.to_owned())
-                };
-                (h.clone(), value)
-            })
-            .collect::<Map<String, Value>>())
-    });
-    import_rows(rows)
+    check_csv_header(&headers)?;
+    Ok(headers)
 }
 
+/// One CSV record as a row object under the header's column names.
+fn csv_row(
+    headers: &[String],
+    record: &csv::StringRecord,
+) -> std::result::Result<Map<String, Value>, String> {
+    if record.len() != headers.len() {
+        return Err(format!(
+            "{} fields, but the header has {}",
+            record.len(),
+            headers.len()
+        ));
+    }
+    let row = headers.iter().zip(record.iter()).map(|(h, field)| {
+        // COPY writes NULL as an empty field; no column this import reads
+        // distinguishes an empty string from NULL.
+        let value = if field.is_empty() {
+            Value::Null
+        } else {
+            Value::String(field.to_owned())
+        };
+        (h.clone(), value)
+    });
+    Ok(row.collect())
+}
+
+/// Why a header line cannot be imported, if it cannot: empty, a column twice, or a
+/// required column missing.
 fn check_csv_header(headers: &[String]) -> std::result::Result<(), String> {
     if headers.iter().all(String::is_empty) {
         return Err("the input is empty (no header line)".to_owned());
