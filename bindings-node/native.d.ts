@@ -1046,9 +1046,6 @@ export interface Thresholds {
   inclusive: boolean
 }
 
-/** The configuration overrides of a V1 service: `aiSignature: '- ClubAI'`. */
-export declare const V1_AI_SIGNATURE: string
-
 /** V1's `getConfig()`. */
 export declare function v1Config(engine: PatternEngine): V1ConfigView
 
@@ -1061,6 +1058,15 @@ export interface V1ConfigView {
   /** Shadow mode. */
   shadowMode: boolean
 }
+
+/**
+ * The options of the engine a V1 service creates (`createV1Service` without an
+ * `engine`): the service's options with V1's defaults filled in by the core
+ * (`v1::ServiceOptions`): profile `'v1'` unless another is given, and
+ * `aiSignature: '- ClubAI'` unless `config` sets one. Other options pass through.
+ * Throws `INVALID_CONFIG` when `config` is not an object.
+ */
+export declare function v1EngineOptions(options?: EngineOptions | undefined | null): EngineOptions
 
 /** V1's `learnFromHumanResponse`, off the JS thread. */
 export declare function v1LearnFromHumanResponse(engine: PatternEngine, originalMessage: string, humanResponse: string, conversationId?: string | undefined | null, phoneNumber?: string | undefined | null, operatorId?: string | undefined | null): Promise<LearnResult>

@@ -3,9 +3,9 @@
 /**
  * V1's two services, `patternLearningService` and `patternSafetyService`
  * (docs/v1-behaviour.md), with V1's method names, argument order and result shapes,
- * on top of a `PatternEngine`. The mapping itself lives in the core
- * (`core/src/v1.rs`); this file only converts arguments, maps errors and keeps V1's
- * "never throws" promises:
+ * on top of a `PatternEngine`. The mapping itself, and the configuration of the
+ * service's engine, live in the core (`core/src/v1/`); this file only converts
+ * arguments, maps errors and keeps V1's "never throws" promises:
  *
  * - `processMessage` never rejects: a failure resolves to
  *   `{ action: 'escalate', reason: 'processing_error' }` and is logged.
@@ -54,16 +54,17 @@ class V1Service {
     this.#logger = logger === undefined ? console : logger
   }
 
-  /** The engine behind the service, created on first use (profile `v1`). */
+  /**
+   * The engine behind the service, created on first use with the core's V1 defaults
+   * (profile `v1`, `aiSignature: '- ClubAI'`) under the options given.
+   */
   get engine() {
     if (this.#engine === undefined) {
       const { profile, config, safetyThresholds, safetySettings } = this.#options
-      this.#engine = new PatternEngine({
-        profile: profile ?? 'v1',
-        config: { aiSignature: native.V1_AI_SIGNATURE, ...config },
-        safetyThresholds,
-        safetySettings,
-      })
+      const options = call('createV1Service', () =>
+        native.v1EngineOptions({ profile, config, safetyThresholds, safetySettings }),
+      )
+      this.#engine = new PatternEngine(options)
     }
     return this.#engine
   }

@@ -1,8 +1,10 @@
 //! Pure text functions: signatures and topics (mirrors `core/src/signature.rs`,
-//! `core/src/topic.rs` and the topic helpers of `core/src/v1.rs`). Synchronous.
+//! `core/src/v1/topic.rs` and the topic helpers of `core/src/v1/service.rs`).
+//! Synchronous.
 
 use napi_derive::napi;
-use pattern_learning::{signature as sig, topic, v1};
+use pattern_learning::signature as sig;
+use pattern_learning::v1::{self, topic};
 
 use crate::error::{sync, Code};
 use crate::safety::{rules, SentimentRule};

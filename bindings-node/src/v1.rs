@@ -1,13 +1,14 @@
-//! The V1-compatible surface (mirrors `core/src/v1.rs`): V1's `patternLearningService`
-//! calls on a [`PatternEngine`], with V1's result shapes.
+//! The V1-compatible surface (mirrors `core/src/v1/`): V1's `patternLearningService`
+//! calls on a [`PatternEngine`], with V1's result shapes, and the options of a V1
+//! service's engine.
 
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
-use pattern_learning::{self as pl, v1};
+use pattern_learning::v1;
 use serde_json::Value;
 
 use crate::decision::{number, Action};
-use crate::engine::{variables, PatternEngine};
+use crate::engine::{variables, EngineOptions, PatternEngine};
 use crate::error::{sync, Code};
 use crate::feedback::FeedbackOutcome;
 use crate::pattern::{embedding, Embedding};
@@ -362,11 +363,33 @@ pub fn v1_config(engine: &PatternEngine) -> napi::Result<V1ConfigView, Code> {
     })
 }
 
-/// The configuration overrides of a V1 service: `aiSignature: '- ClubAI'`.
+/// The options of the engine a V1 service creates (`createV1Service` without an
+/// `engine`): the service's options with V1's defaults filled in by the core
+/// (`v1::ServiceOptions`): profile `'v1'` unless another is given, and
+/// `aiSignature: '- ClubAI'` unless `config` sets one. Other options pass through.
+/// Throws `INVALID_CONFIG` when `config` is not an object.
 #[napi]
-pub const V1_AI_SIGNATURE: &str = v1::AI_SIGNATURE;
-
-#[allow(dead_code)]
-fn _assert_v1_config_is_profile_v1() -> pl::Profile {
-    v1::config().profile
+pub fn v1_engine_options(options: Option<EngineOptions>) -> napi::Result<EngineOptions, Code> {
+    sync(|| {
+        let EngineOptions {
+            profile,
+            environment,
+            config,
+            safety_thresholds,
+            safety_settings,
+            minilm_dir,
+        } = options.unwrap_or_default();
+        let profile = profile
+            .map(|p| p.parse::<pattern_learning::Profile>())
+            .transpose()?;
+        let service = v1::ServiceOptions { profile, config };
+        Ok(EngineOptions {
+            profile: Some(service.profile().as_str().to_owned()),
+            environment,
+            config: Some(service.overrides()?),
+            safety_thresholds,
+            safety_settings,
+            minilm_dir,
+        })
+    })
 }

@@ -19,9 +19,9 @@ const INTERNAL = new Set([
   'v1RecordOperatorResponse',
   'v1Config',
   'v1ProcessingError',
-  'V1_AI_SIGNATURE',
   // The error table; lib/errors.js builds ErrorCode from it.
   'errorKinds',
+  'v1EngineOptions',
   '__benchNoop',
   '__benchNoopString',
   '__benchSignatureNs',

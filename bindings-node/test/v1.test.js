@@ -188,6 +188,20 @@ test('the singletons share one lazily created default engine', async () => {
   assert.ok(Object.isFrozen(patternLearningService))
 })
 
+test("a V1 service's engine starts from the core's V1 configuration, under the options given", () => {
+  const defaults = createV1Service({ logger: null }).engine.getConfig()
+  assert.equal(defaults.profile, 'v1')
+  assert.equal(defaults.thresholds.auto, 0.65)
+  assert.equal(defaults.aiSignature, '- ClubAI')
+  const seed = createV1Service({ profile: 'seed', config: { shadowMode: true } }).engine.getConfig()
+  assert.equal(seed.profile, 'seed')
+  assert.equal(seed.thresholds.auto, 0.85)
+  assert.equal(seed.shadowMode, true)
+  assert.equal(seed.aiSignature, '- ClubAI')
+  assert.equal(createV1Service({ config: { aiSignature: '-- Bot' } }).engine.getConfig().aiSignature, '-- Bot')
+  assert.throws(() => createV1Service({ config: 'shadow' }), (e) => e.code === 'INVALID_CONFIG')
+})
+
 test('createV1Service: options are checked eagerly; an engine can be shared', () => {
   assert.throws(() => createV1Service({ config: { thresholds: { auto: 7 } } }), (e) => e.code === 'INVALID_CONFIG')
   assert.throws(() => createV1Service({ engine: {} }), (e) => e.code === 'INVALID_ARGUMENT')

@@ -1,5 +1,5 @@
 //! Everything an automatic send must pass: the gate values ([`Gates`]), the gates
-//! themselves ([`Gate`]) and the report of one proposal's gates ([`GateReport`]).
+//! themselves ([`Gate`]) and the report of one proposal's gates (`GateReport`).
 //!
 //! This module is the one home of "nothing is auto-sent without …". A decision
 //! auto-sends only when every [`Gate`] passes:

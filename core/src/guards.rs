@@ -16,7 +16,7 @@ use crate::decision::{Action, Decision, Outbound, OutboundKind, Reason};
 use crate::gates::Gate;
 use crate::pattern::PatternId;
 use crate::safety::SafetyThresholds;
-use crate::topic::Topic;
+use crate::v1::topic::Topic;
 
 const HOUR_MS: i64 = 3_600_000;
 

@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::pattern::{Pattern, PatternId, Provenance};
-use crate::{signature, text, topic};
+use crate::v1::topic;
+use crate::{signature, text};
 
 /// V1's stop list for keyword extraction (the one V1's manual pattern creation used).
 const STOP_WORDS: [&str; 43] = [

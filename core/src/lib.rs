@@ -64,7 +64,7 @@
 //!    the nearest examples agree, how often operators sent the reply; the decision
 //!    confidence is match quality × neighbour agreement × pattern trust.
 //! 6. **Tiers.** Above the auto threshold *and* with every gate
-//!    ([`config::Gates`]) passed *and* an auto-executable pattern *and* a complete
+//!    ([`gates::Gates`], every one in [`gates`]) passed *and* an auto-executable pattern *and* a complete
 //!    template: [`Action::AutoExecute`]; otherwise [`Action::Suggest`],
 //!    [`Action::Queue`] or [`Action::Escalate`] by threshold.
 //! 7. **Guards**: operator takeover, cool-down, reply cap, rapid messages, pattern
@@ -115,7 +115,7 @@
 //! shared by several engines in several processes: what one learns, the others use at
 //! their next decision, and the hourly cap, the per-conversation caps and "one send
 //! per message id" hold across all of them. [`Engine::import`] takes V1
-//! `decision_patterns` rows ([`store::v1_rows`]).
+//! `decision_patterns` rows ([`v1::rows`]).
 //!
 //! # Feedback
 //!
@@ -312,7 +312,6 @@ pub mod sweep;
 pub mod template;
 pub mod text;
 mod tier;
-pub mod topic;
 pub mod v1;
 
 /// The README's examples, compiled and run as doc tests.

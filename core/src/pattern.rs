@@ -34,7 +34,7 @@ pub enum Provenance {
 pub struct Pattern {
     /// Unique id.
     pub id: PatternId,
-    /// Topic of the pattern (see [`crate::topic::Topic`]), as its snake_case name.
+    /// Topic of the pattern (see [`crate::v1::topic::Topic`]), as its snake_case name.
     pub topic: String,
     /// Stable signature of the first trigger example ([`crate::signature::signature`]).
     pub signature: String,

@@ -346,14 +346,14 @@ fn bulk_dry_run_reports_exactly_what_the_real_run_changes() {
 
 #[test]
 fn v1_rows_import_into_a_durable_engine_and_export_back() {
-    use pattern_learning::store::v1_rows;
+    use pattern_learning::v1;
     use pattern_learning::ImportOptions;
     let csv = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/store/v1_rows.csv"
     ))
     .unwrap();
-    let import = v1_rows::import_csv(csv.as_slice()).unwrap();
+    let import = v1::rows::import_csv(csv.as_slice()).unwrap();
     let n = import.patterns.len();
     assert!(n >= 5);
     let (_dir, path) = temp_path("p.db");
@@ -382,8 +382,8 @@ fn v1_rows_import_into_a_durable_engine_and_export_back() {
     assert_eq!(engine.pattern_count(), n);
     drop(engine);
     let engine = Engine::open(&path).unwrap();
-    let exported = v1_rows::export_json(&engine.patterns(PatternFilter::all()));
-    let again = v1_rows::import_json(&exported).unwrap();
+    let exported = v1::rows::export_json(&engine.patterns(PatternFilter::all()));
+    let again = v1::rows::import_json(&exported).unwrap();
     assert_eq!(again.patterns.len(), n);
     for (a, b) in again.patterns.iter().zip(&import.patterns) {
         assert_eq!(

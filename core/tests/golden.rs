@@ -3,8 +3,9 @@
 //! Each test checks every row and reports all failing rows at once.
 
 use pattern_learning::signature::{canonical_form, signature, v1_normalize, v1_signature};
-use pattern_learning::template::{extract_entities, render, Entities, TemplateContext};
-use pattern_learning::topic::{detect_topic, Topic};
+use pattern_learning::template::{render, TemplateContext};
+use pattern_learning::v1::entities::{extract_entities, Entities};
+use pattern_learning::v1::topic::{detect_topic, Topic};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -10,7 +10,7 @@ mod support;
 
 use pattern_learning::config::Config;
 use pattern_learning::safety::{SafetySettings, SafetyThresholds};
-use pattern_learning::store::{v1_rows, SqliteStore};
+use pattern_learning::store::SqliteStore;
 use pattern_learning::{
     Action, Decision, Engine, Error, Feedback, MessageContext, NewPattern, PatternFilter, Reason,
 };
@@ -340,7 +340,7 @@ fn invalid_utf8_in_a_v1_csv_import_is_a_typed_error() {
     let at = csv.iter().rposition(|&b| b.is_ascii_alphabetic()).unwrap();
     csv[at] = 0xff;
     csv.extend_from_slice(b"\xc3\x28\xed\xa0\x80\n");
-    let e = v1_rows::import_csv(&csv[..]).unwrap_err();
+    let e = pattern_learning::v1::rows::import_csv(&csv[..]).unwrap_err();
     assert!(matches!(e.code(), "PARSE_ERROR" | "IMPORT_ERROR"), "{e}");
 }
 

@@ -9,9 +9,9 @@
 
 use pattern_learning::clock::Timestamp;
 use pattern_learning::store::{
-    v1_rows, Commit, DecisionRecord, ExampleVector, SqliteStore, Store, StoredState, SCHEMA_VERSION,
+    Commit, DecisionRecord, ExampleVector, SqliteStore, Store, StoredState, SCHEMA_VERSION,
 };
-use pattern_learning::{ChangeKind, Pattern, PatternEvent, PatternId, PatternState};
+use pattern_learning::{v1, ChangeKind, Pattern, PatternEvent, PatternId, PatternState};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -91,7 +91,7 @@ fn state_of(p: &Pattern) -> PatternState {
 /// operator feedback.
 fn fixture_commits() -> Vec<Commit> {
     let csv = std::fs::read(format!("{DATA}v1_rows.csv")).unwrap();
-    let patterns = v1_rows::import_csv(csv.as_slice()).unwrap().patterns;
+    let patterns = v1::rows::import_csv(csv.as_slice()).unwrap().patterns;
     let t0 = 1_767_225_600_000; // 2026-01-01 00:00:00 UTC
     let mut seq = 0;
     let mut next = || {

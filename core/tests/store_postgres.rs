@@ -13,10 +13,10 @@ use std::sync::Arc;
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::config::Config;
 use pattern_learning::store::{
-    v1_rows, Commit, PostgresOptions, PostgresStore, SqliteStore, Store, StoredState,
+    Commit, PostgresOptions, PostgresStore, SqliteStore, Store, StoredState,
 };
 use pattern_learning::{
-    Action, ChangeKind, Engine, Error, Feedback, MessageContext, NewPattern, PatternFilter,
+    v1, Action, ChangeKind, Engine, Error, Feedback, MessageContext, NewPattern, PatternFilter,
     PatternId, Reason,
 };
 
@@ -591,7 +591,7 @@ fn imports_straight_from_a_v1_decision_patterns_table() {
         ))
         .unwrap();
     let v1_url = format!("{url}?options=-csearch_path%3D{v1}");
-    let import = v1_rows::import_postgres(&v1_url).unwrap();
+    let import = v1::rows::import_postgres(&v1_url).unwrap();
     assert_eq!(import.patterns.len(), 2);
     let gift = &import.patterns[0];
     assert_eq!(gift.id, PatternId(7));

@@ -8,7 +8,7 @@
 
 use pattern_learning::clock::Timestamp;
 use pattern_learning::signature::{signature, v1_signature};
-use pattern_learning::store::v1_rows::{self, V1Import};
+use pattern_learning::v1::{self, rows::V1Import};
 use pattern_learning::{Error, Pattern, PatternId, Provenance};
 use proptest::prelude::*;
 use serde_json::json;
@@ -20,7 +20,7 @@ fn read(name: &str) -> String {
 }
 
 fn csv_import() -> V1Import {
-    v1_rows::import_csv(read("v1_rows.csv").as_bytes()).unwrap()
+    v1::rows::import_csv(read("v1_rows.csv").as_bytes()).unwrap()
 }
 
 fn by_id(import: &V1Import, id: u64) -> &Pattern {
@@ -35,14 +35,14 @@ fn by_id(import: &V1Import, id: u64) -> &Pattern {
 fn utc(text: &str) -> Timestamp {
     let json =
         format!(r#"[{{"id":1,"trigger_text":"x","response_template":"y","created_at":"{text}"}}]"#);
-    v1_rows::import_json(&json).unwrap().patterns[0].created_at
+    v1::rows::import_json(&json).unwrap().patterns[0].created_at
 }
 
 #[test]
 fn csv_and_both_json_shapes_import_alike() {
     let csv = csv_import();
-    let pg = v1_rows::import_json(&read("v1_rows.pg.json")).unwrap();
-    let node = v1_rows::import_json(&read("v1_rows.node.json")).unwrap();
+    let pg = v1::rows::import_json(&read("v1_rows.pg.json")).unwrap();
+    let node = v1::rows::import_json(&read("v1_rows.node.json")).unwrap();
     assert_eq!(pg, csv);
     assert_eq!(node, csv);
     assert_eq!(csv.patterns.len(), 7);
@@ -207,9 +207,9 @@ fn caveats_come_back_as_warnings() {
 fn exports_match_their_goldens_and_import_back_unchanged() {
     let patterns = csv_import().patterns;
     let mut csv = Vec::new();
-    v1_rows::export_csv(&patterns, &mut csv).unwrap();
+    v1::rows::export_csv(&patterns, &mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
-    let json = v1_rows::export_json(&patterns);
+    let json = v1::rows::export_json(&patterns);
     if std::env::var_os("PL_BLESS").is_some() {
         std::fs::write(format!("{DATA}v1_rows.export.csv"), &csv).unwrap();
         std::fs::write(format!("{DATA}v1_rows.export.json"), &json).unwrap();
@@ -217,20 +217,20 @@ fn exports_match_their_goldens_and_import_back_unchanged() {
     assert_eq!(csv, read("v1_rows.export.csv"));
     assert_eq!(json, read("v1_rows.export.json"));
     assert_eq!(
-        v1_rows::import_csv(csv.as_bytes()).unwrap().patterns,
+        v1::rows::import_csv(csv.as_bytes()).unwrap().patterns,
         patterns
     );
-    assert_eq!(v1_rows::import_json(&json).unwrap().patterns, patterns);
+    assert_eq!(v1::rows::import_json(&json).unwrap().patterns, patterns);
 }
 
 #[test]
 fn export_writes_postgres_text_forms() {
     let import = csv_import();
     let mut out = Vec::new();
-    v1_rows::export_csv(&import.patterns, &mut out).unwrap();
+    v1::rows::export_csv(&import.patterns, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     let header = text.lines().next().unwrap();
-    assert_eq!(header, v1_rows::EXPORT_COLUMNS.join(","));
+    assert_eq!(header, v1::rows::EXPORT_COLUMNS.join(","));
     let trackman = text.lines().find(|l| l.starts_with("17,")).unwrap();
     assert!(trackman.starts_with(
         "17,tech_issue,b616e9e8dee7ea7abe8c5ae878a54a71,The trackman in bay 3 is frozen,"
@@ -246,7 +246,7 @@ fn export_writes_postgres_text_forms() {
     p.last_used = None;
     p.action_template = None;
     let mut out = Vec::new();
-    v1_rows::export_csv(&[p], &mut out).unwrap();
+    v1::rows::export_csv(&[p], &mut out).unwrap();
     let row = String::from_utf8(out).unwrap();
     assert!(row.contains(r#","{"""",""NULL""}","#), "{row}");
     assert!(row.contains(",,0.90,"), "NULL action_template: {row}");
@@ -277,7 +277,7 @@ fn bad_rows_fail_the_whole_import_and_are_all_reported() {
         {"id": 12, "trigger_text": "x", "response_template": "ok"},
         {"id": 13, "trigger_text": "x", "response_template": "ok", "created_at": "2025-09-05", "action_template": "{not json"},
     ]);
-    let errors = import_error(v1_rows::import_json(&rows.to_string()));
+    let errors = import_error(v1::rows::import_json(&rows.to_string()));
     let expected: [(usize, &str); 12] = [
         (2, "id is missing"),
         (3, "confidence_score: `high` is not a number"),
@@ -322,7 +322,7 @@ fn a_row_whose_trigger_text_is_its_signature_uses_its_examples() {
         "trigger_text": "8c75e70ab6784fc2ae46aef35313ad46", "trigger_examples": ["Do you sell gift cards?"],
         "response_template": "ok", "created_at": "2025-09-05"
     }]);
-    let import = v1_rows::import_json(&rows.to_string()).unwrap();
+    let import = v1::rows::import_json(&rows.to_string()).unwrap();
     assert_eq!(
         import.patterns[0].trigger_examples,
         ["Do you sell gift cards?"]
@@ -336,7 +336,7 @@ fn a_row_whose_trigger_text_is_its_signature_uses_its_examples() {
 
 #[test]
 fn csv_shape_problems() {
-    let parse_error = |csv: &str| match v1_rows::import_csv(csv.as_bytes()) {
+    let parse_error = |csv: &str| match v1::rows::import_csv(csv.as_bytes()) {
         Err(Error::Parse { what, reason }) => {
             assert!(what.contains("CSV"));
             reason
@@ -351,7 +351,7 @@ fn csv_shape_problems() {
 
     // A byte-order mark and CRLF line ends (a spreadsheet re-save) are fine.
     let csv = "\u{feff}id,trigger_text,response_template,created_at\r\n1,hi,\"hello,\r\nthere\",2025-09-05\r\n";
-    let import = v1_rows::import_csv(csv.as_bytes()).unwrap();
+    let import = v1::rows::import_csv(csv.as_bytes()).unwrap();
     assert_eq!(import.patterns[0].response_template, "hello,\r\nthere");
     assert_eq!(import.patterns[0].confidence, 0.5);
     assert!(import
@@ -360,12 +360,12 @@ fn csv_shape_problems() {
         .any(|w| w.message.contains("confidence_score is NULL")));
 
     let ragged = "id,trigger_text,response_template,created_at\n1,hi,hello,2025-09-05\n2,hi,hello\n3,hi,hello,2025-09-05,extra\n";
-    let errors = import_error(v1_rows::import_csv(ragged.as_bytes()));
+    let errors = import_error(v1::rows::import_csv(ragged.as_bytes()));
     assert_eq!(errors.iter().map(|e| e.0).collect::<Vec<_>>(), [2, 3]);
     assert!(errors[0].1.contains("3 fields, but the header has 4"));
 
     let invalid_utf8 = b"id,trigger_text,response_template,created_at\n1,caf\xe9,x,2025-09-05\n";
-    let errors = import_error(v1_rows::import_csv(&invalid_utf8[..]));
+    let errors = import_error(v1::rows::import_csv(&invalid_utf8[..]));
     assert_eq!(errors[0].0, 1);
 }
 
@@ -373,12 +373,12 @@ fn csv_shape_problems() {
 fn json_that_is_not_an_array_of_rows_is_a_parse_error() {
     for bad in ["", "{", r#"{"id": 1}"#, "42"] {
         assert!(
-            matches!(v1_rows::import_json(bad), Err(Error::Parse { .. })),
+            matches!(v1::rows::import_json(bad), Err(Error::Parse { .. })),
             "{bad:?}"
         );
     }
     assert_eq!(
-        v1_rows::import_json("[]").unwrap(),
+        v1::rows::import_json("[]").unwrap(),
         V1Import {
             patterns: vec![],
             warnings: vec![]
@@ -465,8 +465,8 @@ proptest! {
         // Ids must be unique within one import.
         let patterns: Vec<Pattern> = patterns.into_iter().enumerate().map(|(i, mut p)| { p.id = PatternId(i as u64 + 1); p }).collect();
         let mut csv = Vec::new();
-        v1_rows::export_csv(&patterns, &mut csv).unwrap();
-        prop_assert_eq!(&v1_rows::import_csv(csv.as_slice()).unwrap().patterns, &patterns);
-        prop_assert_eq!(&v1_rows::import_json(&v1_rows::export_json(&patterns)).unwrap().patterns, &patterns);
+        v1::rows::export_csv(&patterns, &mut csv).unwrap();
+        prop_assert_eq!(&v1::rows::import_csv(csv.as_slice()).unwrap().patterns, &patterns);
+        prop_assert_eq!(&v1::rows::import_json(&v1::rows::export_json(&patterns)).unwrap().patterns, &patterns);
     }
 }

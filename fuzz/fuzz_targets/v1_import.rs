@@ -1,11 +1,11 @@
-//! `store::v1_rows::import_json` and `import_csv` never panic on arbitrary input.
+//! `v1::rows::import_json` and `import_csv` never panic on arbitrary input.
 //!
 //! The input is the raw bytes (tried as JSON text when valid UTF-8, and as CSV
 //! always); on failure libFuzzer prints them (`Debug`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pattern_learning::store::v1_rows::{import_csv, import_json};
+use pattern_learning::v1::rows::{import_csv, import_json};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

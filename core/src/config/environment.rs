@@ -184,7 +184,7 @@ impl Config {
                 } else if in_layer == Some(&value) && in_base != Some(&value) {
                     env_name.clone().unwrap_or_else(|| "explicit".into())
                 } else if in_base == Some(&value) {
-                    format!("profile {}", profile_name(self.profile))
+                    format!("profile {}", self.profile.as_str())
                 } else {
                     "explicit".into()
                 };
@@ -213,13 +213,6 @@ impl Config {
             ));
         }
         out
-    }
-}
-
-fn profile_name(p: Profile) -> &'static str {
-    match p {
-        Profile::Seed => "seed",
-        Profile::V1 => "v1",
     }
 }
 

@@ -31,6 +31,16 @@ pub enum Profile {
     V1,
 }
 
+impl Profile {
+    /// The snake_case name (`seed`, `v1`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Seed => "seed",
+            Profile::V1 => "v1",
+        }
+    }
+}
+
 impl std::str::FromStr for Profile {
     type Err = Error;
 

@@ -16,8 +16,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Config, Profile};
 use super::environment::Environment;
+use super::{Config, Profile};
 use crate::error::{Error, Result};
 
 /// Keys a patch may repeat but not change.
@@ -70,21 +70,13 @@ impl Config {
                     .into(),
             });
         }
-        let profile = profile_name(profile.unwrap_or_default());
+        let profile = profile.unwrap_or_default().as_str();
         explicit.insert("profile".into(), Value::String(profile.into()));
         if let Some(environment) = environment {
             let environment = environment.trim().parse::<Environment>()?;
             explicit.insert("environment".into(), environment.as_str().into());
         }
         Config::resolve_with_env(&Value::Object(explicit), env_var)
-    }
-}
-
-/// The profile's name as configuration documents write it.
-fn profile_name(profile: Profile) -> &'static str {
-    match profile {
-        Profile::Seed => "seed",
-        Profile::V1 => "v1",
     }
 }
 

@@ -117,19 +117,18 @@ pub struct ImportOptions {
 }
 
 impl Engine {
-    /// Adds imported patterns (e.g. from [`crate::store::v1_rows::import_json`])
+    /// Adds imported patterns (e.g. from [`crate::v1::rows::import_json`])
     /// as one transaction, keeping their ids. An id that is already in use fails
     /// the whole import with a per-row report; nothing is added then.
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::store::v1_rows;
-    /// use pattern_learning::{Engine, ImportOptions};
+    /// use pattern_learning::{v1, Engine, ImportOptions};
     /// let rows = r#"[{"id": 7, "pattern_type": "gift_cards", "pattern_signature": "x",
     ///   "created_at": "2025-09-05T12:00:00Z", "last_modified": "2025-09-05T12:00:00Z",
     ///   "trigger_text": "Do you sell gift cards?", "response_template": "Yes, online.",
     ///   "confidence_score": "0.90", "auto_executable": true, "is_active": true}]"#;
-    /// let import = v1_rows::import_json(rows).unwrap();
+    /// let import = v1::rows::import_json(rows).unwrap();
     /// let engine = Engine::new();
     /// let ids = engine.import(import.patterns, ImportOptions::default()).unwrap();
     /// let p = engine.pattern(ids[0]).unwrap();

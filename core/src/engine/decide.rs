@@ -17,8 +17,9 @@ use crate::pattern::Pattern;
 use crate::safety::{SafetyHit, SafetyVerdict};
 use crate::score::{assess, Assessment};
 use crate::template::{may_have_placeholders, render, render_json, Rendered, TemplateContext};
+use crate::text;
 use crate::tier::{tier, AutoThreshold};
-use crate::{text, topic};
+use crate::v1::topic;
 
 use super::Engine;
 

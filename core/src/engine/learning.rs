@@ -6,7 +6,7 @@ use crate::embed::check_vector;
 use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::learn::apply_feedback;
-use crate::topic;
+use crate::v1::topic;
 
 use super::Engine;
 

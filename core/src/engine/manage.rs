@@ -5,7 +5,8 @@ use crate::embed::check_vector;
 use crate::error::{Error, Result};
 use crate::learn::derive_keywords;
 use crate::pattern::{NewPattern, Pattern, PatternFilter, PatternId, PatternUpdate, Provenance};
-use crate::{signature, text, topic};
+use crate::v1::topic;
+use crate::{signature, text};
 
 use super::Engine;
 

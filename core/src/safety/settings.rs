@@ -17,9 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::text;
-
-/// Signature line that ends every customer-facing escalation text.
-const SIGNATURE: &str = "\n\n- ClubAI";
+use crate::v1::ai_signature::sign;
 
 /// How serious a negative-sentiment hit is.
 ///
@@ -371,9 +369,10 @@ pub struct SafetyThresholds {
 
 impl Default for SafetyThresholds {
     fn default() -> Self {
-        let handoff = format!(
+        // Every customer-facing text ends with V1's automatic-reply signature.
+        let handoff = sign(
             "It looks like you need more help than I can give here. A human operator will \
-             help you as soon as possible.{SIGNATURE}"
+             help you as soon as possible.",
         );
         SafetyThresholds {
             rapid_message_threshold: 3,
@@ -382,15 +381,15 @@ impl Default for SafetyThresholds {
             ai_response_limit: 3,
             ai_response_limit_enabled: true,
             operator_lockout_hours: 4,
-            escalation_message: format!(
+            escalation_message: sign(
                 "Sorry you're still running into trouble. Someone from our team will be with \
-                 you shortly.{SIGNATURE}"
+                 you shortly.",
             ),
             negative_sentiment_enabled: true,
             negative_sentiment_patterns: default_sentiment_rules(),
-            rapid_message_escalation_text: format!(
+            rapid_message_escalation_text: sign(
                 "We've received several messages from you in a short time. A human operator \
-                 will get back to you shortly.{SIGNATURE}"
+                 will get back to you shortly.",
             ),
             ai_limit_escalation_text: handoff.clone(),
             sentiment_escalation_text: handoff,
@@ -792,6 +791,11 @@ mod tests {
         ] {
             assert!(text.ends_with("\n\n- ClubAI"), "{text:?}");
         }
+        assert_eq!(
+            t.escalation_message,
+            "Sorry you're still running into trouble. Someone from our team will be with \
+             you shortly.\n\n- ClubAI"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Persistent state: the [`Store`] trait, its implementations and V1 row import/export.
+//! Persistent state: the [`Store`] trait and its implementations.
 //!
 //! The store is the source of truth. An engine reads everything once at open
 //! ([`Store::load`]), rebuilds its indexes from it, and from then on sends every change
@@ -11,8 +11,6 @@
 //! | [`MemoryStore`] | tests, replays, benchmarks | none: gone with the process |
 //! | [`SqliteStore`] | the embedded default: one file, one process | every acknowledged commit survives a crash of the process and of the machine |
 //! | `PostgresStore` (cargo feature `postgres`) | several engines (processes) sharing one PostgreSQL database | every acknowledged commit is committed by PostgreSQL |
-//!
-//! [`v1_rows`] reads and writes V1 `decision_patterns` rows (JSON and PostgreSQL CSV).
 //!
 //! # Contract shared by every implementation
 //!
@@ -88,7 +86,6 @@ mod memory;
 pub mod postgres;
 mod shared;
 mod sqlite;
-pub mod v1_rows;
 
 pub use commit::Commit;
 pub use memory::MemoryStore;

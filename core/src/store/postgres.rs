@@ -77,7 +77,6 @@ use crate::pattern::{Pattern, PatternId};
 
 mod rows;
 mod schema;
-pub(crate) mod v1;
 
 pub use schema::POSTGRES_SCHEMA_VERSION;
 
@@ -570,7 +569,7 @@ fn check_schema_name(schema: &str) -> Result<()> {
     }
 }
 
-fn label(config: &postgres::Config, schema: &str) -> Label {
+pub(crate) fn label(config: &postgres::Config, schema: &str) -> Label {
     let host = config
         .get_hosts()
         .first()

@@ -1,4 +1,5 @@
-//! Reply templates: {{var}}, {{var|default}}, dotted paths, and V1 entity extraction.
+//! Reply templates: {{var}}, {{var|default}} and dotted paths. The values V1 took
+//! from customer messages to fill them are [`v1::entities`](crate::v1::entities)'.
 //!
 //! A learned reply such as `Hi {{customer.name | there}}, bay {{bay_number}} is reset.`
 //! is [rendered](render) against a [`TemplateContext`]. A placeholder that cannot
@@ -37,8 +38,6 @@
 //! (`{{constructor}}` and `{{__proto__}}` are ordinary missing keys). The work is
 //! linear in the length of the template plus the length of the values inserted.
 
-mod entities;
-
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -48,8 +47,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::context::MessageContext;
-
-pub use entities::{extract_entities, Entities};
+use crate::v1::entities::extract_entities;
 
 /// Named values a template can refer to: a JSON object.
 ///
@@ -137,7 +135,9 @@ impl TemplateContext {
         if let Some(conv) = &ctx.conversation_id {
             tc.insert("conversation_id", conv.clone());
         }
-        extract_entities(message).into_context(&mut tc);
+        for (key, value) in extract_entities(message).into_fields() {
+            tc.insert(key, value);
+        }
         for (k, v) in &ctx.variables {
             tc.insert(k.clone(), v.clone());
         }

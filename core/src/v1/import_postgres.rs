@@ -2,8 +2,8 @@
 
 use postgres::NoTls;
 
-use super::{label, pg_error};
 use crate::error::{Error, Result};
+use crate::store::postgres::{label, pg_error};
 
 /// The rows of `decision_patterns` (found through the connection's `search_path`)
 /// as a JSON array, read in one read-only transaction. The `embedding` column is

@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 
-use super::TemplateContext;
 use crate::text;
 
 /// Entities found in a customer message; each is the first occurrence, if any.
@@ -17,7 +16,7 @@ use crate::text;
 ///
 /// # Example
 /// ```
-/// use pattern_learning::template::extract_entities;
+/// use pattern_learning::v1::entities::extract_entities;
 /// let e = extract_entities("TrackMan in bay 3 is frozen");
 /// assert_eq!(e.bay_number.as_deref(), Some("3"));
 /// assert_eq!(e.time, None);
@@ -45,30 +44,31 @@ pub struct Entities {
 }
 
 impl Entities {
-    /// Adds the entities that were found to `ctx`, under their field names
-    /// (`bay_number`, `time`, `date`, `location`, `issue_type`).
+    /// The entities that were found, under their field names (`bay_number`,
+    /// `time`, `date`, `location`, `issue_type`): the template variables a reply can
+    /// use.
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::template::{extract_entities, render, TemplateContext};
+    /// use pattern_learning::template::{render, TemplateContext};
+    /// use pattern_learning::v1::entities::extract_entities;
     /// let mut ctx = TemplateContext::new();
-    /// extract_entities("Bay 2 at Truro won't start").into_context(&mut ctx);
+    /// for (key, value) in extract_entities("Bay 2 at Truro won't start").into_fields() {
+    ///     ctx.insert(key, value);
+    /// }
     /// let out = render("Resetting bay {{bay_number}} in {{location}} at {{time|once}}.", &ctx);
     /// assert_eq!(out.text, "Resetting bay 2 in Truro at once.");
     /// ```
-    pub fn into_context(self, ctx: &mut TemplateContext) {
-        let fields = [
+    pub fn into_fields(self) -> impl Iterator<Item = (&'static str, String)> {
+        [
             ("bay_number", self.bay_number),
             ("time", self.time),
             ("date", self.date),
             ("location", self.location),
             ("issue_type", self.issue_type),
-        ];
-        for (key, value) in fields {
-            if let Some(value) = value {
-                ctx.insert(key, value);
-            }
-        }
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.map(|v| (key, v)))
     }
 }
 
@@ -79,7 +79,7 @@ impl Entities {
 ///
 /// # Example
 /// ```
-/// use pattern_learning::template::extract_entities;
+/// use pattern_learning::v1::entities::extract_entities;
 /// let e = extract_entities("Can I move my Bedford booking on 3/14 to 7:30 PM?");
 /// assert_eq!(e.time.as_deref(), Some("7:30pm"));
 /// assert_eq!(e.date.as_deref(), Some("3/14"));

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 ///
 /// # Example
 /// ```
-/// use pattern_learning::topic::Topic;
+/// use pattern_learning::v1::topic::Topic;
 /// let topic: Topic = "gift_cards".parse()?;
 /// assert_eq!(topic, Topic::GiftCards);
 /// assert_eq!(topic.label(), "Gift Cards");
@@ -57,7 +57,7 @@ impl Topic {
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::topic::Topic;
+    /// use pattern_learning::v1::topic::Topic;
     /// assert_eq!(Topic::ALL.len(), 8);
     /// assert!(Topic::ALL.windows(2).all(|w| w[0].priority() > w[1].priority()));
     /// ```
@@ -76,7 +76,7 @@ impl Topic {
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::topic::Topic;
+    /// use pattern_learning::v1::topic::Topic;
     /// assert_eq!(Topic::TechSupport.as_str(), "tech_support");
     /// ```
     pub const fn as_str(self) -> &'static str {
@@ -96,7 +96,7 @@ impl Topic {
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::topic::Topic;
+    /// use pattern_learning::v1::topic::Topic;
     /// assert_eq!(Topic::Access.label(), "Door & Access");
     /// ```
     pub const fn label(self) -> &'static str {
@@ -116,7 +116,7 @@ impl Topic {
     ///
     /// # Example
     /// ```
-    /// use pattern_learning::topic::Topic;
+    /// use pattern_learning::v1::topic::Topic;
     /// assert!(Topic::TechSupport.priority() > Topic::Access.priority());
     /// assert_eq!(Topic::General.priority(), 0);
     /// ```
@@ -250,7 +250,7 @@ fn from_javascript(pattern: &str) -> String {
 ///
 /// # Example
 /// ```
-/// use pattern_learning::topic::{detect_topic, Topic};
+/// use pattern_learning::v1::topic::{detect_topic, Topic};
 /// assert_eq!(detect_topic("Can I book a bay for 5pm?"), Topic::Booking);
 /// assert_eq!(detect_topic("The door code is not working"), Topic::TechSupport);
 /// assert_eq!(detect_topic("Hello!"), Topic::General);
@@ -279,7 +279,7 @@ fn fold_apostrophe(ch: char) -> char {
 ///
 /// # Example
 /// ```
-/// use pattern_learning::topic::{is_same_topic, Topic};
+/// use pattern_learning::v1::topic::{is_same_topic, Topic};
 /// assert!(is_same_topic(None, Some(Topic::General)));
 /// assert!(!is_same_topic(Some(Topic::Booking), None));
 /// ```
@@ -292,7 +292,7 @@ pub fn is_same_topic(a: Option<Topic>, b: Option<Topic>) -> bool {
 ///
 /// # Example
 /// ```
-/// use pattern_learning::topic::topic_label;
+/// use pattern_learning::v1::topic::topic_label;
 /// assert_eq!(topic_label("pricing"), "Pricing & Rates");
 /// assert_eq!(topic_label("weather"), "General Inquiry");
 /// ```
