@@ -1,5 +1,6 @@
 //! The crate's error type.
 
+use crate::decision_id::DecisionId;
 use crate::pattern::PatternId;
 
 /// Result alias used throughout the crate.
@@ -45,6 +46,10 @@ pub enum Error {
     /// No pattern has this id (or it was deleted and the call needs a live one).
     #[error("no pattern with id {0}")]
     UnknownPattern(PatternId),
+    /// No decision has this id: feedback named a decision that no engine sharing
+    /// the store has recorded (or the engine has no store and has forgotten it).
+    #[error("no decision with id {0}")]
+    UnknownDecision(DecisionId),
     /// A pattern needs at least one trigger example and a non-empty reply.
     #[error("invalid pattern: {0}")]
     InvalidPattern(String),
@@ -169,6 +174,7 @@ impl Error {
             Error::StoreLocked { .. } => "STORE_LOCKED",
             Error::Store { .. } => "STORE_ERROR",
             Error::StoreConflict { .. } => "STORE_CONFLICT",
+            Error::UnknownDecision(_) => "UNKNOWN_DECISION",
             Error::InvalidModel { .. } => "INVALID_MODEL",
             Error::FeatureNotEnabled { .. } => "FEATURE_NOT_ENABLED",
             Error::Import(_) => "IMPORT_ERROR",
@@ -195,4 +201,13 @@ pub struct RowError {
     pub row: usize,
     /// What is wrong with the row.
     pub reason: String,
+}
+
+impl From<crate::decision_id::ParseDecisionIdError> for Error {
+    fn from(e: crate::decision_id::ParseDecisionIdError) -> Self {
+        Error::Parse {
+            what: "decision id".into(),
+            reason: e.to_string(),
+        }
+    }
 }

@@ -49,6 +49,7 @@ use crate::clock::Timestamp;
 use crate::config::{Config, Profile};
 use crate::context::MessageContext;
 use crate::decision::{Action, Decision, OutboundKind, Reason};
+use crate::decision_id::DecisionId;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::feedback::{Feedback, FeedbackOutcome};
@@ -188,7 +189,7 @@ pub struct PatternResult {
     pub reasoning: Option<Reasoning>,
     /// The engine's decision id (not in V1): pass it back with modern feedback.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision_id: Option<u64>,
+    pub decision_id: Option<DecisionId>,
 }
 
 impl PatternResult {
@@ -534,7 +535,7 @@ pub fn learn_from_human_response(
     }
     if let Some(conversation) = conversation_key(conversation_id, phone) {
         let last = has_words(original).then_some(original);
-        engine.record_operator_message(&conversation, last);
+        engine.record_operator_message(&conversation, last)?;
     }
     if !has_words(original) || !has_words(reply) {
         return Ok(LearnOutcome::SkippedNoText);
