@@ -71,7 +71,7 @@ fn bench_store(c: &mut Criterion) {
                 decisions: vec![DecisionRecord {
                     seq: decision,
                     at: Timestamp(T0 + seq as i64),
-                    decision_id: decision,
+                    decision_id: pattern_learning::DecisionId::new(Timestamp(T0 + seq as i64)),
                     message_id: Some(format!("msg-{decision}")),
                     conversation_id: Some("conv-1".to_owned()),
                     message: p.trigger_examples[0].clone(),

@@ -213,10 +213,11 @@ impl From<pl::Decision> for Decision {
 
 #[napi]
 impl Decision {
-    /// Id of this decision inside the engine; pass it back with feedback (`decisionId`).
+    /// Id of this decision (a UUID, unique across engines and restarts); pass it
+    /// back with feedback (`decisionId`).
     #[napi(getter)]
-    pub fn id(&self) -> f64 {
-        number(self.inner.id)
+    pub fn id(&self) -> String {
+        self.inner.id.to_string()
     }
 
     /// The tier.

@@ -409,7 +409,8 @@ impl PatternEngine {
     }
 
     /// Tells the engine that an operator wrote in a conversation (takeover):
-    /// automatic replies stop there for the configured lockout.
+    /// automatic replies stop there for the configured lockout. With a store the
+    /// lockout is written before the call returns (a store error throws).
     #[napi]
     pub fn record_operator_message(
         &self,
@@ -418,7 +419,7 @@ impl PatternEngine {
     ) -> napi::Result<(), Code> {
         sync(|| {
             self.engine()?
-                .record_operator_message(&conversation_id, last_customer_message.as_deref());
+                .record_operator_message(&conversation_id, last_customer_message.as_deref())?;
             Ok(())
         })
     }

@@ -101,8 +101,10 @@ pub struct Feedback {
     pub sent_reply: Option<String>,
     /// The pattern the feedback is about.
     pub pattern_id: Option<f64>,
-    /// The decision the feedback answers (`Decision.id`).
-    pub decision_id: Option<f64>,
+    /// The decision the feedback answers (`Decision.id`; a number names a decision
+    /// of a store written before ids were UUIDs).
+    #[napi(ts_type = "string | number")]
+    pub decision_id: Option<Either<String, f64>>,
     /// Caller-supplied embedding of the customer message.
     #[napi(ts_type = "Float32Array | number[]")]
     pub embedding: Option<Embedding>,
@@ -146,12 +148,20 @@ pub(crate) fn feedback(f: Feedback) -> Result<(pl::Feedback, Option<Vec<f32>>), 
         action: f.action.map(Into::into),
         sent_reply: f.sent_reply,
         pattern_id: f.pattern_id.map(pattern_id).transpose()?,
-        decision_id: f
-            .decision_id
-            .map(|d| id_from_js("decision id", d))
-            .transpose()?,
+        decision_id: f.decision_id.map(decision_id).transpose()?,
     };
     Ok((core, f.embedding.map(embedding)))
+}
+
+/// A decision id from JavaScript: its text, or a legacy number.
+fn decision_id(value: Either<String, f64>) -> Result<pl::DecisionId, BindingError> {
+    match value {
+        Either::A(text) => Ok(text.parse::<pl::DecisionId>().map_err(pl::Error::from)?),
+        Either::B(number) => Ok(pl::DecisionId::from_legacy(id_from_js(
+            "decision id",
+            number,
+        )?)),
+    }
 }
 
 /// Confidence before and after a feedback event.

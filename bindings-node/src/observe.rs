@@ -204,7 +204,7 @@ pub struct FeedbackEvent {
     /// The pattern judged or learned.
     pub pattern_id: Option<f64>,
     /// The decision the feedback refers to.
-    pub decision_id: Option<f64>,
+    pub decision_id: Option<String>,
     /// What the feedback changed (`null` when it failed).
     pub outcome: Option<FeedbackOutcome>,
     /// The error code when it failed.
@@ -249,7 +249,7 @@ fn to_js(event: &Event) -> Option<EngineEvent> {
             feedback: Some(FeedbackEvent {
                 action: f.action.map(|a| a.as_str().to_owned()),
                 pattern_id: f.pattern_id.map(|p| number(p.0)),
-                decision_id: f.decision_id.map(number),
+                decision_id: f.decision_id.map(|d| d.to_string()),
                 outcome: f.outcome.clone().map(Into::into),
                 error: f.error.clone(),
             }),

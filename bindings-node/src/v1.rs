@@ -170,7 +170,7 @@ pub struct PatternResult {
     /// Why the pattern was chosen.
     pub reasoning: Option<V1Reasoning>,
     /// The engine's decision id (not in V1), for modern `feedback({ decisionId })`.
-    pub decision_id: Option<f64>,
+    pub decision_id: Option<String>,
 }
 
 impl From<v1::PatternResult> for PatternResult {
@@ -202,7 +202,7 @@ impl From<v1::PatternResult> for PatternResult {
                 questions_to_ask: r.questions_to_ask,
                 confidence_explanation: r.confidence_explanation,
             }),
-            decision_id: decision_id.map(number),
+            decision_id: decision_id.map(|d| d.to_string()),
         }
     }
 }

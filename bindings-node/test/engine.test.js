@@ -276,7 +276,7 @@ test('process runs off the JS thread: many concurrent calls resolve in order', a
     Array.from({ length: 500 }, (_, i) => engine.process(`do you sell gift cards ${i % 7}`, { conversationId: `c${i}` })),
   )
   assert.equal(results.length, 500)
-  assert.ok(results.every((d) => typeof d.id === 'number'))
+  assert.ok(results.every((d) => typeof d.id === 'string' && d.id.length === 36))
   assert.equal(new Set(results.map((d) => d.id)).size, 500)
 })
 

@@ -76,7 +76,7 @@ test('the V1 learning loop: answer → suggest → approve → auto_execute', as
   assert.equal(r.response, SIGNED_GIFT)
   assert.deepEqual(r.actions, [])
   assert.equal(typeof r.patternId, 'number')
-  assert.equal(typeof r.decisionId, 'number')
+  assert.equal(typeof r.decisionId, 'string')
   assert.equal(r.pattern.id, r.patternId)
   assert.equal(r.pattern.pattern_type, 'gift_cards')
   assert.equal(r.pattern.response_template, GIFT)

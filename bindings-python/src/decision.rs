@@ -21,10 +21,11 @@ pub struct PyDecision {
 
 #[pymethods]
 impl PyDecision {
-    /// Id of this decision inside its engine (pass it back with feedback).
+    /// Id of this decision: a UUID string, unique across engines and restarts
+    /// (pass it, or the decision, back with feedback).
     #[getter]
-    fn id(&self) -> u64 {
-        self.inner.id
+    fn id(&self) -> String {
+        self.inner.id.to_string()
     }
 
     /// The tier: ``auto_execute``, ``suggest``, ``queue``, ``escalate`` or ``shadow``.

@@ -429,13 +429,7 @@ impl PyEngine {
                 fb.response = d.inner.response.clone();
                 fb.confidence = Some(d.inner.confidence);
             } else {
-                let id = crate::pattern::pattern_id(d, "decision").map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "decision must be a Decision or a decision id (int), got {}",
-                        type_name(d)
-                    ))
-                })?;
-                fb.decision_id = Some(id.0);
+                fb.decision_id = Some(decision_id(d)?);
             }
         }
         if let Some(p) = pattern_id.filter(|p| !p.is_none()) {
@@ -454,7 +448,8 @@ impl PyEngine {
     /// record_operator_message(conversation_id, last_customer_message=None)
     ///
     /// Tells the engine an operator wrote in a conversation (takeover): automatic
-    /// replies stop there for the configured lockout.
+    /// replies stop there for the configured lockout. With a store the lockout is
+    /// written before the call returns (a store error raises ``StoreError``).
     #[pyo3(signature = (conversation_id, last_customer_message = None))]
     fn record_operator_message(
         &self,
@@ -468,8 +463,8 @@ impl PyEngine {
             Some(m) => Some(message_text(m, "last_customer_message")?),
             None => None,
         };
-        py.detach(|| engine.record_operator_message(&conv, last.as_deref()));
-        Ok(())
+        py.detach(|| engine.record_operator_message(&conv, last.as_deref()))
+            .map_err(core_err)
     }
 
     /// create_pattern(trigger_examples, response, *, keywords=None,
@@ -983,4 +978,20 @@ fn context(
         }
     }
     Ok(ctx)
+}
+
+/// A decision id from Python: its text (a UUID), or a legacy int.
+fn decision_id(value: &Bound<'_, PyAny>) -> PyResult<pattern_learning::DecisionId> {
+    if let Ok(text) = value.extract::<String>() {
+        return text
+            .parse::<pattern_learning::DecisionId>()
+            .map_err(|e| core_err(pattern_learning::Error::from(e)));
+    }
+    let id = crate::pattern::pattern_id(value, "decision").map_err(|_| {
+        PyTypeError::new_err(format!(
+            "decision must be a Decision or a decision id (str), got {}",
+            type_name(value)
+        ))
+    })?;
+    Ok(pattern_learning::DecisionId::from_legacy(id.0))
 }

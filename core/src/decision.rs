@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decision_id::DecisionId;
 use crate::pattern::PatternId;
 use crate::safety::rules::SafetyVerdict;
 
@@ -217,7 +218,7 @@ pub enum OutboundKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     /// Id of this decision inside the engine; pass it back with feedback.
-    pub id: u64,
+    pub id: DecisionId,
     /// The tier.
     pub action: Action,
     /// Why.

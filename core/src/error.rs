@@ -1,5 +1,6 @@
 //! The crate's error type, and the table of error kinds every layer shares.
 
+use crate::decision_id::DecisionId;
 use crate::pattern::PatternId;
 
 mod kind;
@@ -49,6 +50,10 @@ pub enum Error {
     /// No pattern has this id (or it was deleted and the call needs a live one).
     #[error("no pattern with id {0}")]
     UnknownPattern(PatternId),
+    /// No decision has this id: feedback named a decision that no engine sharing
+    /// the store has recorded (or the engine has no store and has forgotten it).
+    #[error("no decision with id {0}")]
+    UnknownDecision(DecisionId),
     /// A pattern needs at least one trigger example and a non-empty reply.
     #[error("invalid pattern: {0}")]
     InvalidPattern(String),
@@ -171,6 +176,7 @@ impl Error {
             Error::StoreLocked { .. } => ErrorKind::STORE_LOCKED,
             Error::Store { .. } => ErrorKind::STORE_ERROR,
             Error::StoreConflict { .. } => ErrorKind::STORE_CONFLICT,
+            Error::UnknownDecision(_) => ErrorKind::UNKNOWN_DECISION,
             Error::InvalidModel { .. } => ErrorKind::INVALID_MODEL,
             Error::FeatureNotEnabled { .. } => ErrorKind::FEATURE_NOT_ENABLED,
             Error::Import(_) => ErrorKind::IMPORT_ERROR,
@@ -209,6 +215,15 @@ pub struct RowError {
     pub row: usize,
     /// What is wrong with the row.
     pub reason: String,
+}
+
+impl From<crate::decision_id::ParseDecisionIdError> for Error {
+    fn from(e: crate::decision_id::ParseDecisionIdError) -> Self {
+        Error::Parse {
+            what: "decision id".into(),
+            reason: e.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -263,6 +278,7 @@ mod tests {
                 reason: text(),
             },
             Error::StoreConflict { reason: text() },
+            Error::UnknownDecision(DecisionId::from_legacy(1)),
             Error::InvalidModel {
                 path: text(),
                 reason: text(),
@@ -276,6 +292,7 @@ mod tests {
                 | Error::ThresholdsOutOfOrder { .. }
                 | Error::UnknownSetting { .. }
                 | Error::UnknownPattern(_)
+                | Error::UnknownDecision(_)
                 | Error::InvalidPattern(_)
                 | Error::TextTooLong { .. }
                 | Error::InvalidFeedback(_)

@@ -42,6 +42,7 @@ use serde::Serialize;
 use crate::alerts::Alert;
 use crate::clock::Timestamp;
 use crate::decision::Decision;
+use crate::decision_id::DecisionId;
 use crate::feedback::{FeedbackAction, FeedbackOutcome};
 use crate::pattern::PatternId;
 
@@ -64,7 +65,7 @@ pub struct FeedbackEvent {
     /// The pattern judged or learned, if any.
     pub pattern_id: Option<PatternId>,
     /// The decision the feedback refers to, if given.
-    pub decision_id: Option<u64>,
+    pub decision_id: Option<DecisionId>,
     /// What the feedback changed (`None` when it failed).
     pub outcome: Option<FeedbackOutcome>,
     /// The error code when the call failed (`INVALID_FEEDBACK`, `STORE_ERROR`, …).

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
 use crate::pattern::PatternId;
 
@@ -123,7 +124,7 @@ pub struct Feedback {
     pub pattern_id: Option<PatternId>,
     /// The decision the feedback answers, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decision_id: Option<u64>,
+    pub decision_id: Option<DecisionId>,
 }
 
 impl Feedback {
@@ -239,4 +240,19 @@ pub struct FeedbackOutcome {
     pub promoted: bool,
     /// True when the event was a duplicate delivery (same `id`) and was ignored.
     pub duplicate: bool,
+}
+
+impl FeedbackOutcome {
+    /// The outcome of `action` that changed nothing (yet).
+    pub fn new(action: FeedbackAction) -> Self {
+        FeedbackOutcome {
+            action,
+            judged_pattern: None,
+            learned_pattern: None,
+            created: false,
+            confidence_change: None,
+            promoted: false,
+            duplicate: false,
+        }
+    }
 }

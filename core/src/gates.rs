@@ -428,11 +428,13 @@ impl Gate {
         self.row().reason
     }
 
-    /// The guard gate behind a guard's reason, if `reason` is one.
-    pub fn of_guard(reason: Reason) -> Option<Gate> {
+    /// The guard or mode gate that stops a send with this `reason`, if one does.
+    pub fn stopping(reason: Reason) -> Option<Gate> {
         TABLE
             .iter()
-            .find(|r| r.kind == GateKind::Guard && r.reason == Some(reason))
+            .find(|r| {
+                matches!(r.kind, GateKind::Guard | GateKind::Mode) && r.reason == Some(reason)
+            })
             .map(|r| r.gate)
     }
 
@@ -541,7 +543,7 @@ mod tests {
         }
         for r in TABLE.iter().filter(|r| r.kind == GateKind::Guard) {
             let reason = r.reason.expect("guards carry a reason");
-            assert_eq!(Gate::of_guard(reason), Some(r.gate));
+            assert_eq!(Gate::stopping(reason), Some(r.gate));
         }
     }
 

@@ -90,15 +90,7 @@ pub(crate) fn apply_feedback(
         actor: feedback.context.user_id.clone(),
         now,
     };
-    let mut outcome = FeedbackOutcome {
-        action,
-        judged_pattern: None,
-        learned_pattern: None,
-        created: false,
-        confidence_change: None,
-        promoted: false,
-        duplicate: false,
-    };
+    let mut outcome = FeedbackOutcome::new(action);
     match action {
         FeedbackAction::Approve | FeedbackAction::Modify => {
             approve(book, j, judged_live(book, action, judged)?, &mut outcome)

@@ -289,6 +289,7 @@ pub mod clock;
 pub mod config;
 mod context;
 pub mod decision;
+mod decision_id;
 pub mod embed;
 mod engine;
 pub mod error;
@@ -323,6 +324,7 @@ pub use book::{rebuild_from_history, ChangeKind, PatternEvent, PatternState};
 pub use config::{Config, Environment, Profile};
 pub use context::MessageContext;
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
+pub use decision_id::{DecisionId, ParseDecisionIdError};
 pub use engine::{
     BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, Selection,
 };

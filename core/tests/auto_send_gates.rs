@@ -99,7 +99,8 @@ fn scenario(gate: Gate) -> Decision {
         Gate::GlobalCooldown => {
             let f = with(Config::default());
             f.engine
-                .record_operator_message("scenario", Some("what are your hours?"));
+                .record_operator_message("scenario", Some("what are your hours?"))
+                .expect("takeover recorded");
             decide(&f, LOGIN, &fresh)
         }
         Gate::OperatorActive => {
@@ -107,7 +108,9 @@ fn scenario(gate: Gate) -> Decision {
             f.engine
                 .update_safety_thresholds(&json!({"topicLockoutEnabled": false}))
                 .expect("valid");
-            f.engine.record_operator_message("scenario", Some(LOGIN));
+            f.engine
+                .record_operator_message("scenario", Some(LOGIN))
+                .expect("takeover recorded");
             decide(&f, LOGIN, &fresh)
         }
         Gate::RapidMessages => {

@@ -105,7 +105,9 @@ proptest! {
                     prop_assert!(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence));
                 }
                 Step::Approve { text } => { let _ = engine.feedback(&Feedback::approve(POOL[text], id)); }
-                Step::Operator { conversation } => engine.record_operator_message(&format!("conv-{conversation}"), None),
+                Step::Operator { conversation } => engine
+                    .record_operator_message(&format!("conv-{conversation}"), None)
+                    .expect("takeover recorded"),
                 Step::Wait { secs } => clock.advance_secs(i64::from(secs)),
             }
         }
@@ -119,7 +121,8 @@ proptest! {
         waits in proptest::collection::vec(0i64..170, 1..20),
     ) {
         let (engine, clock, _) = fixture(Config::default());
-        engine.record_operator_message("conv-locked", Some(POOL[0]));
+        engine.record_operator_message("conv-locked", Some(POOL[0]))
+            .expect("takeover recorded");
         // The cool-down is 60 minutes; all waits together stay inside it.
         for (t, w) in texts.iter().zip(waits.iter().cycle()) {
             clock.advance_secs(*w);

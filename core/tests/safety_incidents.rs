@@ -290,7 +290,9 @@ fn incident_static_engine_never_learns_its_own_replies() {
 #[test]
 fn operator_takeover_locks_the_topic_for_the_lockout_hours() {
     let f = trained(Config::default());
-    f.engine.record_operator_message("c12", Some(LOGIN));
+    f.engine
+        .record_operator_message("c12", Some(LOGIN))
+        .expect("takeover recorded");
     // Global cool-down (60 min): nothing automatic on any topic.
     f.clock.advance_secs(30 * 60);
     let d = f.engine.process(LOGIN, &conv("c12")).unwrap();
@@ -320,7 +322,8 @@ fn blanket_lockout_mode_locks_every_topic() {
         .update_safety_thresholds(&serde_json::json!({"topicLockoutEnabled": false}))
         .unwrap();
     f.engine
-        .record_operator_message("c13", Some("what are your hours"));
+        .record_operator_message("c13", Some("what are your hours"))
+        .expect("takeover recorded");
     f.clock.advance_secs(2 * 3600);
     let d = f.engine.process(LOGIN, &conv("c13")).unwrap();
     assert_eq!(d.reason, Reason::OperatorActive);
@@ -367,7 +370,9 @@ fn test_numbers_bypass_the_conversation_guards() {
     c.guards.test_phones = vec!["+19025550100".into()];
     c.guards.max_pattern_uses_per_conversation = 100;
     let f = trained(c);
-    f.engine.record_operator_message("c15", Some(LOGIN));
+    f.engine
+        .record_operator_message("c15", Some(LOGIN))
+        .expect("takeover recorded");
     let d = f.engine.process(LOGIN, &conv("c15")).unwrap();
     assert!(
         d.outbound.is_some(),

@@ -2,16 +2,19 @@
 //! committed under `tests/data/store/`, must keep opening with the content they were
 //! written with.
 //!
-//! `schema-v1.db` was written by schema version 1 and `schema-v1.expected.json` is its
-//! content. Never regenerate them once a later schema exists: a new schema version adds
-//! its own `schema-vN.db` beside them (the writer below refuses to run for any other
-//! version than 1).
+//! `schema-vN.db` was written by schema version N and `schema-vN.expected.json` is its
+//! content, for every version up to [`SCHEMA_VERSION`]. Never regenerate one: a new
+//! schema version adds its own `schema-vN.db` beside them (the writer below only
+//! writes the current version's, and never over an existing file).
 
 use pattern_learning::clock::Timestamp;
 use pattern_learning::store::{
-    Commit, DecisionRecord, ExampleVector, SqliteStore, Store, StoredState, SCHEMA_VERSION,
+    Commit, DecisionRecord, ExampleVector, Judgement, SqliteStore, Store, StoredState,
+    SCHEMA_VERSION,
 };
-use pattern_learning::{v1, ChangeKind, Pattern, PatternEvent, PatternId, PatternState};
+use pattern_learning::{
+    v1, ChangeKind, DecisionId, Pattern, PatternEvent, PatternId, PatternState,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -40,10 +43,16 @@ fn open_copy(name: &str) -> (tempfile::TempDir, SqliteStore) {
 }
 
 #[test]
-fn schema_v1_store_still_opens_with_its_content() {
-    let expected = read_expected("schema-v1.expected.json");
-    assert_eq!(expected.schema_version, 1);
-    let (dir, store) = open_copy("schema-v1.db");
+fn every_frozen_schema_still_opens_with_its_content() {
+    for version in 1..=SCHEMA_VERSION {
+        frozen_schema_opens_with_its_content(version);
+    }
+}
+
+fn frozen_schema_opens_with_its_content(version: u32) {
+    let expected = read_expected(&format!("schema-v{version}.expected.json"));
+    assert_eq!(expected.schema_version, version);
+    let (dir, store) = open_copy(&format!("schema-v{version}.db"));
     assert_eq!(store.schema_version(), SCHEMA_VERSION);
     store.check_integrity().unwrap();
     assert_eq!(store.load().unwrap(), expected.state);
@@ -164,7 +173,7 @@ fn fixture_commits() -> Vec<Commit> {
         decisions: vec![DecisionRecord {
             seq: 1,
             at: Timestamp(t0 + 3_500_000),
-            decision_id: 9001,
+            decision_id: DecisionId::from_u128(0x0194_1d8a_2f40_7b3c_9e2a_5c1d_4b6e_8f01),
             message_id: Some("AC1234".to_owned()),
             conversation_id: Some("CN-bedford-555".to_owned()),
             message: "sim in bay 2 froze mid round".to_owned(),
@@ -176,6 +185,8 @@ fn fixture_commits() -> Vec<Commit> {
             evidence: json!({"match": "bm25", "similarity": 0.5, "margin": 0.25, "keywords": ["frozen"]}),
         }],
         conversations: vec![("CN-bedford-555".to_owned(), json!({"ai_replies": 0, "operator_active_until": t0 + 14_400_000}))],
+        feedback_ids: vec!["fb-approve-1".to_owned()],
+        judgements: vec![Judgement { at: Timestamp(t0 + 3_600_000), confidence: 0.75, right: true }],
         ..Commit::default()
     };
 
@@ -207,7 +218,7 @@ fn fixture_commits() -> Vec<Commit> {
         decisions: vec![DecisionRecord {
             seq: 2,
             at: Timestamp(t0 + 7_100_000),
-            decision_id: 9002,
+            decision_id: DecisionId::from_u128(0x0194_1d8a_3a10_7c4d_8f3b_6d2e_5c7f_9a02),
             message_id: None,
             conversation_id: None,
             message: "the door code you sent me is wrong".to_owned(),
@@ -223,19 +234,19 @@ fn fixture_commits() -> Vec<Commit> {
     vec![import, approve, reject]
 }
 
-/// Writes `schema-v1.db` and `schema-v1.expected.json`. Run only to create them:
-/// `PL_WRITE_SCHEMA_V1_FIXTURE=1 cargo test --test store_compat write_schema_v1_fixture`.
+/// Writes `schema-vN.db` and `schema-vN.expected.json` for the current schema version
+/// N, when they do not exist yet. Run only to create them:
+/// `PL_WRITE_SCHEMA_FIXTURE=1 cargo test --test store_compat write_schema_fixture`.
 #[test]
-fn write_schema_v1_fixture() {
-    if std::env::var_os("PL_WRITE_SCHEMA_V1_FIXTURE").is_none() {
+fn write_schema_fixture() {
+    if std::env::var_os("PL_WRITE_SCHEMA_FIXTURE").is_none() {
         return;
     }
-    assert_eq!(
-        SCHEMA_VERSION, 1,
-        "schema-v1.db is frozen: add a schema-v{SCHEMA_VERSION}.db instead"
+    let path = format!("{DATA}schema-v{SCHEMA_VERSION}.db");
+    assert!(
+        !std::path::Path::new(&path).exists(),
+        "{path} is frozen: never regenerate it"
     );
-    let path = format!("{DATA}schema-v1.db");
-    let _ = std::fs::remove_file(&path);
     let store = SqliteStore::open(&path).unwrap();
     for commit in fixture_commits() {
         store.commit(&commit).unwrap();
@@ -250,5 +261,9 @@ fn write_schema_v1_fixture() {
     let text = serde_json::to_string_pretty(&expected).unwrap();
     // Every number in the file must read back exactly.
     assert_eq!(serde_json::from_str::<Expected>(&text).unwrap(), expected);
-    std::fs::write(format!("{DATA}schema-v1.expected.json"), text + "\n").unwrap();
+    std::fs::write(
+        format!("{DATA}schema-v{SCHEMA_VERSION}.expected.json"),
+        text + "\n",
+    )
+    .unwrap();
 }

@@ -23,6 +23,7 @@ fn expected_state(commit: &Commit) -> StoredState {
         conversations: commit.conversations.iter().cloned().collect(),
         last_event_seq: commit.events.last().map_or(0, |e| e.seq),
         last_decision_seq: commit.decisions.last().map_or(0, |d| d.seq),
+        judgements: commit.judgements.clone(),
     }
 }
 
@@ -42,7 +43,14 @@ fn every_field_round_trips() {
             commit.decisions,
             "{store:?}"
         );
-        assert_eq!(store.schema_version(), 1);
+        assert_eq!(store.schema_version(), 2);
+        for d in &commit.decisions {
+            assert_eq!(store.decision(d.decision_id).unwrap().as_ref(), Some(d));
+        }
+        let unknown = pattern_learning::DecisionId::from_legacy(7);
+        assert_eq!(store.decision(unknown).unwrap(), None, "{store:?}");
+        assert!(store.feedback_applied("fb-1").unwrap());
+        assert!(!store.feedback_applied("fb-2").unwrap());
     }
 }
 

@@ -359,7 +359,9 @@ fuzz_target!(|script: Script| {
             }
             Op::Operator { conversation, last } => {
                 let last = last.as_ref().map(Text::get);
-                engine.record_operator_message(&format!("c{}", conversation % 4), last.as_deref());
+                engine
+                    .record_operator_message(&format!("c{}", conversation % 4), last.as_deref())
+                    .expect("an engine without a store records a takeover in memory");
             }
             Op::Advance { secs } => clock.advance_secs(i64::from(*secs)),
             Op::SetEnabled(on) => {

@@ -116,7 +116,7 @@ class InvalidImportError(PatternLearningError, ValueError):
 class Decision:
     """What the engine decided for one message, and why (read-only)."""
     @property
-    def id(self) -> int: ...
+    def id(self) -> str: ...
     @property
     def action(self) -> Action: ...
     @property
@@ -267,7 +267,7 @@ class Engine:
         text: str,
         action: FeedbackActionName,
         response: Optional[str] = None,
-        decision: Union[Decision, int, None] = None,
+        decision: Union[Decision, str, int, None] = None,
         *,
         pattern_id: Optional[int] = None,
         feedback_id: Optional[str] = None,

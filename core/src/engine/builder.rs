@@ -1,22 +1,21 @@
 //! Building an engine: configuration, embedder, clock, safety settings.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
 use crate::book::PatternBook;
 use crate::calibrate::Calibration;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::config::Config;
 use crate::embed::{Embedder, StaticEmbedder};
 use crate::error::Result;
-use crate::guards::Guards;
+use crate::guards::{Guards, MAX_CONVERSATIONS};
 use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds};
 use crate::store::{Commit, Store};
 
 use super::persist::{
-    recent_message_ids, stored_settings, CONFIG_KEY, SETTINGS_KEY, THRESHOLDS_KEY,
+    recent_message_ids, stored_settings, StoredSettings, CONFIG_KEY, SETTINGS_KEY, THRESHOLDS_KEY,
 };
 use super::recent::{RecentDecisions, SeenMessages, SEEN_IDS};
 use super::{Engine, SafetyState};
@@ -81,89 +80,52 @@ impl EngineBuilder {
 
     /// Validates everything and builds the engine.
     ///
-    /// With a store, its patterns, conversation state and settings are loaded;
-    /// a configuration or safety settings given to this builder replace the
-    /// stored ones (and are written to the store), otherwise the stored ones are
-    /// used unchanged.
+    /// With a store, its patterns, conversation state, recent automatic sends,
+    /// calibration record and settings are loaded; a configuration or safety
+    /// settings given to this builder replace the stored ones (and are written to
+    /// the store), otherwise the stored ones are used unchanged.
     pub fn build(self) -> Result<Engine> {
         let embedder = self
             .embedder
+            .clone()
             .unwrap_or_else(|| Arc::new(StaticEmbedder::new()));
         let tuned_gates = embedder.tuned_gates();
-        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let mut book = PatternBook::new(embedder);
-        let guards = Guards::with_max_conversations(
-            self.max_conversations
-                .unwrap_or(crate::guards::MAX_CONVERSATIONS),
-        );
-        let mut seen = SeenMessages::default();
-        let mut last_decision = 0;
-        let (mut config, mut thresholds, mut settings) = (
-            self.config.clone(),
-            self.thresholds.clone(),
-            self.settings.clone(),
-        );
-        if let Some(store) = &self.store {
-            let state = store.load()?;
-            let stored = stored_settings(&state)?;
-            config = config.or(stored.config);
-            thresholds = thresholds.or(stored.thresholds);
-            settings = settings.or(stored.settings);
-            last_decision = state.last_decision_seq;
-            for id in recent_message_ids(store.as_ref(), state.last_decision_seq, SEEN_IDS)? {
-                seen.claim(&id);
-            }
-            guards.restore(&state.conversations);
-            book.restore(
-                state.patterns,
-                state.rejections,
-                state
-                    .vectors
-                    .into_iter()
-                    .map(|v| (v.pattern_id, v.example_index, v.vector))
-                    .collect(),
-                state.last_event_seq,
-            );
-        }
-        let mut config = config.unwrap_or_default();
+        let clock = self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+        let max = self.max_conversations.unwrap_or(MAX_CONVERSATIONS);
+        let mut state = State::new(PatternBook::new(embedder), max);
+        let stored = match &self.store {
+            Some(store) => state.load(store.as_ref(), clock.now())?,
+            None => StoredSettings::default(),
+        };
+        let mut config = self.config.clone().or(stored.config).unwrap_or_default();
         config.gates = config.gates.or_tuned(tuned_gates);
-        let thresholds = thresholds.unwrap_or_default();
-        let settings = settings.unwrap_or_default();
         config.validate()?;
+        let thresholds = self
+            .thresholds
+            .clone()
+            .or(stored.thresholds)
+            .unwrap_or_default();
+        let settings = self
+            .settings
+            .clone()
+            .or(stored.settings)
+            .unwrap_or_default();
         let rules = SafetyRules::new(&thresholds, &settings)?;
-        if let Some(store) = &self.store {
-            let mut documents = Vec::new();
-            if self.config.is_some() {
-                documents.push((CONFIG_KEY.to_owned(), to_json(&config)));
-            }
-            if self.thresholds.is_some() {
-                documents.push((THRESHOLDS_KEY.to_owned(), to_json(&thresholds)));
-            }
-            if self.settings.is_some() {
-                documents.push((SETTINGS_KEY.to_owned(), to_json(&settings)));
-            }
-            if !documents.is_empty() {
-                store.commit(&Commit {
-                    settings: documents,
-                    ..Commit::default()
-                })?;
-            }
-        }
+        self.write_given_settings(&config, &thresholds, &settings)?;
         Ok(Engine {
             config: RwLock::new(Arc::new(config)),
-            book: RwLock::new(book),
+            book: RwLock::new(state.book),
             safety: RwLock::new(SafetyState {
                 thresholds,
                 settings,
                 rules: Arc::new(rules),
             }),
-            guards,
+            guards: state.guards,
             recent: Mutex::new(RecentDecisions::default()),
-            seen_messages: Mutex::new(seen),
+            seen_messages: Mutex::new(state.seen),
             seen_feedback: Mutex::new(SeenMessages::default()),
-            calibration: Mutex::new(Calibration::default()),
-            next_decision: AtomicU64::new(last_decision + 1),
-            decision_seq: Mutex::new(last_decision),
+            calibration: Mutex::new(state.calibration),
+            turn: Mutex::new(state.last_decision),
             store: self.store,
             clock,
             observer: Default::default(),
@@ -171,7 +133,93 @@ impl EngineBuilder {
             tuned_gates,
         })
     }
+
+    /// Writes the settings given to this builder to its store (they replace the
+    /// stored ones).
+    fn write_given_settings(
+        &self,
+        config: &Config,
+        thresholds: &SafetyThresholds,
+        settings: &SafetySettings,
+    ) -> Result<()> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let given = [
+            (CONFIG_KEY, self.config.is_some().then(|| to_json(config))),
+            (
+                THRESHOLDS_KEY,
+                self.thresholds.is_some().then(|| to_json(thresholds)),
+            ),
+            (
+                SETTINGS_KEY,
+                self.settings.is_some().then(|| to_json(settings)),
+            ),
+        ];
+        let documents: Vec<(String, serde_json::Value)> = given
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key.to_owned(), v)))
+            .collect();
+        if documents.is_empty() {
+            return Ok(());
+        }
+        store.commit(&Commit {
+            settings: documents,
+            ..Commit::default()
+        })
+    }
 }
+
+/// The engine's state before it is built: empty, or loaded from a store.
+struct State {
+    book: PatternBook,
+    guards: Guards,
+    seen: SeenMessages,
+    calibration: Calibration,
+    last_decision: u64,
+}
+
+impl State {
+    fn new(book: PatternBook, max_conversations: usize) -> Self {
+        State {
+            book,
+            guards: Guards::with_max_conversations(max_conversations),
+            seen: SeenMessages::default(),
+            calibration: Calibration::default(),
+            last_decision: 0,
+        }
+    }
+
+    /// Loads everything the store keeps: patterns (the indexes are rebuilt),
+    /// conversation guard state, the automatic sends of the last hour before `now`,
+    /// recent inbound message ids, the calibration record; returns the settings.
+    fn load(&mut self, store: &dyn Store, now: Timestamp) -> Result<StoredSettings> {
+        let state = store.load()?;
+        let settings = stored_settings(&state)?;
+        self.last_decision = state.last_decision_seq;
+        for id in recent_message_ids(store, state.last_decision_seq, SEEN_IDS)? {
+            self.seen.claim(&id);
+        }
+        self.guards.restore(&state.conversations);
+        self.guards
+            .restore_sends(store.auto_sends_since(now.plus_millis(-HOUR_MS))?);
+        self.calibration.record_all(&state.judgements);
+        self.book.restore(
+            state.patterns,
+            state.rejections,
+            state
+                .vectors
+                .into_iter()
+                .map(|v| (v.pattern_id, v.example_index, v.vector))
+                .collect(),
+            state.last_event_seq,
+        );
+        Ok(settings)
+    }
+}
+
+/// One hour in milliseconds: the window of the hourly cap of automatic sends.
+const HOUR_MS: i64 = 3_600_000;
 
 fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()

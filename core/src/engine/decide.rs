@@ -10,17 +10,21 @@ use crate::book::PatternBook;
 use crate::config::Config;
 use crate::context::MessageContext;
 use crate::decision::{Action, Decision, Evidence, Outbound, OutboundKind, Reason};
+use crate::decision_id::DecisionId;
+use crate::error::{Error, Result};
 use crate::gates::{Gate, GateKind, GateReport};
-use crate::guards::Inbound;
+use crate::guards::{GuardChange, Inbound};
 use crate::index::{Blend, Query, SearchResult};
 use crate::pattern::Pattern;
 use crate::safety::{SafetyHit, SafetyVerdict};
 use crate::score::{assess, Assessment};
+use crate::store::SendRefusal;
 use crate::template::{may_have_placeholders, render, render_json, Rendered, TemplateContext};
 use crate::text;
 use crate::tier::{tier, AutoThreshold};
 use crate::v1::topic;
 
+use super::persist::{Recorded, CONFLICT_RETRIES};
 use super::Engine;
 
 /// Longest prefix of a message read by topic detection and entity extraction.
@@ -51,19 +55,91 @@ struct Reply {
 }
 
 impl Engine {
-    /// Decides what to do with one message (nothing is recorded yet).
-    pub(super) fn decide(&self, id: u64, message: &str, ctx: &MessageContext) -> Decision {
+    /// Decides what to do with one message and records the decision.
+    pub(super) fn decide(
+        &self,
+        id: DecisionId,
+        message: &str,
+        ctx: &MessageContext,
+    ) -> Result<Decision> {
         let config = self.config.read().clone();
-        let mut d = self
+        let mut proposal = self
             .propose(message, ctx, &config)
             .unwrap_or_else(|hand_off| hand_off_decision(message, hand_off));
-        d.id = id;
-        d.message_id = ctx.message_id.clone();
-        if config.enabled {
-            self.apply_guards(&mut d, ctx, &config);
+        proposal.id = id;
+        proposal.message_id = ctx.message_id.clone();
+        self.settle(proposal, message, ctx)
+    }
+
+    /// guards → modes → record, in the engine's turn: the guard change is applied
+    /// to memory only once the store has the decision with it. A conflict with
+    /// another engine (it changed this conversation meanwhile) takes in its changes
+    /// and checks the guards again; a send the store refuses becomes a decision that
+    /// sends nothing, checked and recorded as such.
+    fn settle(
+        &self,
+        mut proposal: Decision,
+        message: &str,
+        ctx: &MessageContext,
+    ) -> Result<Decision> {
+        let mut conflicts = 0;
+        loop {
+            let mut turn = self.turn.lock();
+            let config = self.config.read().clone();
+            let mut d = proposal.clone();
+            let change = self.guard_change(&d, ctx, &config);
+            change.outcome.apply(&mut d);
+            apply_modes(&mut d, &config);
+            match self.record(&mut turn, &d, &change, message, ctx) {
+                Ok(Recorded::Kept) => {
+                    self.guards.apply(change.clone());
+                    drop(turn);
+                    if let Some(reason) = change.outcome.reason() {
+                        self.observe_guard(reason, &config, self.clock.now());
+                    }
+                    return Ok(d);
+                }
+                Ok(Recorded::Refused(SendRefusal::DuplicateMessage)) => {
+                    return Ok(duplicate(d.id, message, ctx, None));
+                }
+                Ok(Recorded::Refused(refusal)) => refuse_send(&mut proposal, refusal),
+                Err(Error::StoreConflict { .. }) if conflicts < CONFLICT_RETRIES => {
+                    conflicts += 1;
+                    drop(turn);
+                    self.refresh()?;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        apply_modes(&mut d, &config);
-        d
+    }
+
+    /// What the conversation guards say and change for decision `d` (nothing when
+    /// the engine is disabled).
+    fn guard_change(&self, d: &Decision, ctx: &MessageContext, config: &Config) -> GuardChange {
+        if !config.enabled {
+            return GuardChange::none();
+        }
+        let inbound = Inbound {
+            ctx,
+            topic: d.topic.parse().unwrap_or(topic::Topic::General),
+            action: d.action,
+            pattern: d.pattern_id,
+            will_send: d.outbound.is_some() && !config.shadow_mode,
+            dry_run: config.shadow_mode,
+            escalating: d
+                .outbound
+                .as_ref()
+                .is_some_and(|o| o.kind == OutboundKind::Escalation),
+        };
+        let span = tracing::debug_span!("guards", outcome = tracing::field::Empty);
+        let _entered = span.enter();
+        let change = {
+            let safety = self.safety.read();
+            self.guards
+                .check_inbound(inbound, &safety.thresholds, config, self.clock.now())
+        };
+        span.record("outcome", change.outcome.name());
+        change
     }
 
     /// normalise → safety → retrieve → assess → gates → tier.
@@ -178,35 +254,6 @@ impl Engine {
                 .lock()
                 .auto_threshold(target, config.thresholds.auto),
         }
-    }
-
-    /// The conversation guards; a blocked automatic send becomes a suggestion.
-    fn apply_guards(&self, d: &mut Decision, ctx: &MessageContext, config: &Config) {
-        let now = self.clock.now();
-        let inbound = Inbound {
-            ctx,
-            topic: d.topic.parse().unwrap_or(topic::Topic::General),
-            action: d.action,
-            pattern: d.pattern_id,
-            will_send: d.outbound.is_some() && !config.shadow_mode,
-            dry_run: config.shadow_mode,
-            escalating: d
-                .outbound
-                .as_ref()
-                .is_some_and(|o| o.kind == OutboundKind::Escalation),
-        };
-        let span = tracing::debug_span!("guards", outcome = tracing::field::Empty);
-        let _entered = span.enter();
-        let outcome = {
-            let safety = self.safety.read();
-            self.guards
-                .check_inbound(inbound, &safety.thresholds, config, now)
-        };
-        span.record("outcome", outcome.name());
-        if let Some(reason) = outcome.reason() {
-            self.observe_guard(reason, config, now);
-        }
-        outcome.apply(d);
     }
 }
 
@@ -350,7 +397,7 @@ pub(super) fn bare(
     safety: SafetyVerdict,
 ) -> Decision {
     Decision {
-        id: 0,
+        id: DecisionId::from_u128(0),
         action,
         reason,
         would_action: None,
@@ -372,7 +419,7 @@ pub(super) fn bare(
 /// hand-off while the earlier one is still being made), never a second send — a
 /// caller that looks only at `action` must not act on it again.
 pub(super) fn duplicate(
-    id: u64,
+    id: DecisionId,
     message: &str,
     ctx: &MessageContext,
     earlier: Option<&Decision>,
@@ -393,6 +440,18 @@ pub(super) fn duplicate(
     d.reason = Reason::DuplicateMessage;
     d.message_id = ctx.message_id.clone();
     d
+}
+
+/// A decision whose send the store refused (a cap shared by every engine is
+/// reached): shown to an operator instead.
+fn refuse_send(d: &mut Decision, refusal: SendRefusal) {
+    d.would_action = Some(d.action);
+    d.outbound = None;
+    d.reason = refusal.reason();
+    d.action = Action::Suggest;
+    if let Some(gate) = Gate::stopping(d.reason) {
+        d.evidence.gates.push(gate.check_failed());
+    }
 }
 
 /// The decision for a message handed to a human.

@@ -2,12 +2,17 @@
 
 use std::time::Instant;
 
+use crate::decision_id::DecisionId;
 use crate::embed::check_vector;
 use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::learn::apply_feedback;
+use crate::pattern::PatternId;
+use crate::store::{Commit, Judgement};
 use crate::v1::topic;
 
+use super::persist::CONFLICT_RETRIES;
+use super::recent::DecisionNote;
 use super::Engine;
 
 impl Engine {
@@ -65,55 +70,139 @@ impl Engine {
             }
         }
         let action = feedback.resolved_action()?;
-        let note = feedback
-            .decision_id
-            .and_then(|id| self.recent.lock().notes.get(&id).cloned());
-        let judged = feedback
-            .pattern_id
-            .or(note.as_ref().and_then(|n| n.pattern));
+        let note = match feedback.decision_id {
+            Some(id) => Some(self.decision_note(id)?),
+            None => None,
+        };
+        let judged = judged_pattern(feedback, action, note.as_ref())?;
         if let Some(v) = &vector {
             let dim = self.book.read().index().caller_dimension();
             check_vector(v, dim)?;
         }
+        let duplicate = FeedbackOutcome {
+            duplicate: true,
+            judged_pattern: judged,
+            ..FeedbackOutcome::new(action)
+        };
         if let Some(fid) = &feedback.id {
             if self.seen_feedback.lock().claim(fid).is_some() {
-                return Ok(FeedbackOutcome {
-                    action,
-                    judged_pattern: judged,
-                    learned_pattern: None,
-                    created: false,
-                    confidence_change: None,
-                    promoted: false,
-                    duplicate: true,
-                });
+                return Ok(duplicate);
             }
         }
         let now = feedback.timestamp.unwrap_or_else(|| self.clock.now());
-        let outcome = self
-            .mutate(|book| apply_feedback(book, &config, feedback, judged, vector.clone(), now));
-        if outcome.is_err() {
-            if let Some(fid) = &feedback.id {
-                self.seen_feedback.lock().by_id.remove(fid);
+        let judgement = note.filter(|n| n.proposed).map(|n| Judgement {
+            at: now,
+            confidence: n.raw_confidence,
+            right: matches!(action, FeedbackAction::Approve | FeedbackAction::Modify),
+        });
+        let result = self.mutate_with(|book| {
+            if self.feedback_applied(feedback.id.as_deref())? {
+                return Ok((duplicate.clone(), Commit::default()));
+            }
+            let outcome = apply_feedback(book, &config, feedback, judged, vector.clone(), now)?;
+            let kept = Commit {
+                feedback_ids: feedback.id.iter().cloned().collect(),
+                judgements: judgement.into_iter().collect(),
+                ..Commit::default()
+            };
+            Ok((outcome, kept))
+        });
+        match &result {
+            Ok(outcome) if !outcome.duplicate => {
+                if let Some(j) = judgement {
+                    self.calibration.lock().record(j.confidence, j.right);
+                }
+            }
+            Ok(_) => {}
+            Err(_) => {
+                if let Some(fid) = &feedback.id {
+                    self.seen_feedback.lock().release(fid);
+                }
             }
         }
-        let outcome = outcome?;
-        if let Some(note) = note.filter(|n| n.proposed) {
-            let right = matches!(action, FeedbackAction::Approve | FeedbackAction::Modify);
-            self.calibration.lock().record(note.raw_confidence, right);
+        result
+    }
+
+    /// What the engine knows of decision `id`: from memory while it is recent,
+    /// else from the store (made by any engine sharing it, before any restart).
+    fn decision_note(&self, id: DecisionId) -> Result<DecisionNote> {
+        if let Some(note) = self.recent.lock().notes.get(&id).cloned() {
+            return Ok(note);
         }
-        Ok(outcome)
+        let record = match &self.store {
+            Some(store) => store.decision(id)?,
+            None => None,
+        };
+        let record = record.ok_or(Error::UnknownDecision(id))?;
+        Ok(DecisionNote {
+            pattern: record.pattern_id,
+            raw_confidence: record.confidence,
+            proposed: record.response.is_some(),
+        })
+    }
+
+    /// Whether a store has applied the feedback with this id (a redelivery after a
+    /// restart, or one another engine took first).
+    fn feedback_applied(&self, id: Option<&str>) -> Result<bool> {
+        match (id, &self.store) {
+            (Some(id), Some(store)) => store.feedback_applied(id),
+            _ => Ok(false),
+        }
     }
 
     /// Tells the engine that an operator wrote in a conversation (takeover):
-    /// automatic replies stop there for the configured lockout.
+    /// automatic replies stop there for the configured lockout. With a store the
+    /// lockout is written before the call returns, so a restart keeps it and every
+    /// engine sharing the store honours it from its next decision on.
+    ///
+    /// # Errors
+    ///
+    /// A store error when the lockout could not be written; nothing changed then.
     pub fn record_operator_message(
         &self,
         conversation_id: &str,
         last_customer_message: Option<&str>,
-    ) {
-        let thresholds = self.safety.read().thresholds.clone();
+    ) -> Result<()> {
         let topic = last_customer_message.map(topic::detect_topic);
-        self.guards
-            .operator_message(conversation_id, topic, &thresholds, self.clock.now());
+        let mut conflicts = 0;
+        loop {
+            let turn = self.turn.lock();
+            let thresholds = self.safety.read().thresholds.clone();
+            let change =
+                self.guards
+                    .operator_message(conversation_id, topic, &thresholds, self.clock.now());
+            match self.commit_guard_change(&change) {
+                Ok(()) => {
+                    self.guards.apply(change);
+                    return Ok(());
+                }
+                Err(Error::StoreConflict { .. }) if conflicts < CONFLICT_RETRIES => {
+                    conflicts += 1;
+                    drop(turn);
+                    self.refresh()?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// The pattern approve / modify / reject feedback judges: the one it names, else
+/// the one its decision proposed. Naming one while the decision proposed another
+/// is refused: feedback never judges a pattern other than the decided one.
+fn judged_pattern(
+    feedback: &Feedback,
+    action: FeedbackAction,
+    note: Option<&DecisionNote>,
+) -> Result<Option<PatternId>> {
+    let decided = note.and_then(|n| n.pattern);
+    let judges = !matches!(action, FeedbackAction::Answer);
+    match (feedback.pattern_id, decided) {
+        (Some(named), Some(decided)) if judges && named != decided => {
+            Err(Error::InvalidFeedback(format!(
+                "the feedback names pattern {named}, but its decision proposed pattern {decided}"
+            )))
+        }
+        (named, decided) => Ok(named.or(decided)),
     }
 }

@@ -15,7 +15,6 @@ mod recent;
 mod settings;
 mod shared;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,6 +27,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::context::MessageContext;
 use crate::decision::Decision;
+use crate::decision_id::DecisionId;
 use crate::embed::check_vector;
 use crate::error::Result;
 use crate::gates::Gates;
@@ -82,10 +82,11 @@ pub struct Engine {
     seen_messages: Mutex<SeenMessages>,
     seen_feedback: Mutex<SeenMessages>,
     calibration: Mutex<Calibration>,
-    next_decision: AtomicU64,
-    /// Sequence number of the last decision written to the store; the lock also
-    /// orders decision commits.
-    decision_seq: Mutex<u64>,
+    /// The engine's turn: guard checks with the decision commits they go with,
+    /// operator takeovers, and taking in other engines' changes happen one at a
+    /// time, in this lock. It holds the sequence number of the last decision
+    /// written to the store. Lock order: `book` before `turn`.
+    turn: Mutex<u64>,
     store: Option<Arc<dyn crate::store::Store>>,
     clock: Arc<dyn Clock>,
     observer: observe::Observer,
@@ -177,7 +178,7 @@ impl Engine {
         let _entered = span.enter();
         let result = self.process_unobserved(message, ctx);
         if let Ok(d) = &result {
-            span.record("decision", d.id);
+            span.record("decision", tracing::field::display(d.id));
             span.record("action", d.action.as_str());
             span.record("reason", d.reason.as_str());
             span.record("confidence", d.confidence);
@@ -197,17 +198,23 @@ impl Engine {
         }
         // With a shared store, learn what the other engines learned first.
         self.refresh()?;
-        let id = self.next_decision.fetch_add(1, Ordering::Relaxed);
+        let id = DecisionId::new(self.clock.now());
         if let Some(earlier) = self.claim_message_id(ctx) {
             return Ok(decide::duplicate(id, message, ctx, earlier.as_deref()));
         }
-        let mut decision = self.decide(id, message, ctx);
-        // With a store, the decision and its conversation's guard counters are
-        // written before the caller may send. If that fails, nothing is sent (an
-        // error), and the message id stays claimed: a retry is a duplicate.
-        self.persist_decision(&mut decision, message, ctx)?;
-        self.remember(&decision, ctx);
-        Ok(decision)
+        // With a store, the decision and its conversation's guard state are written
+        // before the caller may send. If that fails, nothing was written or sent
+        // (an error), and the message id is free again: a retry is decided anew.
+        match self.decide(id, message, ctx) {
+            Ok(decision) => {
+                self.remember(&decision, ctx);
+                Ok(decision)
+            }
+            Err(e) => {
+                self.release_message_id(ctx);
+                Err(e)
+            }
+        }
     }
 
     /// Claims the inbound message id; returns the earlier decision's state when
@@ -215,6 +222,13 @@ impl Engine {
     fn claim_message_id(&self, ctx: &MessageContext) -> Option<Option<Box<Decision>>> {
         let message_id = ctx.message_id.as_ref()?;
         self.seen_messages.lock().claim(message_id)
+    }
+
+    /// Forgets the claim of a message id whose decision was not recorded.
+    fn release_message_id(&self, ctx: &MessageContext) {
+        if let Some(message_id) = &ctx.message_id {
+            self.seen_messages.lock().release(message_id);
+        }
     }
 
     /// Remembers a recorded decision: for its message id (duplicates) and for

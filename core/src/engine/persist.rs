@@ -13,8 +13,9 @@ use std::sync::Arc;
 use crate::book::{PatternBook, PatternEvent};
 use crate::config::Config;
 use crate::context::MessageContext;
-use crate::decision::{Action, Decision, GateCheck};
+use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
+use crate::guards::GuardChange;
 use crate::pattern::PatternId;
 use crate::safety::{SafetySettings, SafetyThresholds};
 use crate::store::{
@@ -85,6 +86,15 @@ impl Engine {
     /// the try runs under the store's write hold, so an engine that keeps losing the
     /// race to a faster one still gets its change in.
     pub(super) fn mutate<R>(&self, mut f: impl FnMut(&mut PatternBook) -> Result<R>) -> Result<R> {
+        self.mutate_with(|book| f(book).map(|r| (r, Commit::default())))
+    }
+
+    /// Like [`Engine::mutate`], for a change that also writes what `f` returns
+    /// beside its result (feedback ids, judged proposals) in the same commit.
+    pub(super) fn mutate_with<R>(
+        &self,
+        mut f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+    ) -> Result<R> {
         let mut retries = 0;
         loop {
             let mut book = self.book.write();
@@ -127,10 +137,10 @@ impl Engine {
     fn mutate_once<R>(
         &self,
         book: &mut PatternBook,
-        f: &mut impl FnMut(&mut PatternBook) -> Result<R>,
+        f: &mut impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
     ) -> Result<R> {
         book.begin();
-        let result = match f(book) {
+        let (result, kept) = match f(book) {
             Ok(r) => r,
             Err(e) => {
                 book.rollback();
@@ -139,7 +149,7 @@ impl Engine {
         };
         if let Some(store) = &self.store {
             let changes = book.changes();
-            if !changes.is_empty() {
+            if !changes.is_empty() || !kept.is_empty() {
                 let commit = Commit {
                     patterns: changes.patterns,
                     removed_patterns: changes.removed,
@@ -154,6 +164,8 @@ impl Engine {
                         })
                         .collect(),
                     events: changes.events,
+                    feedback_ids: kept.feedback_ids,
+                    judgements: kept.judgements,
                     ..Commit::default()
                 };
                 if let Err(e) = store.commit(&commit) {
@@ -167,6 +179,17 @@ impl Engine {
         }
         book.end();
         Ok(result)
+    }
+
+    /// Writes a guard change that goes with no decision (an operator's takeover).
+    pub(super) fn commit_guard_change(&self, change: &GuardChange) -> Result<()> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        store.commit(&Commit {
+            conversations: change.documents(),
+            ..Commit::default()
+        })
     }
 
     /// Writes a settings document before it takes effect.
@@ -184,58 +207,41 @@ impl Engine {
         })
     }
 
-    /// Appends a decision (and its conversation's guard state) to the store.
+    /// Writes a decision and its guard change to the store in one commit (nothing
+    /// to do without a store). `seq` is the last decision's sequence number, held in
+    /// the engine's turn.
     ///
-    /// With a shared store, a decision that auto-sends is committed together with
-    /// a send claim; when the store refuses the claim (another engine sent for this
-    /// message id, or a cap shared by all engines is reached) the decision is
-    /// turned into one that does not send, and that is committed instead.
-    pub(super) fn persist_decision(
+    /// With a shared store the decision is committed with a claim the store grants
+    /// or refuses in the same transaction: no other engine decided this inbound
+    /// message id, and, when it auto-sends, no cap shared by all engines is reached.
+    pub(super) fn record(
         &self,
-        d: &mut Decision,
+        seq: &mut u64,
+        d: &Decision,
+        change: &GuardChange,
         message: &str,
         ctx: &MessageContext,
-    ) -> Result<()> {
-        // Conversations the guards forgot are deleted from the store as well, so
-        // its conversation table stays as bounded as memory.
-        let evicted = self.guards.take_evicted();
+    ) -> Result<Recorded> {
         let Some(store) = &self.store else {
-            return Ok(());
+            return Ok(Recorded::Kept);
         };
-        let conversations: Vec<(String, serde_json::Value)> = evicted
-            .into_iter()
-            .filter(|id| ctx.conversation_id.as_ref() != Some(id))
-            .map(|id| (id, serde_json::Value::Null))
-            .chain(
-                ctx.conversation_id
-                    .as_ref()
-                    .map(|id| (id.clone(), self.guards.snapshot(id))),
-            )
-            .collect();
-        let claim = (store.is_shared() && d.action == Action::AutoExecute && d.outbound.is_some())
-            .then(|| self.send_claim(d, ctx));
-        let mut seq = self.decision_seq.lock();
-        if let Some(claim) = claim {
-            let commit = Commit {
-                decisions: vec![self.decision_record(*seq + 1, d, message, ctx)],
-                conversations: conversations.clone(),
-                ..Commit::default()
-            };
-            match store.commit_send(&commit, &claim)? {
-                SendVerdict::Granted => {
-                    *seq += 1;
-                    return Ok(());
-                }
-                SendVerdict::Refused(refusal) => refuse_send(d, refusal),
-            }
-        }
-        store.commit(&Commit {
+        let commit = Commit {
             decisions: vec![self.decision_record(*seq + 1, d, message, ctx)],
-            conversations,
+            conversations: change.documents(),
             ..Commit::default()
-        })?;
+        };
+        let sends = d.action == Action::AutoExecute && d.outbound.is_some();
+        let claim = store.is_shared() && (sends || ctx.message_id.is_some());
+        if claim {
+            let claim = self.send_claim(d, ctx, sends);
+            if let SendVerdict::Refused(refusal) = store.commit_send(&commit, &claim)? {
+                return Ok(Recorded::Refused(refusal));
+            }
+        } else {
+            store.commit(&commit)?;
+        }
         *seq += 1;
-        Ok(())
+        Ok(Recorded::Kept)
     }
 
     fn decision_record(
@@ -278,22 +284,13 @@ impl Engine {
     }
 }
 
-/// A decision whose send a shared store refused: shown to an operator instead
-/// (a duplicate message is handed over like any duplicate).
-fn refuse_send(d: &mut Decision, refusal: SendRefusal) {
-    d.would_action = Some(d.action);
-    d.outbound = None;
-    d.reason = refusal.reason();
-    d.action = match refusal {
-        SendRefusal::DuplicateMessage => Action::Escalate,
-        _ => Action::Suggest,
-    };
-    d.evidence.gates.push(GateCheck {
-        gate: d.reason.as_str().into(),
-        value: 0.0,
-        required: 1.0,
-        passed: false,
-    });
+/// What became of a decision sent to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Recorded {
+    /// Written (or nothing to write).
+    Kept,
+    /// A shared store refused the claim; nothing was written.
+    Refused(SendRefusal),
 }
 
 impl EngineBuilder {
@@ -337,6 +334,7 @@ pub(crate) fn is_postgres_url(location: &str) -> bool {
 }
 
 /// Settings found in a store, parsed.
+#[derive(Default)]
 pub(super) struct StoredSettings {
     pub config: Option<Config>,
     pub thresholds: Option<SafetyThresholds>,

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::decision::Decision;
+use crate::decision_id::DecisionId;
 use crate::pattern::PatternId;
 
 /// What the engine remembers about a recent decision, for feedback.
@@ -20,12 +21,12 @@ pub(super) const SEEN_IDS: usize = 200_000;
 
 #[derive(Debug, Default)]
 pub(super) struct RecentDecisions {
-    pub(super) notes: HashMap<u64, DecisionNote>,
-    pub(super) order: VecDeque<u64>,
+    pub(super) notes: HashMap<DecisionId, DecisionNote>,
+    pub(super) order: VecDeque<DecisionId>,
 }
 
 impl RecentDecisions {
-    pub(super) fn insert(&mut self, id: u64, note: DecisionNote) {
+    pub(super) fn insert(&mut self, id: DecisionId, note: DecisionNote) {
         self.notes.insert(id, note);
         self.order.push_back(id);
         while self.order.len() > RECENT_DECISIONS {
@@ -57,6 +58,15 @@ impl SeenMessages {
             }
         }
         None
+    }
+
+    /// Forgets a claim (its decision was not recorded).
+    pub(super) fn release(&mut self, id: &str) {
+        if self.by_id.remove(id).is_some() {
+            if let Some(at) = self.order.iter().rposition(|o| o == id) {
+                self.order.remove(at);
+            }
+        }
     }
 
     pub(super) fn complete(&mut self, id: &str, decision: &Decision) {

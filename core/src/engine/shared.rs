@@ -40,9 +40,11 @@ impl Engine {
             return Ok(false);
         };
         // Readers keep matching while the store is asked; changes to patterns
-        // (which need the write lock) wait, so the store's record of what this
-        // engine has seen never runs ahead of the book.
+        // (which need the write lock) wait, and so do guard checks (the turn), so
+        // the store's record of what this engine has seen never runs ahead of the
+        // book or of the conversation states in memory.
         let book = self.book.upgradable_read();
+        let _turn = self.turn.lock();
         let Some(changes) = store.changes_now()? else {
             return Ok(false);
         };
@@ -59,6 +61,7 @@ impl Engine {
     /// Like [`Engine::refresh`], for a caller that holds the book's write lock.
     pub(super) fn refresh_locked(&self, book: &mut PatternBook) -> Result<()> {
         if let Some(store) = self.shared_store() {
+            let _turn = self.turn.lock();
             if let Some(changes) = store.changes()? {
                 self.take_in(book, changes);
             }
@@ -66,10 +69,19 @@ impl Engine {
         Ok(())
     }
 
-    /// Applies other engines' changes. A settings document that does not parse or
-    /// validate (written by a newer library, say) is left out: the engine keeps the
-    /// one in force.
+    /// Applies other engines' changes (called in the engine's turn). A settings
+    /// document that does not parse or validate (written by a newer library, say) is
+    /// left out: the engine keeps the one in force.
     fn take_in(&self, book: &mut PatternBook, changes: SharedChanges) {
+        // Approvals counted from a pattern's history are stale once it changed.
+        for id in changes
+            .removed_patterns
+            .iter()
+            .chain(changes.patterns.iter().map(|p| &p.id))
+        {
+            self.approvals.invalidate(*id);
+        }
+        self.calibration.lock().record_all(&changes.judgements);
         for id in changes.removed_patterns {
             book.drop_pattern(id);
         }
@@ -120,20 +132,13 @@ impl Engine {
                 };
             }
         }
-        let conversations: std::collections::BTreeMap<String, serde_json::Value> = changes
-            .conversations
-            .into_iter()
-            .filter(|(_, v)| !v.is_null())
-            .collect();
-        if !conversations.is_empty() {
-            self.guards.restore(&conversations);
-        }
+        self.guards.restore(&changes.conversations);
     }
 
     /// The claim an automatic send must win in a shared store, with the caps that
     /// hold across engines (the test numbers of the configuration bypass the
     /// per-conversation caps, as they bypass the in-memory guards).
-    pub(super) fn send_claim(&self, d: &Decision, ctx: &MessageContext) -> SendClaim {
+    pub(super) fn send_claim(&self, d: &Decision, ctx: &MessageContext, sends: bool) -> SendClaim {
         let config = self.config.read().clone();
         let thresholds = self.safety.read().thresholds.clone();
         let bypass = is_test_phone(&config, ctx.phone.as_deref());
@@ -142,6 +147,7 @@ impl Engine {
             message_id: ctx.message_id.clone(),
             conversation_id: ctx.conversation_id.clone(),
             pattern_id: d.pattern_id,
+            sends,
             max_sends_per_hour: config.guards.max_auto_sends_per_hour,
             max_replies_per_conversation: (thresholds.ai_response_limit_enabled && !bypass)
                 .then_some(thresholds.ai_response_limit),

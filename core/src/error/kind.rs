@@ -110,6 +110,13 @@ impl ErrorKind {
         &[BASE, "LookupError"],
         "No pattern has this id (or it is deleted and the call needs a live one).",
     );
+    /// [`Error::UnknownDecision`](super::Error::UnknownDecision).
+    pub const UNKNOWN_DECISION: ErrorKind = core(
+        "UNKNOWN_DECISION",
+        "UnknownDecisionError",
+        &[BASE, "LookupError"],
+        "Feedback names a decision no engine sharing the store has recorded; nothing was applied (name the pattern instead, or check the id).",
+    );
     /// [`Error::InvalidPattern`](super::Error::InvalidPattern).
     pub const INVALID_PATTERN: ErrorKind = core(
         "INVALID_PATTERN",
@@ -233,6 +240,7 @@ pub const ERROR_KINDS: &[ErrorKind] = &[
     ErrorKind::UNKNOWN_SETTING,
     ErrorKind::INVALID_RULE,
     ErrorKind::UNKNOWN_PATTERN,
+    ErrorKind::UNKNOWN_DECISION,
     ErrorKind::INVALID_PATTERN,
     ErrorKind::TEXT_TOO_LONG,
     ErrorKind::INVALID_FEEDBACK,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DecisionRecord, ExampleVector};
 use crate::book::PatternEvent;
+use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::pattern::{Pattern, PatternId};
 
@@ -45,6 +46,29 @@ pub struct Commit {
     pub settings: Vec<(String, serde_json::Value)>,
     /// Per-conversation guard state to upsert (opaque JSON); `null` deletes it.
     pub conversations: Vec<(String, serde_json::Value)>,
+    /// Ids of the feedback this commit applies ([`Feedback::id`](crate::Feedback::id)):
+    /// kept, so a feedback delivered again is recognised
+    /// ([`Store::feedback_applied`](super::Store::feedback_applied)). A shared store
+    /// refuses the commit with [`Error::StoreConflict`] when another engine applied
+    /// one of them first.
+    #[serde(default)]
+    pub feedback_ids: Vec<String>,
+    /// Proposals an operator judged, appended to the calibration record.
+    #[serde(default)]
+    pub judgements: Vec<Judgement>,
+}
+
+/// One proposal an operator judged: the decision confidence it had and whether the
+/// operator sent it (approved, with or without edits). The engine derives the auto
+/// threshold for a target precision from the most recent of them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// When the feedback was applied.
+    pub at: Timestamp,
+    /// The decision confidence of the proposal.
+    pub confidence: f64,
+    /// Whether the operator sent the proposed reply.
+    pub right: bool,
 }
 
 impl Commit {
@@ -58,6 +82,8 @@ impl Commit {
             && self.decisions.is_empty()
             && self.settings.is_empty()
             && self.conversations.is_empty()
+            && self.feedback_ids.is_empty()
+            && self.judgements.is_empty()
     }
 
     /// Checks everything that does not depend on the store's content beyond its last
@@ -85,11 +111,13 @@ impl Commit {
             self.decisions.iter().map(|d| d.seq),
         )?;
         for d in &self.decisions {
-            fits("decision id", d.decision_id)?;
             if let Some(id) = d.pattern_id {
                 fits("decision pattern id", id.0)?;
             }
             finite(&format!("decision {} confidence", d.seq), d.confidence)?;
+        }
+        for j in &self.judgements {
+            finite("judgement confidence", j.confidence)?;
         }
         Ok(())
     }

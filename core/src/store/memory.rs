@@ -1,11 +1,16 @@
 //! [`MemoryStore`]: a [`Store`] that keeps everything in memory.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use parking_lot::Mutex;
 
-use super::{Commit, DecisionRecord, ExampleVector, Store, StoredState, SCHEMA_VERSION};
+use super::{
+    Commit, DecisionRecord, ExampleVector, Judgement, Store, StoredState, JUDGEMENTS_KEPT,
+    SCHEMA_VERSION,
+};
 use crate::book::PatternEvent;
+use crate::clock::Timestamp;
+use crate::decision_id::DecisionId;
 use crate::error::Result;
 use crate::pattern::{Pattern, PatternId};
 
@@ -64,6 +69,9 @@ struct Inner {
     last_decision_seq: u64,
     settings: BTreeMap<String, serde_json::Value>,
     conversations: BTreeMap<String, serde_json::Value>,
+    feedback_ids: HashSet<String>,
+    /// The newest judged proposals, at most [`JUDGEMENTS_KEPT`].
+    judgements: VecDeque<Judgement>,
 }
 
 impl MemoryStore {
@@ -125,6 +133,11 @@ impl Inner {
         self.decisions.drain(..excess);
         upsert_documents(&mut self.settings, &commit.settings);
         upsert_documents(&mut self.conversations, &commit.conversations);
+        self.feedback_ids
+            .extend(commit.feedback_ids.iter().cloned());
+        self.judgements.extend(commit.judgements.iter().copied());
+        let excess = self.judgements.len().saturating_sub(JUDGEMENTS_KEPT);
+        self.judgements.drain(..excess);
     }
 }
 
@@ -160,6 +173,7 @@ impl Store for MemoryStore {
             conversations: inner.conversations.clone(),
             last_event_seq: inner.last_event_seq(),
             last_decision_seq: inner.last_decision_seq(),
+            judgements: inner.judgements.iter().copied().collect(),
         })
     }
 
@@ -196,6 +210,32 @@ impl Store for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    fn decision(&self, id: DecisionId) -> Result<Option<DecisionRecord>> {
+        let inner = self.inner.lock();
+        Ok(inner
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| d.decision_id == id)
+            .cloned())
+    }
+
+    fn feedback_applied(&self, id: &str) -> Result<bool> {
+        Ok(self.inner.lock().feedback_ids.contains(id))
+    }
+
+    fn auto_sends_since(&self, since: Timestamp) -> Result<Vec<Timestamp>> {
+        let inner = self.inner.lock();
+        let mut sends: Vec<Timestamp> = inner
+            .decisions
+            .iter()
+            .filter(|d| d.at >= since && d.action == "auto_execute")
+            .map(|d| d.at)
+            .collect();
+        sends.sort();
+        Ok(sends)
     }
 
     fn schema_version(&self) -> u32 {

@@ -77,6 +77,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::book::PatternEvent;
 use crate::clock::Timestamp;
+use crate::decision_id::DecisionId;
 use crate::error::Result;
 use crate::pattern::{Pattern, PatternId};
 
@@ -87,10 +88,10 @@ pub mod postgres;
 mod shared;
 mod sqlite;
 
-pub use commit::Commit;
+pub use commit::{Commit, Judgement};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
-pub use postgres::{PostgresOptions, PostgresStore};
+pub use postgres::{PostgresOptions, PostgresStore, POSTGRES_SCHEMA_VERSION};
 pub use shared::{SendClaim, SendRefusal, SendVerdict, SharedChanges};
 pub use sqlite::SqliteStore;
 
@@ -98,7 +99,7 @@ pub use sqlite::SqliteStore;
 ///
 /// A store written with a newer version is refused with
 /// [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) and left untouched.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Persistent state of one engine. Implementations are the source of truth; indexes
 /// are rebuilt from [`Store::load`].
@@ -123,6 +124,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Decision records with `seq > after_seq`, oldest first, at most `limit`.
     fn decisions(&self, after_seq: u64, limit: usize) -> Result<Vec<DecisionRecord>>;
+
+    /// The decision with this id, if the store has it (the most recent one, for an
+    /// id that stores of schema version 1 numbered per engine).
+    fn decision(&self, id: DecisionId) -> Result<Option<DecisionRecord>>;
+
+    /// Whether a commit applied the feedback with this id
+    /// ([`Commit::feedback_ids`]).
+    fn feedback_applied(&self, id: &str) -> Result<bool>;
+
+    /// When the automatic sends at or after `since` were decided (decisions with the
+    /// action `auto_execute`), oldest first: the engine's hourly window after a
+    /// restart.
+    fn auto_sends_since(&self, since: Timestamp) -> Result<Vec<Timestamp>>;
 
     /// The schema version of the store.
     fn schema_version(&self) -> u32;
@@ -190,7 +204,13 @@ pub struct StoredState {
     pub last_event_seq: u64,
     /// The highest decision `seq` stored, 0 when there is none.
     pub last_decision_seq: u64,
+    /// The most recent judged proposals (at most [`JUDGEMENTS_KEPT`]), oldest first.
+    #[serde(default)]
+    pub judgements: Vec<Judgement>,
 }
+
+/// How many judged proposals an engine keeps for calibration (the most recent).
+pub const JUDGEMENTS_KEPT: usize = 20_000;
 
 /// A caller-supplied vector of one trigger example of a pattern.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,7 +231,7 @@ pub struct DecisionRecord {
     /// When the decision was made.
     pub at: Timestamp,
     /// The decision's id, as returned to the caller.
-    pub decision_id: u64,
+    pub decision_id: DecisionId,
     /// The caller's id of the inbound message, if given.
     pub message_id: Option<String>,
     /// The conversation, if given.

@@ -57,11 +57,11 @@
 //! # }
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use rows::{
-    apply, check_claim, check_conflicts, own_documents, read_documents, read_rejections,
-    read_vectors, Conflict,
+    apply, check_claim, check_conflicts, own_documents, read_conversations, read_documents,
+    read_judgements, read_rejections, read_vectors, Conflict, Known,
 };
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -70,8 +70,13 @@ use parking_lot::Mutex;
 use postgres::types::Json;
 use postgres::{Client, IsolationLevel, NoTls};
 
-use super::{Commit, DecisionRecord, SendClaim, SendVerdict, SharedChanges, Store, StoredState};
+use super::{
+    Commit, DecisionRecord, SendClaim, SendVerdict, SharedChanges, Store, StoredState,
+    JUDGEMENTS_KEPT,
+};
 use crate::book::PatternEvent;
+use crate::clock::Timestamp;
+use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
 use crate::pattern::{Pattern, PatternId};
 
@@ -132,8 +137,9 @@ struct Inner {
     client: Client,
     /// The highest `rev` whose changes this store has seen.
     cursor: i64,
-    /// The `rev` of each pattern as this store (and so its engine) last saw it.
-    known: HashMap<PatternId, i64>,
+    /// The `rev` of each pattern and conversation as this store (and so its engine)
+    /// last saw it.
+    known: Known,
     /// Revisions above `cursor` written by this store.
     own: BTreeSet<i64>,
     last_poll: Option<Instant>,
@@ -182,7 +188,7 @@ impl PostgresStore {
             inner: Mutex::new(Inner {
                 client,
                 cursor: 0,
-                known: HashMap::new(),
+                known: Known::default(),
                 own: BTreeSet::new(),
                 last_poll: None,
             }),
@@ -261,7 +267,7 @@ impl PostgresStore {
                 .map_err(on)
         })?;
         apply(&mut tx, commit, rev, event_seq, decision_seq).map_err(on)?;
-        if let Some(claim) = claim {
+        if let Some(claim) = claim.filter(|c| c.sends) {
             tx.execute(
                 "INSERT INTO sends (at, message_id, conversation_id, pattern_id)
                  VALUES ($1, $2, $3, $4)",
@@ -276,10 +282,13 @@ impl PostgresStore {
         }
         tx.commit().map_err(on)?;
         for id in &commit.removed_patterns {
-            inner.known.remove(id);
+            inner.known.patterns.remove(id);
         }
         for p in &commit.patterns {
-            inner.known.insert(p.id, rev);
+            inner.known.patterns.insert(p.id, rev);
+        }
+        for (id, _) in &commit.conversations {
+            inner.known.conversations.insert(id.clone(), rev);
         }
         inner.own.insert(rev);
         Ok(SendVerdict::Granted)
@@ -302,14 +311,14 @@ impl Store for PostgresStore {
             .map_err(on)?;
         let (rev, last_event, last_decision): (i64, i64, i64) =
             (head.get(0), head.get(1), head.get(2));
-        let mut known = HashMap::new();
+        let mut known = Known::default();
         let mut patterns = Vec::new();
         for row in tx
             .query("SELECT rev, pattern FROM patterns ORDER BY id", &[])
             .map_err(on)?
         {
             let Json(p): Json<Pattern> = row.try_get(1).map_err(on)?;
-            known.insert(p.id, row.get::<_, i64>(0));
+            known.patterns.insert(p.id, row.get::<_, i64>(0));
             patterns.push(p);
         }
         let rejections = read_rejections(&mut tx, None).map_err(on)?;
@@ -319,12 +328,15 @@ impl Store for PostgresStore {
             .into_iter()
             .filter(|(_, v)| !v.is_null())
             .collect();
-        let conversations =
-            read_documents(&mut tx, "conversations", "conversation_id", "state", None)
-                .map_err(on)?
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .collect();
+        let mut conversations = BTreeMap::new();
+        for (id, rev, state) in read_conversations(&mut tx, None).map_err(on)? {
+            known.conversations.insert(id.clone(), rev);
+            if !state.is_null() {
+                conversations.insert(id, state);
+            }
+        }
+        let judgements =
+            read_judgements(&mut tx, None, &BTreeSet::new(), JUDGEMENTS_KEPT).map_err(on)?;
         tx.commit().map_err(on)?;
         inner.cursor = rev;
         inner.known = known;
@@ -338,6 +350,7 @@ impl Store for PostgresStore {
             conversations,
             last_event_seq: to_u64(last_event),
             last_decision_seq: to_u64(last_decision),
+            judgements,
         })
     }
 
@@ -396,6 +409,46 @@ impl Store for PostgresStore {
                 Ok(d)
             })
             .collect()
+    }
+
+    fn decision(&self, id: DecisionId) -> Result<Option<DecisionRecord>> {
+        let mut inner = self.inner.lock();
+        let client = self.client(&mut inner.client)?;
+        let row = client
+            .query_opt(
+                "SELECT seq, decision FROM decisions WHERE decision_id = $1
+                 ORDER BY seq DESC LIMIT 1",
+                &[&id.to_string()],
+            )
+            .map_err(|e| self.error("decision", e))?;
+        row.map(|row| {
+            let Json(mut d): Json<DecisionRecord> =
+                row.try_get(1).map_err(|e| self.error("decision", e))?;
+            d.seq = to_u64(row.get(0));
+            Ok(d)
+        })
+        .transpose()
+    }
+
+    fn feedback_applied(&self, id: &str) -> Result<bool> {
+        let mut inner = self.inner.lock();
+        let client = self.client(&mut inner.client)?;
+        let row = client
+            .query_opt("SELECT 1 FROM feedback WHERE id = $1", &[&id])
+            .map_err(|e| self.error("feedback", e))?;
+        Ok(row.is_some())
+    }
+
+    fn auto_sends_since(&self, since: Timestamp) -> Result<Vec<Timestamp>> {
+        let mut inner = self.inner.lock();
+        let client = self.client(&mut inner.client)?;
+        let rows = client
+            .query(
+                "SELECT at FROM sends WHERE at >= $1 ORDER BY at",
+                &[&since.0],
+            )
+            .map_err(|e| self.error("sends", e))?;
+        Ok(rows.iter().map(|r| Timestamp(r.get(0))).collect())
     }
 
     fn schema_version(&self) -> u32 {
@@ -507,30 +560,28 @@ impl Store for PostgresStore {
         }
         changes.settings =
             read_documents(&mut tx, "settings", "key", "value", Some(cursor)).map_err(on)?;
-        changes.conversations = read_documents(
-            &mut tx,
-            "conversations",
-            "conversation_id",
-            "state",
-            Some(cursor),
-        )
-        .map_err(on)?;
         // Leave out documents this store wrote itself.
         let own_settings = own_documents(&mut tx, "settings", "key", cursor, own).map_err(on)?;
         changes.settings.retain(|k, _| !own_settings.contains(k));
-        let own_conversations =
-            own_documents(&mut tx, "conversations", "conversation_id", cursor, own).map_err(on)?;
-        changes
-            .conversations
-            .retain(|k, _| !own_conversations.contains(k));
+        let mut conversation_revs = Vec::new();
+        for (id, rev, state) in read_conversations(&mut tx, Some(cursor)).map_err(on)? {
+            if foreign(rev) {
+                conversation_revs.push((id.clone(), rev));
+                changes.conversations.insert(id, state);
+            }
+        }
+        changes.judgements = read_judgements(&mut tx, Some(cursor), own, usize::MAX).map_err(on)?;
         tx.commit().map_err(on)?;
         inner.cursor = head;
         inner.own.retain(|&r| r > head);
         for id in &changes.removed_patterns {
-            inner.known.remove(id);
+            inner.known.patterns.remove(id);
         }
         for (id, rev) in revs {
-            inner.known.insert(id, rev);
+            inner.known.patterns.insert(id, rev);
+        }
+        for (id, rev) in conversation_revs {
+            inner.known.conversations.insert(id, rev);
         }
         inner.last_poll = Some(now);
         Ok((!changes.is_empty()).then_some(changes))

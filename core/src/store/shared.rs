@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::ExampleVector;
+use super::{ExampleVector, Judgement};
 use crate::clock::Timestamp;
 use crate::decision::Reason;
 use crate::pattern::{Pattern, PatternId};
@@ -28,6 +28,9 @@ pub struct SharedChanges {
     pub settings: BTreeMap<String, serde_json::Value>,
     /// Conversation guard states that changed; `null` when deleted.
     pub conversations: BTreeMap<String, serde_json::Value>,
+    /// Proposals operators judged through other engines, oldest first.
+    #[serde(default)]
+    pub judgements: Vec<Judgement>,
 }
 
 impl SharedChanges {
@@ -37,6 +40,7 @@ impl SharedChanges {
             && self.removed_patterns.is_empty()
             && self.settings.is_empty()
             && self.conversations.is_empty()
+            && self.judgements.is_empty()
     }
 }
 
@@ -52,6 +56,10 @@ pub struct SendClaim {
     pub conversation_id: Option<String>,
     /// The pattern whose reply is sent.
     pub pattern_id: Option<PatternId>,
+    /// Whether the decision sends an automatic reply: only then do the caps below
+    /// apply. A decision that sends nothing claims its message id only (so two
+    /// engines never both decide one inbound message).
+    pub sends: bool,
     /// Most automatic sends in any hour, across all engines (`None`: no cap).
     pub max_sends_per_hour: Option<u32>,
     /// Most automatic replies in one conversation (`None`: no cap).
@@ -63,7 +71,8 @@ pub struct SendClaim {
 /// Why a shared store refused a [`SendClaim`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SendRefusal {
-    /// Another decision already sent for this inbound message id.
+    /// Another decision was already made (or a reply sent) for this inbound message
+    /// id.
     DuplicateMessage,
     /// The hourly cap of automatic sends is reached.
     RateLimited,

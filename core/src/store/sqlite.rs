@@ -1,13 +1,16 @@
 //! [`SqliteStore`]: the embedded single-file store.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::{Commit, DecisionRecord, Store, StoredState};
+use super::{Commit, DecisionRecord, Store, StoredState, JUDGEMENTS_KEPT};
 use crate::book::PatternEvent;
+use crate::clock::Timestamp;
+use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
 use crate::pattern::PatternId;
 
@@ -80,7 +83,11 @@ pub struct SqliteStore {
     /// first successful `load` (or before its first commit), because the switch
     /// rewrites the file header and a file refused while loading must stay
     /// byte-identical (found by the store_open fuzz target).
-    wal_pending: std::sync::atomic::AtomicBool,
+    wal_pending: AtomicBool,
+    /// The schema version of an older store whose migration waits for its first
+    /// successful `load` (or any other call), 0 when none waits: like the WAL
+    /// switch, it changes the file, which must stay as it was if the load refuses it.
+    migration_pending: AtomicU32,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -124,39 +131,36 @@ impl SqliteStore {
             Identity::Store(version) => version,
             Identity::Blank => 0,
         };
-        // An existing store of the current schema needs no write now: its switch
-        // to WAL waits until it has loaded (see `wal_pending`).
-        let wal_pending = from == super::SCHEMA_VERSION;
-        configure(path, &conn, !wal_pending)?;
+        // An existing store needs no write now: its switch to WAL and the
+        // migration of an older schema wait until it has loaded (see `wal_pending`
+        // and `migration_pending`), so a file refused while loading stays as it was.
+        let existing = from >= 1;
+        configure(path, &conn, !existing)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Exclusive)
             .map_err(on)?;
-        schema::migrate(&tx, from).map_err(|e| open_error(path, "migrate", e))?;
-        let recorded = schema::meta_version(&tx).map_err(on)?;
-        if recorded.as_deref() != Some(super::SCHEMA_VERSION.to_string().as_str()) {
-            return Err(schema::corrupt(
-                path,
-                format!(
-                    "the meta table says schema version {}, the header {}",
-                    recorded.as_deref().unwrap_or("(none)"),
-                    super::SCHEMA_VERSION
-                ),
-            ));
-        }
-        // Commit only when a migration changed something: committing even an
-        // empty write transaction lets SQLite repair header fields, and a file
-        // that later turns out to be damaged must stay byte-identical (found by
-        // the store_open fuzz target).
-        if from == super::SCHEMA_VERSION {
+        if existing {
+            check_recorded_version(path, &tx, from)?;
+            // Committing even an empty write transaction lets SQLite repair header
+            // fields, and a file that later turns out to be damaged must stay
+            // byte-identical (found by the store_open fuzz target).
             tx.rollback().map_err(|e| open_error(path, "open", e))?;
         } else {
+            schema::migrate(&tx, from).map_err(|e| open_error(path, "migrate", e))?;
+            check_recorded_version(path, &tx, super::SCHEMA_VERSION)?;
             tx.commit().map_err(|e| open_error(path, "migrate", e))?;
         }
+        let pending = if (1..super::SCHEMA_VERSION).contains(&from) {
+            from
+        } else {
+            0
+        };
         Ok(SqliteStore {
             path: path.to_owned(),
             conn: Mutex::new(conn),
             schema_version: super::SCHEMA_VERSION,
-            wal_pending: std::sync::atomic::AtomicBool::new(wal_pending),
+            wal_pending: AtomicBool::new(existing),
+            migration_pending: AtomicU32::new(pending),
         })
     }
 
@@ -207,13 +211,56 @@ impl SqliteStore {
 
     /// Switches to WAL mode if that was deferred at open.
     fn ensure_wal(&self, conn: &Connection) -> Result<()> {
-        use std::sync::atomic::Ordering;
         if self.wal_pending.load(Ordering::Acquire) {
             set_wal(&self.path, conn)?;
             self.wal_pending.store(false, Ordering::Release);
         }
         Ok(())
     }
+
+    /// Runs a migration deferred at open inside `tx` (the caller commits it).
+    /// Returns whether one ran.
+    fn migrate_in(&self, tx: &rusqlite::Transaction<'_>) -> Result<bool> {
+        let from = self.migration_pending.load(Ordering::Acquire);
+        if from == 0 {
+            return Ok(false);
+        }
+        schema::migrate(tx, from).map_err(|e| self.error("migrate", e))?;
+        check_recorded_version(&self.path, tx, super::SCHEMA_VERSION)?;
+        Ok(true)
+    }
+
+    /// Runs a migration deferred at open, in a transaction of its own, before a
+    /// call that needs the current schema (anything but `load`, which migrates in
+    /// its own transaction).
+    fn ensure_current(&self, conn: &mut Connection) -> Result<()> {
+        if self.migration_pending.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
+        self.ensure_wal(conn)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .map_err(|e| self.error("migrate", e))?;
+        self.migrate_in(&tx)?;
+        tx.commit().map_err(|e| self.error("migrate", e))?;
+        self.migration_pending.store(0, Ordering::Release);
+        Ok(())
+    }
+}
+
+/// Refuses a store whose `meta` table disagrees with its header's version.
+fn check_recorded_version(path: &Path, tx: &rusqlite::Transaction<'_>, version: u32) -> Result<()> {
+    let recorded = schema::meta_version(tx).map_err(|e| open_error(path, "open", e))?;
+    if recorded.as_deref() == Some(version.to_string().as_str()) {
+        return Ok(());
+    }
+    Err(schema::corrupt(
+        path,
+        format!(
+            "the meta table says schema version {}, the header {version}",
+            recorded.as_deref().unwrap_or("(none)"),
+        ),
+    ))
 }
 
 /// Reads what the database says it is (through SQLite, so after WAL recovery).
@@ -306,7 +353,16 @@ impl Store for SqliteStore {
     fn load(&self) -> Result<StoredState> {
         let mut conn = self.conn.lock();
         let on = |e| sql_error(&self.path, "load", e);
-        let tx = conn.transaction().map_err(on)?;
+        // An older schema is migrated in the load's own transaction: if a row then
+        // turns out to be unreadable, the transaction rolls back and the file is
+        // left as it was.
+        let behavior = if self.migration_pending.load(Ordering::Acquire) == 0 {
+            TransactionBehavior::Deferred
+        } else {
+            TransactionBehavior::Exclusive
+        };
+        let tx = conn.transaction_with_behavior(behavior).map_err(on)?;
+        let migrated = self.migrate_in(&tx)?;
         let state = StoredState {
             patterns: rows::load_patterns(&tx).map_err(on)?,
             rejections: rows::load_rejections(&tx).map_err(on)?,
@@ -316,8 +372,15 @@ impl Store for SqliteStore {
                 .map_err(on)?,
             last_event_seq: rows::last_seq(&tx, "events").map_err(on)?,
             last_decision_seq: rows::last_seq(&tx, "decisions").map_err(on)?,
+            judgements: rows::load_judgements(&tx, JUDGEMENTS_KEPT).map_err(on)?,
         };
-        tx.commit().map_err(on)?;
+        if migrated {
+            tx.commit().map_err(on)?;
+            self.migration_pending.store(0, Ordering::Release);
+        } else {
+            // Nothing was written: do not commit (see `open`).
+            tx.rollback().map_err(on)?;
+        }
         self.ensure_wal(&conn)?;
         Ok(state)
     }
@@ -327,6 +390,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
         self.ensure_wal(&conn)?;
         let on = |e| sql_error(&self.path, "commit", e);
         // Dropping the transaction on any error below rolls everything back.
@@ -347,15 +411,35 @@ impl Store for SqliteStore {
         after_seq: u64,
         limit: usize,
     ) -> Result<Vec<PatternEvent>> {
-        let conn = self.conn.lock();
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
         let limit = clamp(u64::try_from(limit).unwrap_or(u64::MAX));
         rows::events(&conn, pattern, clamp(after_seq), limit).map_err(|e| self.error("events", e))
     }
 
     fn decisions(&self, after_seq: u64, limit: usize) -> Result<Vec<DecisionRecord>> {
-        let conn = self.conn.lock();
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
         let limit = clamp(u64::try_from(limit).unwrap_or(u64::MAX));
         rows::decisions(&conn, clamp(after_seq), limit).map_err(|e| self.error("decisions", e))
+    }
+
+    fn decision(&self, id: DecisionId) -> Result<Option<DecisionRecord>> {
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
+        rows::decision(&conn, id).map_err(|e| self.error("decision", e))
+    }
+
+    fn feedback_applied(&self, id: &str) -> Result<bool> {
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
+        rows::feedback_applied(&conn, id).map_err(|e| self.error("feedback", e))
+    }
+
+    fn auto_sends_since(&self, since: Timestamp) -> Result<Vec<Timestamp>> {
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
+        rows::auto_sends_since(&conn, since).map_err(|e| self.error("sends", e))
     }
 
     fn schema_version(&self) -> u32 {

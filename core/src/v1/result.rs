@@ -8,6 +8,7 @@ use super::ai_signature::sign;
 use super::dates::iso8601;
 use super::reasoning::{reasoning, Reasoning};
 use crate::decision::{Action, Decision, OutboundKind, Reason};
+use crate::decision_id::DecisionId;
 use crate::pattern::{Pattern, PatternId};
 use crate::signature;
 
@@ -55,7 +56,7 @@ pub struct PatternResult {
     pub reasoning: Option<Reasoning>,
     /// The engine's decision id (not in V1): pass it back with modern feedback.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision_id: Option<u64>,
+    pub decision_id: Option<DecisionId>,
 }
 
 impl PatternResult {

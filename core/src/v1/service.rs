@@ -99,7 +99,7 @@ pub fn learn_from_human_response(
     }
     if let Some(conversation) = conversation_key(conversation_id, phone) {
         let last = has_words(original).then_some(original);
-        engine.record_operator_message(&conversation, last);
+        engine.record_operator_message(&conversation, last)?;
     }
     if !has_words(original) || !has_words(reply) {
         return Ok(LearnOutcome::SkippedNoText);

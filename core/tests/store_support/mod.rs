@@ -3,9 +3,11 @@
 
 use pattern_learning::clock::Timestamp;
 use pattern_learning::store::{
-    Commit, DecisionRecord, ExampleVector, MemoryStore, SqliteStore, Store,
+    Commit, DecisionRecord, ExampleVector, Judgement, MemoryStore, SqliteStore, Store,
 };
-use pattern_learning::{ChangeKind, Pattern, PatternEvent, PatternId, PatternState, Provenance};
+use pattern_learning::{
+    ChangeKind, DecisionId, Pattern, PatternEvent, PatternId, PatternState, Provenance,
+};
 use serde_json::json;
 
 /// 2025-09-05 12:00:00 UTC.
@@ -95,7 +97,7 @@ pub fn decision(seq: u64, pattern: Option<PatternId>) -> DecisionRecord {
     DecisionRecord {
         seq,
         at: Timestamp(T0 + seq as i64 * 1000),
-        decision_id: 1000 + seq,
+        decision_id: DecisionId::new(Timestamp(T0 + seq as i64 * 1000)),
         message_id: Some(format!("msg-{seq}")),
         conversation_id: (seq % 3 != 0).then(|| "conv-42".to_owned()),
         message: "bay 3 trackman frozen".to_owned(),
@@ -151,6 +153,12 @@ pub fn full_commit() -> Commit {
             "conv-42".to_owned(),
             json!({"ai_replies": 1, "locked_until": null}),
         )],
+        feedback_ids: vec!["fb-1".to_owned()],
+        judgements: vec![Judgement {
+            at: Timestamp(T0),
+            confidence: 0.75,
+            right: true,
+        }],
     }
 }
 

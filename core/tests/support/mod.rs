@@ -12,7 +12,7 @@ use std::sync::Arc;
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::config::Config;
 use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
-use pattern_learning::{Engine, Error, Feedback, NewPattern, PatternEvent, PatternId};
+use pattern_learning::{DecisionId, Engine, Error, Feedback, NewPattern, PatternEvent, PatternId};
 
 /// The trusted pattern's reply.
 pub const REPLY: &str = "You can play as Guest: tap 'Guest' on the TrackMan login screen.";
@@ -108,6 +108,15 @@ impl<G: CommitGate> Store for GatedStore<G> {
     }
     fn decisions(&self, after: u64, limit: usize) -> pattern_learning::Result<Vec<DecisionRecord>> {
         self.inner.decisions(after, limit)
+    }
+    fn decision(&self, id: DecisionId) -> pattern_learning::Result<Option<DecisionRecord>> {
+        self.inner.decision(id)
+    }
+    fn feedback_applied(&self, id: &str) -> pattern_learning::Result<bool> {
+        self.inner.feedback_applied(id)
+    }
+    fn auto_sends_since(&self, since: Timestamp) -> pattern_learning::Result<Vec<Timestamp>> {
+        self.inner.auto_sends_since(since)
     }
     fn schema_version(&self) -> u32 {
         self.inner.schema_version()

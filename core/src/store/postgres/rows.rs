@@ -8,8 +8,9 @@ use postgres::Transaction;
 
 use super::{int, to_u64, HOUR_MS};
 use crate::book::PatternEvent;
+use crate::clock::Timestamp;
 use crate::pattern::PatternId;
-use crate::store::{Commit, ExampleVector, SendClaim, SendRefusal};
+use crate::store::{Commit, ExampleVector, Judgement, SendClaim, SendRefusal};
 
 /// Why a commit cannot go ahead.
 pub(super) enum Conflict {
@@ -19,8 +20,74 @@ pub(super) enum Conflict {
     Changed(String),
 }
 
-/// Refuses a commit that would overwrite a pattern another engine changed.
+/// What this store knows of the rows other engines may change too: the `rev` at
+/// which it last saw each pattern and each conversation.
+#[derive(Debug, Default)]
+pub(super) struct Known {
+    pub patterns: HashMap<PatternId, i64>,
+    pub conversations: HashMap<String, i64>,
+}
+
+/// Refuses a commit that would overwrite a pattern or a conversation's guard state
+/// another engine changed, or apply a feedback another engine applied.
 pub(super) fn check_conflicts(
+    tx: &mut Transaction<'_>,
+    commit: &Commit,
+    known: &Known,
+) -> std::result::Result<(), Conflict> {
+    check_pattern_conflicts(tx, commit, &known.patterns)?;
+    check_conversation_conflicts(tx, commit, &known.conversations)?;
+    if !commit.feedback_ids.is_empty() {
+        let applied = tx
+            .query_opt(
+                "SELECT id FROM feedback WHERE id = ANY($1) LIMIT 1",
+                &[&commit.feedback_ids],
+            )
+            .map_err(Conflict::Db)?;
+        if let Some(row) = applied {
+            let id: String = row.get(0);
+            return Err(Conflict::Changed(format!(
+                "feedback {id:?} was applied by another engine"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_conversation_conflicts(
+    tx: &mut Transaction<'_>,
+    commit: &Commit,
+    known: &HashMap<String, i64>,
+) -> std::result::Result<(), Conflict> {
+    let ids: Vec<&str> = commit
+        .conversations
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut actual = HashMap::new();
+    for row in tx
+        .query(
+            "SELECT conversation_id, rev FROM conversations WHERE conversation_id = ANY($1)",
+            &[&ids],
+        )
+        .map_err(Conflict::Db)?
+    {
+        actual.insert(row.get::<_, String>(0), row.get::<_, i64>(1));
+    }
+    for id in ids {
+        if known.get(id) != actual.get(id) {
+            return Err(Conflict::Changed(format!(
+                "the guard state of conversation {id:?} was changed by another engine"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_pattern_conflicts(
     tx: &mut Transaction<'_>,
     commit: &Commit,
     known: &HashMap<PatternId, i64>,
@@ -59,18 +126,24 @@ pub(super) fn check_conflicts(
     Ok(())
 }
 
-/// Grants or refuses an automatic send (under the `head` lock of the caller).
+/// Grants or refuses a decision's claim (under the `head` lock of the caller): its
+/// inbound message id must be new, and an automatic send must stay under the caps.
 pub(super) fn check_claim(
     tx: &mut Transaction<'_>,
     claim: &SendClaim,
 ) -> std::result::Result<Option<SendRefusal>, postgres::Error> {
     if let Some(id) = &claim.message_id {
-        if tx
-            .query_opt("SELECT 1 FROM sends WHERE message_id = $1", &[id])?
-            .is_some()
-        {
+        let decided = tx.query_opt(
+            "SELECT 1 FROM decisions WHERE message_id = $1
+             UNION ALL SELECT 1 FROM sends WHERE message_id = $1 LIMIT 1",
+            &[id],
+        )?;
+        if decided.is_some() {
             return Ok(Some(SendRefusal::DuplicateMessage));
         }
+    }
+    if !claim.sends {
+        return Ok(None);
     }
     if let Some(conversation) = &claim.conversation_id {
         let row = tx.query_one(
@@ -191,7 +264,7 @@ pub(super) fn apply(
             &[
                 &decision_seq,
                 &d.at.0,
-                &int(d.decision_id),
+                &d.decision_id.to_string(),
                 &d.message_id,
                 &d.conversation_id,
                 &d.action,
@@ -215,11 +288,70 @@ pub(super) fn apply(
             rev,
         )?;
     }
+    for id in &commit.feedback_ids {
+        let at = commit.judgements.first().map_or(0, |j| j.at.0);
+        tx.execute(
+            "INSERT INTO feedback (id, at, rev) VALUES ($1, $2, $3)",
+            &[id, &at, &rev],
+        )?;
+    }
+    for j in &commit.judgements {
+        tx.execute(
+            "INSERT INTO judgements (rev, at, confidence, sent) VALUES ($1, $2, $3, $4)",
+            &[&rev, &j.at.0, &j.confidence, &j.right],
+        )?;
+    }
     tx.execute(
         "UPDATE head SET event_seq = $1, decision_seq = $2",
         &[&event_seq, &decision_seq],
     )?;
     Ok(())
+}
+
+/// Judged proposals: the most recent `limit` (at open), or those written after
+/// `after_rev` by revisions this store did not write, oldest first.
+pub(super) fn read_judgements(
+    tx: &mut Transaction<'_>,
+    after_rev: Option<i64>,
+    own: &BTreeSet<i64>,
+    limit: usize,
+) -> std::result::Result<Vec<Judgement>, postgres::Error> {
+    let own: Vec<i64> = own.iter().copied().collect();
+    let rows = tx.query(
+        "SELECT at, confidence, sent FROM
+             (SELECT id, at, confidence, sent FROM judgements
+              WHERE ($1::bigint IS NULL OR rev > $1) AND NOT (rev = ANY($2))
+              ORDER BY id DESC LIMIT $3) recent
+         ORDER BY id",
+        &[&after_rev, &own, &int(limit as u64)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| Judgement {
+            at: Timestamp(r.get(0)),
+            confidence: r.get(1),
+            right: r.get(2),
+        })
+        .collect())
+}
+
+/// Conversation guard states (deleted ones as `null`) with the `rev` that wrote
+/// them: all, or those written after `after_rev`.
+pub(super) fn read_conversations(
+    tx: &mut Transaction<'_>,
+    after_rev: Option<i64>,
+) -> std::result::Result<Vec<(String, i64, serde_json::Value)>, postgres::Error> {
+    let rows = tx.query(
+        "SELECT conversation_id, rev, state FROM conversations
+         WHERE $1::bigint IS NULL OR rev > $1",
+        &[&after_rev],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let Json(value): Json<serde_json::Value> = r.try_get(2)?;
+            Ok((r.get(0), r.get(1), value))
+        })
+        .collect()
 }
 
 pub(super) fn upsert_document(

@@ -10,11 +10,14 @@ use super::{pg_error, Label};
 use crate::error::{Error, Result};
 
 /// The newest schema version of a PostgreSQL store this library reads and writes.
-pub const POSTGRES_SCHEMA_VERSION: u32 = 1;
+pub const POSTGRES_SCHEMA_VERSION: u32 = 2;
 
 /// Every migration, oldest first: (version it produces, SQL). Never edit a released
 /// one; add a new one.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("migrations/0001_initial.sql")),
+    (2, include_str!("migrations/0002_durable_state.sql")),
+];
 
 /// Key of the advisory lock held while a store is created or migrated ("PLRN").
 const MIGRATION_LOCK: i64 = 0x504C_524E;

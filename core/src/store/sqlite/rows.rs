@@ -15,8 +15,9 @@ use serde::Serialize;
 
 use crate::book::{ChangeKind, PatternEvent, PatternState};
 use crate::clock::Timestamp;
+use crate::decision_id::DecisionId;
 use crate::pattern::{Pattern, PatternId, Provenance};
-use crate::store::{Commit, DecisionRecord, ExampleVector};
+use crate::store::{Commit, DecisionRecord, ExampleVector, Judgement};
 
 /// Writes `commit` (already checked) inside the caller's transaction.
 pub(super) fn apply(conn: &Connection, commit: &Commit) -> rusqlite::Result<()> {
@@ -55,7 +56,53 @@ pub(super) fn apply(conn: &Connection, commit: &Commit) -> rusqlite::Result<()> 
     for (id, state) in &commit.conversations {
         upsert_document(conn, "conversations", "conversation_id", "state", id, state)?;
     }
+    for id in &commit.feedback_ids {
+        let at = commit.judgements.first().map_or(0, |j| j.at.0);
+        conn.prepare_cached("INSERT OR IGNORE INTO feedback (id, at) VALUES (?1, ?2)")?
+            .execute(params![id, at])?;
+    }
+    for j in &commit.judgements {
+        conn.prepare_cached("INSERT INTO judgements (at, confidence, sent) VALUES (?1, ?2, ?3)")?
+            .execute(params![j.at.0, j.confidence, j.right])?;
+    }
     Ok(())
+}
+
+/// The most recent `limit` judged proposals, oldest first.
+pub(super) fn load_judgements(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Judgement>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, confidence, sent FROM
+             (SELECT seq, at, confidence, sent FROM judgements ORDER BY seq DESC LIMIT ?1)
+         ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([int(limit as u64)], |row| {
+        Ok(Judgement {
+            at: Timestamp(row.get(0)?),
+            confidence: row.get(1)?,
+            right: row.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Whether the feedback with this id was applied.
+pub(super) fn feedback_applied(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM feedback WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// When the automatic sends at or after `since` were decided, oldest first.
+pub(super) fn auto_sends_since(
+    conn: &Connection,
+    since: Timestamp,
+) -> rusqlite::Result<Vec<Timestamp>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at FROM decisions WHERE action = 'auto_execute' AND at >= ?1 ORDER BY at",
+    )?;
+    let rows = stmt.query_map([since.0], |row| Ok(Timestamp(row.get(0)?)))?;
+    rows.collect()
 }
 
 /// Whether a pattern row exists.
@@ -152,7 +199,7 @@ fn insert_decision(conn: &Connection, d: &DecisionRecord) -> rusqlite::Result<()
     .execute(params![
         int(d.seq),
         d.at.0,
-        int(d.decision_id),
+        d.decision_id.to_string(),
         d.message_id,
         d.conversation_id,
         d.message,
@@ -338,39 +385,58 @@ fn read_event(row: &Row<'_>) -> rusqlite::Result<PatternEvent> {
     })
 }
 
+/// The columns of a decision row, in the order [`read_decision`] reads them.
+const DECISION_COLUMNS: &str = "seq, at, decision_id, message_id, conversation_id, message, \
+     action, reason, pattern_id, confidence, response, evidence";
+
 /// Decisions with `seq > after`, oldest first.
 pub(super) fn decisions(
     conn: &Connection,
     after: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<DecisionRecord>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, at, decision_id, message_id, conversation_id, message, action, reason,
-             pattern_id, confidence, response, evidence
-         FROM decisions WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![after, limit], |row| {
-        let key: i64 = row.get(0)?;
-        let t = "decisions";
-        Ok(DecisionRecord {
-            seq: to_u64(t, key, "seq", key)?,
-            at: Timestamp(row.get(1)?),
-            decision_id: to_u64(t, key, "decision_id", row.get(2)?)?,
-            message_id: row.get(3)?,
-            conversation_id: row.get(4)?,
-            message: row.get(5)?,
-            action: row.get(6)?,
-            reason: row.get(7)?,
-            pattern_id: row
-                .get::<_, Option<i64>>(8)?
-                .map(|id| to_u64(t, key, "pattern_id", id).map(PatternId))
-                .transpose()?,
-            confidence: row.get(9)?,
-            response: row.get(10)?,
-            evidence: from_json(t, key, "evidence", &row.get::<_, String>(11)?)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![after, limit], read_decision)?;
     rows.collect()
+}
+
+/// The most recent decision with this id.
+pub(super) fn decision(
+    conn: &Connection,
+    id: DecisionId,
+) -> rusqlite::Result<Option<DecisionRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE decision_id = ?1 ORDER BY seq DESC LIMIT 1"
+    ))?
+    .query_row([id.to_string()], read_decision)
+    .optional()
+}
+
+fn read_decision(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+    let key: i64 = row.get(0)?;
+    let t = "decisions";
+    Ok(DecisionRecord {
+        seq: to_u64(t, key, "seq", key)?,
+        at: Timestamp(row.get(1)?),
+        decision_id: row
+            .get::<_, String>(2)?
+            .parse()
+            .map_err(|e| decode_error(t, key, "decision_id", e))?,
+        message_id: row.get(3)?,
+        conversation_id: row.get(4)?,
+        message: row.get(5)?,
+        action: row.get(6)?,
+        reason: row.get(7)?,
+        pattern_id: row
+            .get::<_, Option<i64>>(8)?
+            .map(|id| to_u64(t, key, "pattern_id", id).map(PatternId))
+            .transpose()?,
+        confidence: row.get(9)?,
+        response: row.get(10)?,
+        evidence: from_json(t, key, "evidence", &row.get::<_, String>(11)?)?,
+    })
 }
 
 /// A `u64` the commit checks proved to fit (see `Commit::check`); saturates otherwise.

@@ -29,10 +29,16 @@ pub(crate) struct Migration {
 ///
 /// Never edit a released migration: add a new one (and a frozen fixture of the
 /// previous version under `core/tests/data/store/`).
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_initial.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_durable_state.sql"),
+    },
+];
 
 /// What is at a path before SQLite is allowed to touch it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
