@@ -220,6 +220,11 @@ impl VectorStore {
         let live: Vec<u32> = (0..self.norms.len() as u32)
             .filter(|r| self.norms[*r as usize] > 0.0)
             .collect();
+        if live.is_empty() {
+            // Nothing to cluster (every row cleared or empty): search stays exact.
+            self.clusters = None;
+            return;
+        }
         let count = (live.len() / ROWS_PER_CLUSTER).max(16);
         let sample_size = live.len().min(count * SAMPLE_PER_CLUSTER);
         let sample: Vec<[f32; COARSE_DIMENSIONS]> = (0..sample_size)
@@ -500,5 +505,25 @@ mod cluster_tests {
             let found = store.nearest(&QuantizedVector::new(&vs[i]), 5, |_| true);
             assert!(found.iter().all(|(_, d)| *d != i as u32), "row {i}");
         }
+    }
+
+    /// Past the exact-search limit with no live row (every vector cleared or empty),
+    /// there is nothing to cluster: pushing and searching go on, and the first live
+    /// row is found again.
+    #[test]
+    fn no_live_rows_past_the_limit_leave_nothing_to_cluster() {
+        let vs = vectors(2, 64);
+        let mut store = VectorStore::default();
+        store.push(0, &QuantizedVector::new(&vs[0]));
+        store.clear(0);
+        let rows = EXACT_SEARCH_LIMIT as u32 + 2;
+        for i in 1..rows {
+            store.push(i, &QuantizedVector::new(&[0.0; 64]));
+        }
+        assert!(store.clusters.is_none());
+        let q = QuantizedVector::new(&vs[1]);
+        assert!(store.nearest(&q, 3, |_| true).is_empty());
+        store.push(rows, &q);
+        assert_eq!(store.nearest(&q, 3, |_| true)[0].1, rows);
     }
 }
