@@ -350,9 +350,9 @@ impl Index {
         }
     }
 
-    /// Adds examples of the patterns whose keyword phrases the message contains:
-    /// [`KEYWORD_CANDIDATES`] per pattern, [`KEYWORD_CANDIDATES_TOTAL`] in all (a
-    /// common keyword may belong to many patterns).
+    /// Adds examples of the patterns whose keyword phrases the message contains: at
+    /// most [`KEYWORD_CANDIDATES`] per pattern and [`KEYWORD_CANDIDATES_TOTAL`] in
+    /// all (a common keyword may belong to many patterns).
     #[inline]
     fn keyword_candidates(
         &self,
