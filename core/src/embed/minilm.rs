@@ -83,11 +83,60 @@ impl MiniLmEmbedder {
     /// (unreadable JSON, wrong tensor names or shapes, a vocabulary without `[CLS]`,
     /// `[SEP]` or `[UNK]`, a pooling other than mean pooling).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref();
-        let invalid = |path: &Path, reason: String| Error::InvalidModel {
-            path: path.display().to_string(),
-            reason,
-        };
+        let dir = ModelDir(dir.as_ref());
+        dir.check_files()?;
+        let config = dir.bert_config()?;
+        let max_tokens = dir.max_tokens()?.min(config.max_position_embeddings);
+        dir.check_pooling()?;
+        let (tokenizer, cls, sep) = dir.tokenizer(&config)?;
+        let device = Device::Cpu;
+        let model = dir.model(&config, &device)?;
+        Ok(MiniLmEmbedder {
+            model,
+            device,
+            tokenizer,
+            cls,
+            sep,
+            max_tokens,
+            dimension: config.hidden_size,
+            dir: dir.0.to_path_buf(),
+        })
+    }
+
+    /// Token ids of `text` as the model sees them: `[CLS]`, the WordPiece tokens (unknown
+    /// ones included), `[SEP]`, at most `max_seq_length` in all.
+    pub fn token_ids(&self, text: &str) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(16);
+        ids.push(self.cls);
+        ids.extend(self.tokenizer.encode(text, self.max_tokens - 2));
+        ids.push(self.sep);
+        ids
+    }
+
+    /// The mean of the last hidden states over `ids` (not yet normalised).
+    fn pooled(&self, ids: &[u32]) -> candle_core::Result<Vec<f32>> {
+        let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
+        let types = input.zeros_like()?;
+        let hidden = self.model.forward(&input, &types, None)?;
+        hidden.mean(1)?.squeeze(0)?.to_vec1::<f32>()
+    }
+}
+
+/// The error for a model file (or directory) at `path` that cannot be used.
+fn invalid(path: &Path, reason: String) -> Error {
+    Error::InvalidModel {
+        path: path.display().to_string(),
+        reason,
+    }
+}
+
+/// A model directory being loaded; each step checks one file.
+struct ModelDir<'a>(&'a Path);
+
+impl ModelDir<'_> {
+    /// Checks that the directory exists and holds every [`REQUIRED_FILES`] entry.
+    fn check_files(&self) -> Result<()> {
+        let dir = self.0;
         if !dir.is_dir() {
             return Err(invalid(
                 dir,
@@ -111,66 +160,80 @@ impl MiniLmEmbedder {
                 ),
             ));
         }
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read(&path).map_err(|e| invalid(&path, e.to_string()))
-        };
-        let parse_json = |name: &str, bytes: &[u8]| {
-            serde_json::from_slice::<serde_json::Value>(bytes)
-                .map_err(|e| invalid(&dir.join(name), format!("not valid JSON: {e}")))
-        };
+        Ok(())
+    }
 
-        let config_bytes = read("config.json")?;
-        let config_json = parse_json("config.json", &config_bytes)?;
-        if let Some(kind) = config_json.get("model_type").and_then(|v| v.as_str()) {
+    /// The bytes of the file `name`.
+    fn read(&self, name: &str) -> Result<Vec<u8>> {
+        let path = self.0.join(name);
+        std::fs::read(&path).map_err(|e| invalid(&path, e.to_string()))
+    }
+
+    /// The JSON of the file `name`.
+    fn json(&self, name: &str) -> Result<serde_json::Value> {
+        let bytes = self.read(name)?;
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map_err(|e| invalid(&self.0.join(name), format!("not valid JSON: {e}")))
+    }
+
+    /// `config.json`: a BERT configuration (a `model_type`, if given, must be `bert`).
+    fn bert_config(&self) -> Result<BertConfig> {
+        let path = self.0.join("config.json");
+        let json = self.json("config.json")?;
+        if let Some(kind) = json.get("model_type").and_then(|v| v.as_str()) {
             if kind != "bert" {
                 return Err(invalid(
-                    &dir.join("config.json"),
+                    &path,
                     format!("model_type is `{kind}`, this embedder runs BERT models"),
                 ));
             }
         }
-        let config: BertConfig = serde_json::from_value(config_json)
-            .map_err(|e| invalid(&dir.join("config.json"), format!("not a BERT config: {e}")))?;
+        serde_json::from_value(json).map_err(|e| invalid(&path, format!("not a BERT config: {e}")))
+    }
 
-        let max_tokens = match dir.join("sentence_bert_config.json") {
-            path if path.is_file() => {
-                let json = parse_json(
-                    "sentence_bert_config.json",
-                    &read("sentence_bert_config.json")?,
-                )?;
-                match json.get("max_seq_length").and_then(|v| v.as_u64()) {
-                    Some(n) if n >= 3 => n as usize,
-                    _ => {
-                        return Err(invalid(
-                            &path,
-                            "needs `max_seq_length`, an integer of at least 3".into(),
-                        ))
-                    }
-                }
-            }
-            _ => DEFAULT_MAX_SEQ_LENGTH,
+    /// Tokens per sentence at most: `max_seq_length` of `sentence_bert_config.json`
+    /// (at least 3), or [`DEFAULT_MAX_SEQ_LENGTH`] without that file.
+    fn max_tokens(&self) -> Result<usize> {
+        let path = self.0.join("sentence_bert_config.json");
+        if !path.is_file() {
+            return Ok(DEFAULT_MAX_SEQ_LENGTH);
         }
-        .min(config.max_position_embeddings);
-
-        let pooling = dir.join("1_Pooling").join("config.json");
-        if pooling.is_file() {
-            let json = parse_json("1_Pooling/config.json", &read("1_Pooling/config.json")?)?;
-            if json
-                .get("pooling_mode_mean_tokens")
-                .and_then(|v| v.as_bool())
-                != Some(true)
-            {
-                return Err(invalid(
-                    &pooling,
-                    "the model does not use mean pooling; this embedder computes mean pooling only"
-                        .into(),
-                ));
-            }
+        let json = self.json("sentence_bert_config.json")?;
+        match json.get("max_seq_length").and_then(|v| v.as_u64()) {
+            Some(n) if n >= 3 => Ok(n as usize),
+            _ => Err(invalid(
+                &path,
+                "needs `max_seq_length`, an integer of at least 3".into(),
+            )),
         }
+    }
 
-        let vocab_path = dir.join("vocab.txt");
-        let vocab_bytes = read("vocab.txt")?;
+    /// Checks that `1_Pooling/config.json`, when present, asks for mean pooling.
+    fn check_pooling(&self) -> Result<()> {
+        let pooling = self.0.join("1_Pooling").join("config.json");
+        if !pooling.is_file() {
+            return Ok(());
+        }
+        let json = self.json("1_Pooling/config.json")?;
+        if json
+            .get("pooling_mode_mean_tokens")
+            .and_then(|v| v.as_bool())
+            != Some(true)
+        {
+            return Err(invalid(
+                &pooling,
+                "the model does not use mean pooling; this embedder computes mean pooling only"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The WordPiece tokenizer of `vocab.txt` (no more tokens than `config` says)
+    /// and the ids of `[CLS]` and `[SEP]`.
+    fn tokenizer(&self, config: &BertConfig) -> Result<(WordPiece<Box<str>>, u32, u32)> {
+        let vocab_path = self.0.join("vocab.txt");
+        let vocab_bytes = self.read("vocab.txt")?;
         let vocab = std::str::from_utf8(&vocab_bytes)
             .map_err(|e| invalid(&vocab_path, format!("not UTF-8: {e}")))?;
         let tokens: Vec<Box<str>> = vocab.lines().map(|l| l.trim_end().into()).collect();
@@ -192,47 +255,21 @@ impl MiniLmEmbedder {
                 .ok_or_else(|| invalid(&vocab_path, format!("has no `{name}` token")))
         };
         let (cls, sep, unknown) = (special("[CLS]")?, special("[SEP]")?, special("[UNK]")?);
-        let tokenizer = WordPiece::new(tokens, unknown);
+        Ok((WordPiece::new(tokens, unknown), cls, sep))
+    }
 
-        let device = Device::Cpu;
-        let weights_path = dir.join("model.safetensors");
-        let weights = read("model.safetensors")?;
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
+    /// The encoder with the weights of `model.safetensors`, which must fit `config`.
+    fn model(&self, config: &BertConfig, device: &Device) -> Result<BertModel> {
+        let weights_path = self.0.join("model.safetensors");
+        let weights = self.read("model.safetensors")?;
+        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, device)
             .map_err(|e| invalid(&weights_path, format!("not a safetensors file: {e}")))?;
-        let model = BertModel::load(vb, &config).map_err(|e| {
+        BertModel::load(vb, config).map_err(|e| {
             invalid(
                 &weights_path,
                 format!("the weights do not fit config.json: {e}"),
             )
-        })?;
-        Ok(MiniLmEmbedder {
-            model,
-            device,
-            tokenizer,
-            cls,
-            sep,
-            max_tokens,
-            dimension: config.hidden_size,
-            dir: dir.to_path_buf(),
         })
-    }
-
-    /// Token ids of `text` as the model sees them: `[CLS]`, the WordPiece tokens (unknown
-    /// ones included), `[SEP]`, at most `max_seq_length` in all.
-    pub fn token_ids(&self, text: &str) -> Vec<u32> {
-        let mut ids = Vec::with_capacity(16);
-        ids.push(self.cls);
-        ids.extend(self.tokenizer.encode(text, self.max_tokens - 2));
-        ids.push(self.sep);
-        ids
-    }
-
-    /// The mean of the last hidden states over `ids` (not yet normalised).
-    fn pooled(&self, ids: &[u32]) -> candle_core::Result<Vec<f32>> {
-        let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
-        let types = input.zeros_like()?;
-        let hidden = self.model.forward(&input, &types, None)?;
-        hidden.mean(1)?.squeeze(0)?.to_vec1::<f32>()
     }
 }
 

@@ -327,6 +327,32 @@ impl LexicalIndex {
         limit: usize,
         accept: impl Fn(u32) -> bool,
     ) -> Vec<u32> {
+        let terms = self.query_terms(word_keys);
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { scores, touched } = &mut *scratch;
+            if scores.len() < self.docs.len() {
+                scores.resize(self.docs.len(), 0.0);
+            }
+            let firsts = self.accumulate(&terms, scores, touched);
+            let scored = Scored {
+                terms: &terms[..firsts.len()],
+                firsts: &firsts,
+                scores,
+                touched,
+            };
+            let out = scored.best_accepted(limit, accept);
+            for d in touched.drain(..) {
+                scores[d as usize] = 0.0;
+            }
+            out
+        })
+    }
+
+    /// The postings and idf of each indexed query word, rarest first (a word given
+    /// twice counts once).
+    #[inline]
+    fn query_terms(&self, word_keys: &[u32]) -> Vec<(&Vec<u32>, f32)> {
         let mut terms: Vec<(&Vec<u32>, f32)> = word_keys
             .iter()
             .filter_map(|k| {
@@ -336,74 +362,34 @@ impl LexicalIndex {
             .collect();
         terms.sort_by_key(|(p, _)| p.len());
         terms.dedup_by(|a, b| std::ptr::eq(a.0, b.0));
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            let Scratch { scores, touched } = &mut *scratch;
-            if scores.len() < self.docs.len() {
-                scores.resize(self.docs.len(), 0.0);
+        terms
+    }
+
+    /// Adds each term's idf to the `scores` of its documents, rarest term first,
+    /// within [`POSTINGS_BUDGET`]; appends every document first seen to `touched`.
+    /// Returns where the documents first seen with each scanned term start in
+    /// `touched` (one entry per scanned term).
+    #[inline]
+    fn accumulate(
+        &self,
+        terms: &[(&Vec<u32>, f32)],
+        scores: &mut [f32],
+        touched: &mut Vec<u32>,
+    ) -> Vec<usize> {
+        let mut scanned = 0usize;
+        let mut firsts: Vec<usize> = Vec::with_capacity(terms.len());
+        // Words in more than a fifth of the documents rank nothing once two
+        // rarer words have been scanned.
+        let common = (self.live_docs / 5).max(500);
+        for (i, (postings, idf)) in terms.iter().enumerate() {
+            if i >= 2 && (scanned + postings.len() > POSTINGS_BUDGET || postings.len() > common) {
+                break;
             }
-            let mut scanned = 0usize;
-            // Where the documents first seen with each scanned word start in `touched`.
-            let mut firsts: Vec<usize> = Vec::with_capacity(terms.len());
-            // Words in more than a fifth of the documents rank nothing once two
-            // rarer words have been scanned.
-            let common = (self.live_docs / 5).max(500);
-            for (i, (postings, idf)) in terms.iter().enumerate() {
-                if i >= 2 && (scanned + postings.len() > POSTINGS_BUDGET || postings.len() > common)
-                {
-                    break;
-                }
-                scanned += postings.len();
-                firsts.push(touched.len());
-                // Every document is written to the end of `touched`, which only
-                // grows past it the first time the document is seen: no branch to
-                // mispredict (scores are sums of idf, all positive).
-                let mut seen = touched.len();
-                touched.resize(seen + postings.len(), 0);
-                for &doc in postings.iter() {
-                    let slot = &mut scores[doc as usize];
-                    touched[seen] = doc;
-                    seen += usize::from(*slot == 0.0);
-                    *slot += idf;
-                }
-                touched.truncate(seen);
-            }
-            let fetch = limit * OVERFETCH;
-            let ranked = |d: &u32| Ranked::new(scores[*d as usize], *d);
-            // A document first seen with word i holds only words i.. and its score
-            // summed their idf in this order: it is at most the sum of all of them in
-            // the same order (rounding is monotone), the bound of its group, raised
-            // a little more for safety.
-            let scanned_terms = &terms[..firsts.len()];
-            let groups = firsts.iter().enumerate().map(|(i, start)| {
-                let sum = scanned_terms[i..]
-                    .iter()
-                    .fold(0f32, |sum, (_, idf)| sum + idf);
-                let end = firsts.get(i + 1).copied().unwrap_or(touched.len());
-                (sum * (1.0 + 1e-6), touched[*start..end].iter().map(ranked))
-            });
-            let best = best_of(groups, fetch);
-            let mut out: Vec<u32> = best
-                .iter()
-                .map(|r| r.doc())
-                .filter(|d| accept(*d))
-                .take(limit)
-                .collect();
-            if out.is_empty() && touched.len() > fetch {
-                // Everything near the top was filtered out: rank them all.
-                let all = std::iter::once((f32::INFINITY, touched.iter().map(ranked)));
-                out = best_of(all, touched.len())
-                    .into_iter()
-                    .map(|r| r.doc())
-                    .filter(|d| accept(*d))
-                    .take(limit)
-                    .collect();
-            }
-            for d in touched.drain(..) {
-                scores[d as usize] = 0.0;
-            }
-            out
-        })
+            scanned += postings.len();
+            firsts.push(touched.len());
+            add_postings(postings, *idf, scores, touched);
+        }
+        firsts
     }
 
     /// Approximate heap bytes used by documents and statistics.
@@ -422,6 +408,91 @@ impl LexicalIndex {
         let postings: usize = self.postings.values().map(|p| p.capacity() * 4 + 32).sum();
         docs + maps + postings
     }
+}
+
+/// Adds `idf` to the score of every document of `postings`, and appends the
+/// documents not seen before to `touched`.
+#[inline]
+fn add_postings(postings: &[u32], idf: f32, scores: &mut [f32], touched: &mut Vec<u32>) {
+    // Every document is written to the end of `touched`, which only grows past it
+    // the first time the document is seen: no branch to mispredict (scores are sums
+    // of idf, all positive).
+    let mut seen = touched.len();
+    touched.resize(seen + postings.len(), 0);
+    for &doc in postings.iter() {
+        let slot = &mut scores[doc as usize];
+        touched[seen] = doc;
+        seen += usize::from(*slot == 0.0);
+        *slot += idf;
+    }
+    touched.truncate(seen);
+}
+
+/// The documents one retrieval scored, grouped by the term each was first seen
+/// with.
+struct Scored<'a, 't> {
+    /// The scanned terms, rarest first.
+    terms: &'a [(&'t Vec<u32>, f32)],
+    /// Where the documents first seen with each scanned term start in `touched`.
+    firsts: &'a [usize],
+    /// Scores by document id.
+    scores: &'a [f32],
+    /// Every scored document.
+    touched: &'a [u32],
+}
+
+impl Scored<'_, '_> {
+    /// The `limit` best accepted documents: those among the best few times
+    /// `limit`, or, when every one of those was filtered out, among all.
+    #[inline]
+    fn best_accepted(&self, limit: usize, accept: impl Fn(u32) -> bool) -> Vec<u32> {
+        let fetch = limit * OVERFETCH;
+        let out = accepted(&best_of(self.groups(), fetch), limit, &accept);
+        if !out.is_empty() || self.touched.len() <= fetch {
+            return out;
+        }
+        // Everything near the top was filtered out: rank them all.
+        let all = std::iter::once((f32::INFINITY, self.touched.iter().map(self.ranked())));
+        accepted(&best_of(all, self.touched.len()), limit, &accept)
+    }
+
+    /// The ranking of a document by its score.
+    #[inline]
+    fn ranked(&self) -> impl Fn(&u32) -> Ranked + Copy + '_ {
+        |d: &u32| Ranked::new(self.scores[*d as usize], *d)
+    }
+
+    /// The documents by the term they were first seen with, each group with a bound
+    /// on its scores. A document first seen with term i holds only terms i.. and
+    /// its score summed their idf in this order: it is at most the sum of all of
+    /// them in the same order (rounding is monotone), the bound of its group,
+    /// raised a little more for safety.
+    #[inline]
+    fn groups(&self) -> impl Iterator<Item = (f32, impl Iterator<Item = Ranked> + '_)> + '_ {
+        let ranked = self.ranked();
+        self.firsts.iter().enumerate().map(move |(i, start)| {
+            let sum = self.terms[i..].iter().fold(0f32, |sum, (_, idf)| sum + idf);
+            let end = self
+                .firsts
+                .get(i + 1)
+                .copied()
+                .unwrap_or(self.touched.len());
+            (
+                sum * (1.0 + 1e-6),
+                self.touched[*start..end].iter().map(ranked),
+            )
+        })
+    }
+}
+
+/// The first `limit` documents of `best` that `accept` lets through.
+#[inline]
+fn accepted(best: &[Ranked], limit: usize, accept: &impl Fn(u32) -> bool) -> Vec<u32> {
+    best.iter()
+        .map(|r| r.doc())
+        .filter(|d| accept(*d))
+        .take(limit)
+        .collect()
 }
 
 /// A retrieval score and its document in one integer, ordered best first: higher

@@ -127,6 +127,14 @@ const VECTOR_CANDIDATES: usize = 16;
 /// Unknown query words corrected through the vocabulary, at most.
 const MAX_CORRECTED_WORDS: usize = 2;
 
+/// Keeps the first (most specific) kind per document.
+#[inline]
+fn keep_first_kind(docs: &mut Vec<(u32, MatchKind)>) {
+    // (Document ids are the index's own: the integer hasher suits them.)
+    let mut seen = KeySet::with_capacity_and_hasher(docs.len(), Default::default());
+    docs.retain(|(d, _)| seen.insert(*d));
+}
+
 /// The retrieval index over all examples of all patterns.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Index {
@@ -333,36 +341,78 @@ impl Index {
                 .filter(|d| accept_doc(**d))
                 .map(|d| (*d, MatchKind::ExactSignature)),
         );
-        // Keyword phrases found in the message add examples of their patterns,
-        // a bounded number in all (a common keyword may belong to many patterns).
-        let mut keyword_docs = 0usize;
-        'words: for word in query.analysed.words.iter() {
+        self.keyword_candidates(query, &accept, &mut docs);
+        self.lexical_candidates(query, &accept_doc, &mut docs);
+        self.vector_candidates(query, blend, &accept_doc, &mut docs);
+        keep_first_kind(&mut docs);
+        SearchResult {
+            candidates: self.score_candidates(query, docs, same_signature, blend),
+        }
+    }
+
+    /// Adds examples of the patterns whose keyword phrases the message contains: at
+    /// most [`KEYWORD_CANDIDATES`] per pattern and [`KEYWORD_CANDIDATES_TOTAL`] in
+    /// all (a common keyword may belong to many patterns).
+    #[inline]
+    fn keyword_candidates(
+        &self,
+        query: &Query,
+        accept: &impl Fn(PatternId) -> bool,
+        docs: &mut Vec<(u32, MatchKind)>,
+    ) {
+        let words = &query.analysed.words;
+        let mut added = 0usize;
+        for word in words {
             for entry in self.keywords.get(word).into_iter().flat_map(|m| m.values()) {
-                if !text::contains_phrase(&query.analysed.words, &entry.words) {
+                if !text::contains_phrase(words, &entry.words) {
                     continue;
                 }
                 for pattern in entry.patterns.iter().filter(|p| accept(**p)) {
-                    let room = KEYWORD_CANDIDATES_TOTAL.saturating_sub(keyword_docs);
+                    let room = KEYWORD_CANDIDATES_TOTAL.saturating_sub(added);
                     if room == 0 {
-                        break 'words;
+                        return;
                     }
-                    let before = docs.len();
-                    docs.extend(
-                        self.by_pattern
-                            .get(pattern)
-                            .into_iter()
-                            .flatten()
-                            .filter(|d| {
-                                self.owner(**d)
-                                    .is_some_and(|o| o.polarity == Polarity::Positive)
-                            })
-                            .take(KEYWORD_CANDIDATES.min(room))
-                            .map(|d| (*d, MatchKind::Keyword)),
-                    );
-                    keyword_docs += docs.len() - before;
+                    added +=
+                        self.add_keyword_examples(*pattern, KEYWORD_CANDIDATES.min(room), docs);
                 }
             }
         }
+    }
+
+    /// Adds the first `n` live positive examples of `pattern` as keyword candidates;
+    /// returns how many it added.
+    #[inline]
+    fn add_keyword_examples(
+        &self,
+        pattern: PatternId,
+        n: usize,
+        docs: &mut Vec<(u32, MatchKind)>,
+    ) -> usize {
+        let before = docs.len();
+        docs.extend(
+            self.by_pattern
+                .get(&pattern)
+                .into_iter()
+                .flatten()
+                .filter(|d| {
+                    self.owner(**d)
+                        .is_some_and(|o| o.polarity == Polarity::Positive)
+                })
+                .take(n)
+                .map(|d| (*d, MatchKind::Keyword)),
+        );
+        docs.len() - before
+    }
+
+    /// Adds the best lexical candidates: documents sharing the query's most
+    /// informative indexed words.
+    #[inline]
+    fn lexical_candidates(
+        &self,
+        query: &Query,
+        accept_doc: &impl Fn(u32) -> bool,
+        docs: &mut Vec<(u32, MatchKind)>,
+    ) {
         let unigram_keys: Vec<u32> = query
             .analysed
             .word_terms
@@ -377,8 +427,20 @@ impl Index {
                 .into_iter()
                 .map(|d| (d, MatchKind::Lexical)),
         );
+    }
+
+    /// Adds the nearest examples by the caller's vector when the query has one, else
+    /// by the engine embedder's when it counts in the blend.
+    #[inline]
+    fn vector_candidates(
+        &self,
+        query: &Query,
+        blend: Blend,
+        accept_doc: &impl Fn(u32) -> bool,
+        docs: &mut Vec<(u32, MatchKind)>,
+    ) {
         if let Some(qv) = &query.caller_vector {
-            docs.extend(self.nearest_by_caller_vector(qv, &accept_doc));
+            docs.extend(self.nearest_by_caller_vector(qv, accept_doc));
         } else if blend.embedder_weight > 0.0 {
             docs.extend(
                 self.vectors
@@ -387,16 +449,20 @@ impl Index {
                     .map(|(_, d)| (d, MatchKind::Vector)),
             );
         }
-        // Keep the first (most specific) kind per document.
-        // (Document ids are the index's own: the integer hasher suits them.)
-        let mut seen = KeySet::with_capacity_and_hasher(docs.len(), Default::default());
-        docs.retain(|(d, _)| seen.insert(*d));
-        // Scoring reads each candidate's vectors, scattered over the whole index:
-        // reading them first in one pass of independent loads lets those misses
-        // overlap instead of waiting for each in turn.
-        let ids: Vec<u32> = docs.iter().map(|(d, _)| *d).collect();
-        std::hint::black_box(self.lexical.touch(&ids));
-        std::hint::black_box(self.vectors.touch(ids.iter().copied()));
+    }
+
+    /// Scores the candidate documents, most similar first (then by document id). A
+    /// document with the query's signature (`same_signature`, sorted) is an exact
+    /// signature match whichever source found it.
+    #[inline]
+    fn score_candidates(
+        &self,
+        query: &Query,
+        docs: Vec<(u32, MatchKind)>,
+        same_signature: &[u32],
+        blend: Blend,
+    ) -> Vec<Candidate> {
+        self.prefetch(&docs);
         let mut candidates: Vec<Candidate> = docs
             .into_iter()
             .filter_map(|(doc, kind)| {
@@ -414,7 +480,17 @@ impl Index {
                 .total_cmp(&a.similarity)
                 .then(a.doc.cmp(&b.doc))
         });
-        SearchResult { candidates }
+        candidates
+    }
+
+    /// Reads the candidates' vectors, scattered over the whole index, in one pass of
+    /// independent loads, so that their cache misses overlap instead of each
+    /// waiting in turn during scoring.
+    #[inline]
+    fn prefetch(&self, docs: &[(u32, MatchKind)]) {
+        let ids: Vec<u32> = docs.iter().map(|(d, _)| *d).collect();
+        std::hint::black_box(self.lexical.touch(&ids));
+        std::hint::black_box(self.vectors.touch(ids.iter().copied()));
     }
 
     fn nearest_by_caller_vector(

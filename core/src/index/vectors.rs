@@ -119,6 +119,38 @@ fn coarse(row: &[i8]) -> [f32; COARSE_DIMENSIONS] {
     out
 }
 
+/// Spherical k-means of `sample` into `count` centres (concatenated), seeded with
+/// evenly spaced sample rows: [`TRAINING_ROUNDS`] rounds, each moving every centre
+/// to the normalised sum of the rows nearest to it (a centre without rows stays).
+fn k_means(sample: &[[f32; COARSE_DIMENSIONS]], count: usize) -> Vec<f32> {
+    let mut centres: Vec<f32> = (0..count)
+        .flat_map(|i| sample[i * sample.len() / count])
+        .collect();
+    for _ in 0..TRAINING_ROUNDS {
+        let mut sums = vec![0f32; count * COARSE_DIMENSIONS];
+        let probe = Centres::<COARSE_DIMENSIONS>::new(&centres);
+        for v in sample {
+            let c = probe.nearest(v);
+            for (s, x) in sums[c * COARSE_DIMENSIONS..(c + 1) * COARSE_DIMENSIONS]
+                .iter_mut()
+                .zip(v)
+            {
+                *s += x;
+            }
+        }
+        for (i, sum) in sums.chunks_exact_mut(COARSE_DIMENSIONS).enumerate() {
+            let n = dot_f32(sum, sum).sqrt();
+            if n > 0.0 {
+                let centre = &mut centres[i * COARSE_DIMENSIONS..(i + 1) * COARSE_DIMENSIONS];
+                for (c, s) in centre.iter_mut().zip(sum.iter()) {
+                    *c = s / n;
+                }
+            }
+        }
+    }
+    centres
+}
+
 impl VectorStore {
     /// Appends the vector of the next document (`doc` must equal the number of rows).
     /// A vector of another dimension than the first one is stored as empty.
@@ -181,62 +213,59 @@ impl VectorStore {
 
     /// Clusters the live rows (deterministic: evenly spaced seeds and sample).
     fn train(&mut self) {
-        let d = self.dimension;
-        if d < COARSE_DIMENSIONS {
+        if self.dimension < COARSE_DIMENSIONS {
             self.clusters = None;
             return;
         }
         let live: Vec<u32> = (0..self.norms.len() as u32)
             .filter(|r| self.norms[*r as usize] > 0.0)
             .collect();
+        if live.is_empty() {
+            // Nothing to cluster (every row cleared or empty): search stays exact.
+            self.clusters = None;
+            return;
+        }
         let count = (live.len() / ROWS_PER_CLUSTER).max(16);
-        let row = |r: u32| coarse(&self.values[r as usize * d..r as usize * d + d]);
         let sample_size = live.len().min(count * SAMPLE_PER_CLUSTER);
         let sample: Vec<[f32; COARSE_DIMENSIONS]> = (0..sample_size)
-            .map(|i| row(live[i * live.len() / sample_size]))
+            .map(|i| self.coarse_row(live[i * live.len() / sample_size]))
             .collect();
-        let mut centres: Vec<f32> = (0..count)
-            .flat_map(|i| sample[i * sample.len() / count])
-            .collect();
-        for _ in 0..TRAINING_ROUNDS {
-            let mut sums = vec![0f32; count * COARSE_DIMENSIONS];
-            let probe = Centres::<COARSE_DIMENSIONS>::new(&centres);
-            for v in &sample {
-                let c = probe.nearest(v);
-                for (s, x) in sums[c * COARSE_DIMENSIONS..(c + 1) * COARSE_DIMENSIONS]
-                    .iter_mut()
-                    .zip(v)
-                {
-                    *s += x;
-                }
-            }
-            for (i, sum) in sums.chunks_exact_mut(COARSE_DIMENSIONS).enumerate() {
-                let n = dot_f32(sum, sum).sqrt();
-                if n > 0.0 {
-                    let centre = &mut centres[i * COARSE_DIMENSIONS..(i + 1) * COARSE_DIMENSIONS];
-                    for (c, s) in centre.iter_mut().zip(sum.iter()) {
-                        *c = s / n;
-                    }
-                }
-            }
-        }
+        let centres = k_means(&sample, count);
+        self.clusters = Some(self.assign(live, Centres::new(&centres), count));
+        self.exact = ScreenRows::default();
+    }
+
+    /// The coarse components of row `r` (see [`coarse`]).
+    fn coarse_row(&self, r: u32) -> [f32; COARSE_DIMENSIONS] {
+        let d = self.dimension;
+        coarse(&self.values[r as usize * d..r as usize * d + d])
+    }
+
+    /// Clusters of the rows `live` around `centres` (`count` of them): each row
+    /// joins its nearest centre's.
+    fn assign(
+        &self,
+        live: Vec<u32>,
+        centres: Centres<COARSE_DIMENSIONS>,
+        count: usize,
+    ) -> Clusters {
+        let d = self.dimension;
         let mut clusters = Clusters {
-            centres: Centres::new(&centres),
+            centres,
             members: vec![ScreenRows::default(); count],
             trained_rows: self.norms.len(),
         };
         let assigned: Vec<usize> = {
             use rayon::prelude::*;
             live.par_iter()
-                .map(|r| clusters.centres.nearest(&row(*r)))
+                .map(|r| clusters.centres.nearest(&self.coarse_row(*r)))
                 .collect()
         };
         for (r, c) in live.into_iter().zip(assigned) {
             let r = r as usize;
             clusters.members[c].push(r as u32, &self.values[r * d..r * d + d]);
         }
-        self.clusters = Some(clusters);
-        self.exact = ScreenRows::default();
+        clusters
     }
 
     /// Forgets the vector of `doc` (it then matches nothing).
@@ -476,5 +505,25 @@ mod cluster_tests {
             let found = store.nearest(&QuantizedVector::new(&vs[i]), 5, |_| true);
             assert!(found.iter().all(|(_, d)| *d != i as u32), "row {i}");
         }
+    }
+
+    /// Past the exact-search limit with no live row (every vector cleared or empty),
+    /// there is nothing to cluster: pushing and searching go on, and the first live
+    /// row is found again.
+    #[test]
+    fn no_live_rows_past_the_limit_leave_nothing_to_cluster() {
+        let vs = vectors(2, 64);
+        let mut store = VectorStore::default();
+        store.push(0, &QuantizedVector::new(&vs[0]));
+        store.clear(0);
+        let rows = EXACT_SEARCH_LIMIT as u32 + 2;
+        for i in 1..rows {
+            store.push(i, &QuantizedVector::new(&[0.0; 64]));
+        }
+        assert!(store.clusters.is_none());
+        let q = QuantizedVector::new(&vs[1]);
+        assert!(store.nearest(&q, 3, |_| true).is_empty());
+        store.push(rows, &q);
+        assert_eq!(store.nearest(&q, 3, |_| true)[0].1, rows);
     }
 }

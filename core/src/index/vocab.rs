@@ -404,65 +404,79 @@ mod tests {
         assert!(within_str("cafés", "café", 1));
     }
 
+    /// Random words over a few letters, one of them two bytes long in UTF-8, from
+    /// a fixed seed (a linear congruential generator).
+    struct RandomWords(u64);
+
+    impl RandomWords {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (self.0 >> 33) % n
+        }
+
+        fn word(&mut self, len: u64) -> String {
+            const LETTERS: [&str; 12] =
+                ["a", "b", "c", "d", "e", "i", "n", "o", "r", "s", "t", "é"];
+            (0..len)
+                .map(|_| LETTERS[self.below(LETTERS.len() as u64) as usize])
+                .collect()
+        }
+    }
+
+    /// A vocabulary of `words` whose first `in_fst` are in the fst and the rest in
+    /// the list of words not yet in it (the second bulk load is never ended).
+    fn split_vocabulary(words: &[String], in_fst: usize) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        v.begin_bulk();
+        for w in &words[..in_fst] {
+            v.insert(w);
+        }
+        v.end_bulk();
+        v.begin_bulk();
+        for w in &words[in_fst..] {
+            v.insert(w);
+        }
+        v
+    }
+
+    /// The first `limit` words of `sorted` within the bound for `query`, by the whole
+    /// table (none for a query too short or too long to correct).
+    fn corrections_by_scan(sorted: &BTreeSet<&String>, query: &str, limit: usize) -> Vec<String> {
+        let len = query.chars().count();
+        if !(MIN_FUZZY_LEN..=32).contains(&len) {
+            return Vec::new();
+        }
+        let max = if len >= TWO_EDIT_LEN { 2 } else { 1 };
+        sorted
+            .iter()
+            .filter(|w| full_table_distance(query, w) <= max)
+            .take(limit)
+            .map(|w| w.to_string())
+            .collect()
+    }
+
     /// Corrections are the first words within the bound in key order, by a scan of
     /// the whole vocabulary with the whole table, whether the words sit in the fst,
     /// in the list of words not yet in it, or some in each.
     #[test]
     fn corrections_equal_a_scan_with_the_full_table() {
-        let mut state = 0x9e37_79b9u64;
-        let mut next = move |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 33) % n
-        };
-        let letters = ["a", "b", "c", "d", "e", "i", "n", "o", "r", "s", "t", "é"];
-        let mut word = |len: u64| -> String {
-            (0..len)
-                .map(|_| letters[next(letters.len() as u64) as usize])
-                .collect()
-        };
-        let words: Vec<String> = (0..3000).map(|i| word(3 + i % 10)).collect();
-        let load = |bulk_part: usize| {
-            let mut v = Vocabulary::default();
-            v.begin_bulk();
-            for w in &words[..bulk_part] {
-                v.insert(w);
-            }
-            v.end_bulk();
-            // The rest stays out of the fst until the (never reached) end of a bulk.
-            v.begin_bulk();
-            for w in &words[bulk_part..] {
-                v.insert(w);
-            }
-            v
-        };
+        let mut random = RandomWords(0x9e37_79b9);
+        let words: Vec<String> = (0..3000).map(|i| random.word(3 + i % 10)).collect();
         let vocabularies = [
-            ("fst", load(words.len())),
-            ("list", load(0)),
-            ("both", load(words.len() / 2)),
+            ("fst", split_vocabulary(&words, words.len())),
+            ("list", split_vocabulary(&words, 0)),
+            ("both", split_vocabulary(&words, words.len() / 2)),
         ];
         assert!(vocabularies[0].1.recent.is_empty() && vocabularies[1].1.set.is_empty());
         let sorted: BTreeSet<&String> = words.iter().collect();
         let mut queries: Vec<String> = words.iter().step_by(7).cloned().collect();
-        queries.extend((0..400).map(|i| word(4 + i % 12)));
-        for q in &queries {
-            if vocabularies[0].1.contains(q) {
-                continue;
-            }
-            let len = q.chars().count();
-            let max = if len >= TWO_EDIT_LEN { 2 } else { 1 };
+        queries.extend((0..400).map(|i| random.word(4 + i % 12)));
+        for q in queries.iter().filter(|q| !vocabularies[0].1.contains(q)) {
             for limit in [2, 50] {
-                let expected: Vec<String> = if (MIN_FUZZY_LEN..=32).contains(&len) {
-                    sorted
-                        .iter()
-                        .filter(|w| full_table_distance(q, w) <= max)
-                        .take(limit)
-                        .map(|w| w.to_string())
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let expected = corrections_by_scan(&sorted, q, limit);
                 for (name, v) in &vocabularies {
                     assert_eq!(
                         v.corrections(q, limit),
