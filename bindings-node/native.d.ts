@@ -16,8 +16,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * `JSON.stringify` gives the whole decision (`toJSON`, added by `lib/values.js`).
  */
 export declare class Decision {
-  /** Id of this decision inside the engine; pass it back with feedback (`decisionId`). */
-  get id(): number
+  /**
+   * Id of this decision (a UUID, unique across engines and restarts); pass it
+   * back with feedback (`decisionId`).
+   */
+  get id(): string
   /** The tier. */
   get action(): Action
   /**
@@ -198,7 +201,8 @@ export declare class PatternEngine {
   feedback(event: Feedback): Promise<FeedbackOutcome>
   /**
    * Tells the engine that an operator wrote in a conversation (takeover):
-   * automatic replies stop there for the configured lockout.
+   * automatic replies stop there for the configured lockout. With a store the
+   * lockout is written before the call returns (a store error throws).
    */
   recordOperatorMessage(conversationId: string, lastCustomerMessage?: string | undefined | null): void
   /** Creates a pattern from trigger examples, keywords and a reply template. */
@@ -531,8 +535,11 @@ export interface Feedback {
   sentReply?: string
   /** The pattern the feedback is about. */
   patternId?: number
-  /** The decision the feedback answers (`Decision.id`). */
-  decisionId?: number
+  /**
+   * The decision the feedback answers (`Decision.id`; a number names a decision
+   * of a store written before ids were UUIDs).
+   */
+  decisionId?: string | number
   /** Caller-supplied embedding of the customer message. */
   embedding?: Float32Array | number[]
 }
@@ -571,7 +578,7 @@ export interface FeedbackEvent {
   /** The pattern judged or learned. */
   patternId?: number
   /** The decision the feedback refers to. */
-  decisionId?: number
+  decisionId?: string
   /** What the feedback changed (`null` when it failed). */
   outcome?: FeedbackOutcome
   /** The error code when it failed. */
@@ -865,7 +872,7 @@ export interface PatternResult {
   /** Why the pattern was chosen. */
   reasoning?: V1Reasoning
   /** The engine's decision id (not in V1), for modern `feedback({ decisionId })`. */
-  decisionId?: number
+  decisionId?: string
 }
 
 /** The part of a pattern that feedback changes, recorded with every event. */
