@@ -308,3 +308,12 @@ test('decisions, outcomes and patterns wrap the core value; toJSON and inspect s
   assert.equal(typeof p.createdAt, 'number')
   assert.deepEqual(Object.keys(d), [], 'properties are getters on the class, not copied fields')
 })
+
+test('feedback naming an unknown decision is UNKNOWN_DECISION, not another pattern', async () => {
+  const engine = new PatternEngine()
+  const unknown = '0190f3c2-7a1e-7c3d-9f4e-000000000001'
+  await assert.rejects(
+    engine.feedback({ query: 'gift cards?', action: 'approve', decisionId: unknown }),
+    (e) => e instanceof PatternLearningError && e.code === 'UNKNOWN_DECISION',
+  )
+})

@@ -62,6 +62,7 @@ fn attributes(kind: &ErrorKind) -> &'static str {
         "UNKNOWN_SETTING" => "key, known (list of str)",
         "INVALID_RULE" => "key, pattern, reason",
         "UNKNOWN_PATTERN" => "pattern_id",
+        "UNKNOWN_DECISION" => "decision_id (str)",
         "TEXT_TOO_LONG" => "length, max (bytes)",
         "PARSE_ERROR" => "what, reason",
         "STORE_ERROR" => "operation (open, commit, load, ...), reason",
@@ -173,6 +174,12 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             attrs!("key" => "negative_sentiment_patterns", "pattern" => pattern, "reason" => reason),
         ),
         Error::UnknownPattern(id) => raise(py, class, message, attrs!("pattern_id" => id.0)),
+        Error::UnknownDecision(id) => raise(
+            py,
+            class,
+            message,
+            attrs!("decision_id" => id.to_string()),
+        ),
         Error::InvalidPattern(_) => raise(py, class, message, &[]),
         Error::TextTooLong { len, max } => {
             raise(py, class, message, attrs!("length" => len, "max" => max))

@@ -327,3 +327,12 @@ def test_threads_share_one_engine():
 def test_memory_and_version(engine):
     assert isinstance(engine.memory_bytes(), int)
     assert pl.__version__ == pl._native.version()
+
+
+def test_feedback_naming_an_unknown_decision_is_a_typed_error():
+    engine = Engine()
+    unknown = "0190f3c2-7a1e-7c3d-9f4e-000000000001"
+    with pytest.raises(pl.UnknownDecisionError) as e:
+        engine.feedback("gift cards?", "approve", decision=unknown)
+    assert e.value.decision_id == unknown
+    assert isinstance(e.value, LookupError)

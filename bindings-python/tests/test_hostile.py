@@ -192,8 +192,10 @@ def test_bad_feedback_arguments(taught):
         taught.feedback("gift cards", 1, "reply")
     with pytest.raises(TypeError):
         taught.feedback("gift cards", "answer", 42)
-    with pytest.raises(TypeError):
+    with pytest.raises(pl.ParseError):
         taught.feedback("gift cards", "approve", decision="d-1")
+    with pytest.raises(TypeError):
+        taught.feedback("gift cards", "approve", decision=1.5)
     with pytest.raises(TypeError):
         taught.feedback(None, "answer", "reply")
     with pytest.raises(TypeError):

@@ -40,6 +40,7 @@ from ._native import (
     StoreLockedError,
     TextTooLongError,
     ThresholdsOutOfOrderError,
+    UnknownDecisionError,
     UnknownPatternError,
     UnknownSettingError,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "StoreLockedError",
     "TextTooLongError",
     "ThresholdsOutOfOrderError",
+    "UnknownDecisionError",
     "UnknownPatternError",
     "UnknownSettingError",
     "__version__",

@@ -52,6 +52,10 @@ class UnknownPatternError(PatternLearningError, LookupError):
     """No pattern has this id (or it is deleted and the call needs a live one)."""
     pattern_id: int
 
+class UnknownDecisionError(PatternLearningError, LookupError):
+    """Feedback names a decision no engine sharing the store has recorded; nothing was applied."""
+    decision_id: str
+
 class InvalidPatternError(PatternLearningError, ValueError):
     """A pattern needs at least one trigger example with words and a non-empty reply."""
 
