@@ -129,15 +129,19 @@ impl Engine {
     /// Replaces the configuration after validating it. Default gates give way to
     /// the embedder's own (see [`Gates`]).
     pub fn set_config(&self, config: Config) -> Result<()> {
-        self.install_config(config).map(drop)
+        self.change_settings(|| self.install_config(config.clone()))
+            .map(drop)
     }
 
     /// Applies a partial configuration update (see [`Config::apply_partial`]);
-    /// all or nothing. Returns the configuration now in force.
+    /// all or nothing. Returns the configuration now in force. With a shared store
+    /// the patch applies to the configuration as the other engines last wrote it.
     pub fn update_config(&self, patch: &serde_json::Value) -> Result<Config> {
-        let mut next = self.config();
-        next.apply_partial(patch)?;
-        self.install_config(next)
+        self.change_settings(|| {
+            let mut next = self.config();
+            next.apply_partial(patch)?;
+            self.install_config(next)
+        })
     }
 
     /// Resolves the gates, validates, persists and installs `config`; returns it.

@@ -24,18 +24,19 @@
 //!   `SELECT rev FROM head`; with [`PostgresOptions::refresh_every`] set, the engine
 //!   looks at most that often and the bound becomes that interval).
 //! * **No lost update.** The store remembers the `rev` at which it last saw each
-//!   pattern. A commit that upserts a pattern whose row has another `rev` (another
-//!   engine changed it meanwhile), or creates an id that already exists, is refused
-//!   whole with [`Error::StoreConflict`]; the engine reads the changes and runs the
-//!   operation again on the fresh pattern (feedback counters add up, never
-//!   overwrite). The check runs under the `head` row lock, so two commits cannot both
-//!   pass it.
-//! * **Caps and idempotency across engines.** An automatic send is committed with
-//!   [`Store::commit_send`]: under the same `head` lock and in the decision's
-//!   transaction, the store refuses it when the inbound message id already has a send
-//!   in `sends`, when the sends of the last hour reach the hourly cap, or when the
-//!   conversation's sends reach its reply cap or the pattern's reuse cap; otherwise it
-//!   records the send and the decision together.
+//!   pattern, each conversation's guard state and each settings document. A commit
+//!   that overwrites one whose row has another `rev` (another engine changed it
+//!   meanwhile), creates a pattern id that already exists, or applies a feedback id
+//!   another engine applied, is refused whole with [`Error::StoreConflict`]; the
+//!   engine reads the changes and runs the operation again on the fresh state
+//!   (feedback counters add up, a takeover is never overwritten). The check runs under
+//!   the `head` row lock, so two commits cannot both pass it.
+//! * **Caps and idempotency across engines.** A decision with an inbound message id,
+//!   and every automatic send, is committed with [`Store::commit_send`]: under the
+//!   same `head` lock and in the decision's transaction, the store refuses it when
+//!   another decision has the message id, or, for a send, when the sends of the last
+//!   hour reach the hourly cap, or the conversation's sends reach its reply cap or the
+//!   pattern's reuse cap; otherwise it records the send and the decision together.
 //! * **Progress.** An engine whose change was refused twice takes a session-level
 //!   advisory lock (the *write hold*, [`Store::hold_writes`]); every commit first
 //!   takes the same lock in shared mode, so while the hold lasts only the holder
@@ -43,9 +44,9 @@
 //!
 //! Commits of all engines are serialised by the `head` row: a commit costs one
 //! round trip per written row plus the lock wait, which bounds the write throughput
-//! of a deployment (numbers in BENCHMARKS.md). Decision ids are numbered per engine:
-//! feedback that names a `decision_id` links to the decision's pattern only on the
-//! engine that made the decision (name the pattern with `pattern_id` otherwise).
+//! of a deployment (numbers in BENCHMARKS.md). Decision ids are unique across engines
+//! ([`DecisionId`](crate::DecisionId)): feedback that names a decision finds it here,
+//! whichever engine made it.
 //!
 //! # Example
 //! ```no_run
@@ -60,8 +61,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rows::{
-    apply, check_claim, check_conflicts, own_documents, read_conversations, read_documents,
-    read_judgements, read_rejections, read_vectors, Conflict, Known,
+    apply, check_claim, check_conflicts, read_judgements, read_rejections, read_revisioned,
+    read_vectors, Conflict, Known,
 };
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -290,6 +291,9 @@ impl PostgresStore {
         for (id, _) in &commit.conversations {
             inner.known.conversations.insert(id.clone(), rev);
         }
+        for (key, _) in &commit.settings {
+            inner.known.settings.insert(key.clone(), rev);
+        }
         inner.own.insert(rev);
         Ok(SendVerdict::Granted)
     }
@@ -323,13 +327,20 @@ impl Store for PostgresStore {
         }
         let rejections = read_rejections(&mut tx, None).map_err(on)?;
         let vectors = read_vectors(&mut tx, None).map_err(on)?;
-        let settings = read_documents(&mut tx, "settings", "key", "value", None)
-            .map_err(on)?
-            .into_iter()
-            .filter(|(_, v)| !v.is_null())
-            .collect();
+        let mut settings = BTreeMap::new();
+        for (key, rev, value) in
+            read_revisioned(&mut tx, "settings", "key", "value", None).map_err(on)?
+        {
+            known.settings.insert(key.clone(), rev);
+            if !value.is_null() {
+                settings.insert(key, value);
+            }
+        }
         let mut conversations = BTreeMap::new();
-        for (id, rev, state) in read_conversations(&mut tx, None).map_err(on)? {
+        for (id, rev, state) in
+            read_revisioned(&mut tx, "conversations", "conversation_id", "state", None)
+                .map_err(on)?
+        {
             known.conversations.insert(id.clone(), rev);
             if !state.is_null() {
                 conversations.insert(id, state);
@@ -558,13 +569,26 @@ impl Store for PostgresStore {
                 changes.removed_patterns.push(PatternId(to_u64(row.get(0))));
             }
         }
-        changes.settings =
-            read_documents(&mut tx, "settings", "key", "value", Some(cursor)).map_err(on)?;
-        // Leave out documents this store wrote itself.
-        let own_settings = own_documents(&mut tx, "settings", "key", cursor, own).map_err(on)?;
-        changes.settings.retain(|k, _| !own_settings.contains(k));
+        // Documents this store wrote itself are left out.
+        let mut setting_revs = Vec::new();
+        for (key, rev, value) in
+            read_revisioned(&mut tx, "settings", "key", "value", Some(cursor)).map_err(on)?
+        {
+            if foreign(rev) {
+                setting_revs.push((key.clone(), rev));
+                changes.settings.insert(key, value);
+            }
+        }
         let mut conversation_revs = Vec::new();
-        for (id, rev, state) in read_conversations(&mut tx, Some(cursor)).map_err(on)? {
+        for (id, rev, state) in read_revisioned(
+            &mut tx,
+            "conversations",
+            "conversation_id",
+            "state",
+            Some(cursor),
+        )
+        .map_err(on)?
+        {
             if foreign(rev) {
                 conversation_revs.push((id.clone(), rev));
                 changes.conversations.insert(id, state);
@@ -583,6 +607,9 @@ impl Store for PostgresStore {
         for (id, rev) in conversation_revs {
             inner.known.conversations.insert(id, rev);
         }
+        for (key, rev) in setting_revs {
+            inner.known.settings.insert(key, rev);
+        }
         inner.last_poll = Some(now);
         Ok((!changes.is_empty()).then_some(changes))
     }
@@ -593,10 +620,15 @@ fn connect(config: &postgres::Config, label: &Label, schema: &str) -> Result<Cli
         .connect(NoTls)
         .map_err(|e| pg_error(label, "connect", e))?;
     let on = |e| pg_error(label, "open", e);
-    // The schema name was checked: letters, digits and underscores only.
+    // The schema name was checked: letters, digits and underscores only. Engines
+    // starting together (replicas of one deploy) create it one at a time: two
+    // concurrent `CREATE SCHEMA IF NOT EXISTS` can both try to insert it, and the
+    // second fails (found by the model test, tests/model_state).
     client
         .batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
+            "BEGIN; SELECT pg_advisory_xact_lock({}); CREATE SCHEMA IF NOT EXISTS {schema}; \
+             COMMIT; SET search_path TO {schema}",
+            schema::MIGRATION_LOCK
         ))
         .map_err(on)?;
     Ok(client)

@@ -26,6 +26,7 @@ pub(super) enum Conflict {
 pub(super) struct Known {
     pub patterns: HashMap<PatternId, i64>,
     pub conversations: HashMap<String, i64>,
+    pub settings: HashMap<String, i64>,
 }
 
 /// Refuses a commit that would overwrite a pattern or a conversation's guard state
@@ -36,7 +37,14 @@ pub(super) fn check_conflicts(
     known: &Known,
 ) -> std::result::Result<(), Conflict> {
     check_pattern_conflicts(tx, commit, &known.patterns)?;
-    check_conversation_conflicts(tx, commit, &known.conversations)?;
+    check_document_conflicts(
+        tx,
+        "conversations",
+        "conversation_id",
+        &commit.conversations,
+        &known.conversations,
+    )?;
+    check_document_conflicts(tx, "settings", "key", &commit.settings, &known.settings)?;
     if !commit.feedback_ids.is_empty() {
         let applied = tx
             .query_opt(
@@ -54,33 +62,28 @@ pub(super) fn check_conflicts(
     Ok(())
 }
 
-fn check_conversation_conflicts(
+/// Refuses to overwrite a settings document or a conversation's guard state that
+/// another engine wrote after this store last saw it.
+fn check_document_conflicts(
     tx: &mut Transaction<'_>,
-    commit: &Commit,
+    table: &str,
+    key_column: &str,
+    documents: &[(String, serde_json::Value)],
     known: &HashMap<String, i64>,
 ) -> std::result::Result<(), Conflict> {
-    let ids: Vec<&str> = commit
-        .conversations
-        .iter()
-        .map(|(id, _)| id.as_str())
-        .collect();
-    if ids.is_empty() {
+    let keys: Vec<&str> = documents.iter().map(|(k, _)| k.as_str()).collect();
+    if keys.is_empty() {
         return Ok(());
     }
+    let sql = format!("SELECT {key_column}, rev FROM {table} WHERE {key_column} = ANY($1)");
     let mut actual = HashMap::new();
-    for row in tx
-        .query(
-            "SELECT conversation_id, rev FROM conversations WHERE conversation_id = ANY($1)",
-            &[&ids],
-        )
-        .map_err(Conflict::Db)?
-    {
+    for row in tx.query(&sql, &[&keys]).map_err(Conflict::Db)? {
         actual.insert(row.get::<_, String>(0), row.get::<_, i64>(1));
     }
-    for id in ids {
-        if known.get(id) != actual.get(id) {
+    for key in keys {
+        if known.get(key) != actual.get(key) {
             return Err(Conflict::Changed(format!(
-                "the guard state of conversation {id:?} was changed by another engine"
+                "{table} {key:?} was changed by another engine"
             )));
         }
     }
@@ -335,17 +338,21 @@ pub(super) fn read_judgements(
         .collect())
 }
 
-/// Conversation guard states (deleted ones as `null`) with the `rev` that wrote
-/// them: all, or those written after `after_rev`.
-pub(super) fn read_conversations(
+/// Documents of a settings-like table (`settings`, `conversations`; deleted ones
+/// as `null`) with the `rev` that wrote them: all, or those written after
+/// `after_rev`.
+pub(super) fn read_revisioned(
     tx: &mut Transaction<'_>,
+    table: &str,
+    key_column: &str,
+    value_column: &str,
     after_rev: Option<i64>,
 ) -> std::result::Result<Vec<(String, i64, serde_json::Value)>, postgres::Error> {
-    let rows = tx.query(
-        "SELECT conversation_id, rev, state FROM conversations
-         WHERE $1::bigint IS NULL OR rev > $1",
-        &[&after_rev],
-    )?;
+    let sql = format!(
+        "SELECT {key_column}, rev, {value_column} FROM {table}
+         WHERE $1::bigint IS NULL OR rev > $1"
+    );
+    let rows = tx.query(&sql, &[&after_rev])?;
     rows.iter()
         .map(|r| {
             let Json(value): Json<serde_json::Value> = r.try_get(2)?;
@@ -404,47 +411,6 @@ pub(super) fn read_vectors(
             example_index: u32::try_from(r.get::<_, i32>(1)).unwrap_or(0),
             vector: r.get(2),
         })
-        .collect())
-}
-
-/// Documents of a settings-like table, all or those written after `after_rev`.
-pub(super) fn read_documents(
-    tx: &mut Transaction<'_>,
-    table: &str,
-    key_column: &str,
-    value_column: &str,
-    after_rev: Option<i64>,
-) -> std::result::Result<std::collections::BTreeMap<String, serde_json::Value>, postgres::Error> {
-    let sql = format!(
-        "SELECT {key_column}, {value_column} FROM {table}
-         WHERE $1::bigint IS NULL OR rev > $1"
-    );
-    let rows = tx.query(&sql, &[&after_rev])?;
-    rows.iter()
-        .map(|r| {
-            let Json(value): Json<serde_json::Value> = r.try_get(1)?;
-            Ok((r.get(0), value))
-        })
-        .collect()
-}
-
-/// Keys of documents written after `cursor` by this store's own commits.
-pub(super) fn own_documents(
-    tx: &mut Transaction<'_>,
-    table: &str,
-    key_column: &str,
-    cursor: i64,
-    own: &BTreeSet<i64>,
-) -> std::result::Result<BTreeSet<String>, postgres::Error> {
-    if own.is_empty() {
-        return Ok(BTreeSet::new());
-    }
-    let revs: Vec<i64> = own.iter().copied().collect();
-    let sql = format!("SELECT {key_column} FROM {table} WHERE rev > $1 AND rev = ANY($2)");
-    Ok(tx
-        .query(&sql, &[&cursor, &revs])?
-        .iter()
-        .map(|r| r.get(0))
         .collect())
 }
 

@@ -20,7 +20,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
 ];
 
 /// Key of the advisory lock held while a store is created or migrated ("PLRN").
-const MIGRATION_LOCK: i64 = 0x504C_524E;
+pub(super) const MIGRATION_LOCK: i64 = 0x504C_524E;
 
 /// Brings the store in the current schema (`search_path`) to
 /// [`POSTGRES_SCHEMA_VERSION`], or refuses it untouched.
