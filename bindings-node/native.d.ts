@@ -223,6 +223,14 @@ export declare class PatternEngine {
   patterns(filter?: PatternFilter | undefined | null): Array<Pattern>
   /** The change history of one pattern, or of every pattern; oldest first. */
   history(id?: number | undefined | null): Array<PatternEvent>
+  /**
+   * Takes in what other engines sharing this engine's store (PostgreSQL) wrote
+   * since it last looked; engines do so by themselves before every decision and
+   * change. Call it before reading patterns or settings another process may have
+   * changed. Returns whether anything changed (always `false` without a shared
+   * store).
+   */
+  refresh(): boolean
   /** Number of patterns (deleted ones included). */
   get patternCount(): number
   /** The configuration in force. */

@@ -203,6 +203,10 @@ class PatternEngine {
     return call('history', () => this.#native.history(id))
   }
 
+  refresh() {
+    return call('refresh', () => this.#native.refresh())
+  }
+
   get patternCount() {
     return call('patternCount', () => this.#native.patternCount)
   }

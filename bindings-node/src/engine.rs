@@ -521,6 +521,16 @@ impl PatternEngine {
         })
     }
 
+    /// Takes in what other engines sharing this engine's store (PostgreSQL) wrote
+    /// since it last looked; engines do so by themselves before every decision and
+    /// change. Call it before reading patterns or settings another process may have
+    /// changed. Returns whether anything changed (always `false` without a shared
+    /// store).
+    #[napi]
+    pub fn refresh(&self) -> napi::Result<bool, Code> {
+        sync(|| Ok(self.engine()?.refresh()?))
+    }
+
     /// Number of patterns (deleted ones included).
     #[napi(getter)]
     pub fn pattern_count(&self) -> napi::Result<u32, Code> {

@@ -149,6 +149,7 @@ test('PatternEngine methods survive hostile input', async () => {
     processSync: ['hello', { conversationId: 'c' }],
     feedback: [{ query: 'hello there', action: 'answer', sentReply: 'hi!' }],
     recordOperatorMessage: ['c', 'hello'],
+    refresh: [],
     createPattern: [{ triggerExamples: ['a b'], responseTemplate: 'c' }],
     updatePattern: [p.id, { confidence: 0.5 }],
     setActive: [p.id, true],

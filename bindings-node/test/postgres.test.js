@@ -52,3 +52,32 @@ test('a bad PostgreSQL URL is a STORE_ERROR', { skip: SKIP }, async () => {
     return true
   })
 })
+
+test('two engines: a takeover and a decision on one are honoured by the other', { skip: SKIP }, async (t) => {
+  const url = freshDatabase(t)
+  const a = await PatternEngine.open(url)
+  const b = await PatternEngine.open(url)
+  const login = "i can't log in to the trackman"
+  const p = await a.createPattern({
+    triggerExamples: [login, 'qr login failed', 'trackman login is not working', 'cant login on the simulator'],
+    responseTemplate: "You can play as Guest: tap 'Guest' on the TrackMan login screen.",
+    confidence: 1,
+    autoExecutable: true,
+  })
+  for (let i = 0; i < 5; i++) {
+    await a.feedback({ query: `${login} ${i}!`, action: 'approve', patternId: p.id })
+  }
+  a.recordOperatorMessage('c1', login)
+  assert.notEqual((await b.process(login, { conversationId: 'c1' })).action, 'auto_execute')
+  assert.equal((await b.process(login, { conversationId: 'c2' })).action, 'auto_execute')
+
+  await a.setAutoExecutable(p.id, false)
+  const d = await a.process(login, { conversationId: 'c3' })
+  assert.equal(typeof d.id, 'string')
+  const out = await b.feedback({ query: login, action: 'reject', decisionId: d.id })
+  assert.equal(out.judgedPattern, p.id)
+  assert.equal(a.refresh(), true)
+  assert.equal(a.pattern(p.id).failureCount, 1)
+  a.close()
+  b.close()
+})

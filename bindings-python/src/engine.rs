@@ -857,6 +857,18 @@ impl PyEngine {
 
     /// close() -> None
     ///
+    /// refresh() -> bool
+    ///
+    /// Takes in what other engines sharing this engine's store (PostgreSQL) wrote
+    /// since it last looked; engines do so by themselves before every decision and
+    /// change. Call it before reading patterns or settings another process may have
+    /// changed. Returns whether anything changed (always ``False`` without a shared
+    /// store).
+    fn refresh(&self, py: Python<'_>) -> PyResult<bool> {
+        let engine = self.engine()?;
+        py.detach(|| engine.refresh()).map_err(core_err)
+    }
+
     /// Releases the engine now: a durable engine closes its store file (so it can
     /// be opened again) before ``close`` returns; calls running in other threads
     /// finish first. Later calls raise ``EngineClosedError``; calling ``close``

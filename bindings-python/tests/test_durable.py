@@ -227,3 +227,58 @@ def test_closed_engine_refuses_new_methods():
     for call in (lambda: e.undo(1), lambda: e.bulk("delete"), lambda: e.update_config({})):
         with pytest.raises(pl.EngineClosedError):
             call()
+
+
+LOGIN = [
+    "i can't log in to the trackman",
+    "the qr code won't log us in",
+    "cant login on the simulator",
+    "trackman login is not working",
+    "qr login failed",
+    "we can't sign in to trackman",
+]
+GUEST = "You can play as Guest: tap 'Guest' on the TrackMan login screen."
+
+
+def trusted(engine):
+    """A pattern the engine auto-sends for LOGIN[0] in a fresh conversation."""
+    p = engine.create_pattern(LOGIN, GUEST, confidence=1.0, auto_executable=True)
+    for i in range(5):
+        engine.feedback(f"{LOGIN[i % len(LOGIN)]}!", "approve", pattern_id=p.id)
+    return p.id
+
+
+def test_state_survives_restarts(tmp_path):
+    """Issue 24: decision ids, feedback by decision id, takeovers and redelivered
+    feedback across restarts of a durable engine."""
+    path = str(tmp_path / "patterns.db")
+    with Engine.open(path) as engine:
+        pid = trusted(engine)
+        engine.set_auto_executable(pid, False)
+        suggested = engine.process(LOGIN[0], conversation_id="c1", message_id="m1")
+        assert suggested.action == "suggest" and suggested.pattern_id == pid
+        engine.set_auto_executable(pid, True)
+        engine.record_operator_message("c2", LOGIN[0])
+        first = engine.feedback("zebra quartz", "approve", pattern_id=pid, feedback_id="fb-1")
+        assert not first.duplicate
+        ids = {suggested.id}
+    with Engine.open(path) as engine:
+        count = engine.pattern(pid).execution_count
+        # The decision made before the restart is found by its id.
+        out = engine.feedback(LOGIN[0], "approve", decision=suggested.id)
+        assert out.judged_pattern == pid
+        assert engine.pattern(pid).execution_count == count + 1
+        # The takeover holds; another conversation is not locked.
+        assert not engine.process(LOGIN[0], conversation_id="c2").action == "auto_execute"
+        sent = engine.process(LOGIN[0], conversation_id="c3")
+        assert sent.action == "auto_execute" and sent.outbound is not None
+        # A redelivered feedback counts once; a redelivered message is a duplicate.
+        again = engine.feedback("zebra quartz", "approve", pattern_id=pid, feedback_id="fb-1")
+        assert again.duplicate
+        assert engine.process(LOGIN[0], conversation_id="c1", message_id="m1").reason == (
+            "duplicate_message"
+        )
+        ids.add(sent.id)
+        with pytest.raises(pl.UnknownDecisionError):
+            engine.feedback(LOGIN[0], "approve", decision="0190f3c2-7a1e-7c3d-9f4e-000000000001")
+    assert len(ids) == 2

@@ -199,39 +199,29 @@ fn reject(
     Ok(())
 }
 
-/// Learns the reply the operator sent, into `outcome`.
+/// Learns the reply the operator sent, into `outcome`: the message joins the
+/// pattern that already carries the reply, or becomes the first example of a new
+/// learned pattern (active, not auto-executable).
 fn learn_reply(
     book: &mut PatternBook,
     j: Judgement<'_>,
     reply: &str,
     outcome: &mut FeedbackOutcome,
 ) -> Result<()> {
-    let (learned, created, promoted) = learn_answer(
-        book,
-        j.config,
-        &j.feedback.query,
-        reply,
-        j.vector,
-        j.actor,
-        j.now,
-    )?;
+    check_learnable(j.config, reply)?;
+    let (learned, created, promoted) = match book.find_by_reply(reply) {
+        Some(id) => (id, false, join_pattern(book, j, id)),
+        None => (new_learned_pattern(book, j, reply), true, false),
+    };
     outcome.learned_pattern = Some(learned);
     outcome.created = created;
     outcome.promoted = promoted;
     Ok(())
 }
 
-/// Learns an operator's reply to `message`: extends the pattern carrying that
-/// reply or creates one. Returns (pattern, created, promoted).
-fn learn_answer(
-    book: &mut PatternBook,
-    config: &Config,
-    message: &str,
-    reply: &str,
-    vector: Option<Vec<f32>>,
-    actor: Option<String>,
-    now: Timestamp,
-) -> Result<(PatternId, bool, bool)> {
+/// A reply the engine may learn: it has words and does not carry the engine's own
+/// automatic-reply signature (V1 learned its own replies).
+fn check_learnable(config: &Config, reply: &str) -> Result<()> {
     if text::words(&text::normalize(reply)).next().is_none() {
         return Err(Error::InvalidFeedback("the reply has no words".into()));
     }
@@ -242,25 +232,34 @@ fn learn_answer(
             ));
         }
     }
-    if let Some(id) = book.find_by_reply(reply) {
-        book.add_example(id, message, vector);
-        book.apply(
-            id,
-            ChangeKind::Answered,
-            actor.clone(),
-            Some(message),
-            false,
-            |p| {
-                p.confidence = sanitize_confidence(p.confidence + config.learning.answer);
-                p.execution_count += 1;
-                p.success_count += 1;
-                p.last_used = Some(now);
-                p.last_modified = now;
-            },
-        );
-        let promoted = promote_if_due(book, config, id, actor, now);
-        return Ok((id, false, promoted));
-    }
+    Ok(())
+}
+
+/// The message joins pattern `id` as an example; returns whether that promoted it.
+fn join_pattern(book: &mut PatternBook, j: Judgement<'_>, id: PatternId) -> bool {
+    let message = &j.feedback.query;
+    book.add_example(id, message, j.vector);
+    let (rate, now) = (j.config.learning.answer, j.now);
+    book.apply(
+        id,
+        ChangeKind::Answered,
+        j.actor.clone(),
+        Some(message),
+        false,
+        |p| {
+            p.confidence = sanitize_confidence(p.confidence + rate);
+            p.execution_count += 1;
+            p.success_count += 1;
+            p.last_used = Some(now);
+            p.last_modified = now;
+        },
+    );
+    promote_if_due(book, j.config, id, j.actor, now)
+}
+
+/// A new learned pattern with the message as its first example; returns its id.
+fn new_learned_pattern(book: &mut PatternBook, j: Judgement<'_>, reply: &str) -> PatternId {
+    let (message, now) = (j.feedback.query.as_str(), j.now);
     let id = book.next_id();
     let pattern = Pattern {
         id,
@@ -272,7 +271,7 @@ fn learn_answer(
         trigger_keywords: Vec::new(),
         response_template: reply.to_owned(),
         action_template: None,
-        confidence: config.learning.initial_learned,
+        confidence: j.config.learning.initial_learned,
         is_active: true,
         auto_executable: false,
         is_deleted: false,
@@ -286,15 +285,12 @@ fn learn_answer(
         last_used: Some(now),
         last_modified: now,
     };
-    book.insert(
-        pattern,
-        vec![ExampleInput {
-            text: message,
-            vector,
-        }],
-        actor,
-    );
-    Ok((id, true, false))
+    let example = ExampleInput {
+        text: message,
+        vector: j.vector,
+    };
+    book.insert(pattern, vec![example], j.actor);
+    id
 }
 
 /// Promotes `id` to auto-executable when the promotion rule holds.

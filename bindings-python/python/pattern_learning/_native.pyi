@@ -355,6 +355,8 @@ class Engine:
         thread of its own; never blocks ``process``."""
     def memory_bytes(self) -> int:
         """Approximate heap bytes of patterns and indexes."""
+    def refresh(self) -> bool:
+        """Takes in what other engines sharing the store wrote since this one last looked."""
     def close(self) -> None:
         """Releases the engine; later calls raise EngineClosedError."""
     @property

@@ -255,6 +255,14 @@ impl Config {
 
     /// Checks every value; the first problem found is returned as a typed error.
     pub fn validate(&self) -> Result<()> {
+        self.validate_thresholds()?;
+        self.validate_fractions()?;
+        self.validate_limits()?;
+        self.alerts.validate()
+    }
+
+    /// Each tier threshold is in `[0, 1]`, and queue ≤ suggest ≤ auto.
+    fn validate_thresholds(&self) -> Result<()> {
         let t = &self.thresholds;
         for (key, value) in [
             ("thresholds.auto", t.auto),
@@ -270,7 +278,13 @@ impl Config {
                 queue: t.queue,
             });
         }
-        let l = &self.learning;
+        Ok(())
+    }
+
+    /// Learning rates, the promotion confidence and the fractional gates are in
+    /// `[0, 1]`; a target precision is above 0.5 and below 1.
+    fn validate_fractions(&self) -> Result<()> {
+        let (l, g) = (&self.learning, &self.gates);
         for (key, value) in [
             ("learning.approve", l.approve),
             ("learning.modify", l.modify),
@@ -279,13 +293,25 @@ impl Config {
             ("learning.initial_learned", l.initial_learned),
             ("learning.initial_manual", l.initial_manual),
             ("promotion.min_confidence", self.promotion.min_confidence),
-            ("gates.min_margin", self.gates.min_margin),
-            ("gates.min_similarity", self.gates.min_similarity),
-            ("gates.clear_lead", self.gates.clear_lead),
-            ("gates.semantic_weight", self.gates.semantic_weight),
+            ("gates.min_margin", g.min_margin),
+            ("gates.min_similarity", g.min_similarity),
+            ("gates.clear_lead", g.clear_lead),
+            ("gates.semantic_weight", g.semantic_weight),
         ] {
             unit_interval(key, value)?;
         }
+        match self.target_precision {
+            Some(p) if !(p.is_finite() && p > 0.5 && p < 1.0) => Err(invalid(
+                "target_precision",
+                p,
+                "must be a number above 0.5 and below 1",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts and sizes are within their ranges.
+    fn validate_limits(&self) -> Result<()> {
         if self.gates.neighbours == 0 || self.gates.neighbours > 50 {
             return Err(invalid(
                 "gates.neighbours",
@@ -300,15 +326,6 @@ impl Config {
                 "must be at least 1 (disable automatic sends with `enabled` or use `null` for no cap)",
             ));
         }
-        if let Some(p) = self.target_precision {
-            if !(p.is_finite() && p > 0.5 && p < 1.0) {
-                return Err(invalid(
-                    "target_precision",
-                    p,
-                    "must be a number above 0.5 and below 1",
-                ));
-            }
-        }
         if self.approvals_before_auto_send > 1000 {
             return Err(invalid(
                 "approvals_before_auto_send",
@@ -316,7 +333,6 @@ impl Config {
                 "must be at most 1000",
             ));
         }
-        self.alerts.validate()?;
         if self.max_message_bytes == 0 || self.max_message_bytes > 1 << 20 {
             return Err(invalid(
                 "max_message_bytes",

@@ -49,26 +49,15 @@ impl Engine {
         result
     }
 
+    /// Checks → finds the judged pattern → claims the feedback id → applies and
+    /// records (with the feedback id and the judged proposal) → remembers.
     fn feedback_unobserved(
         &self,
         feedback: &Feedback,
         vector: Option<Vec<f32>>,
     ) -> Result<FeedbackOutcome> {
         let config = self.config.read().clone();
-        if feedback.query.len() > config.max_message_bytes {
-            return Err(Error::TextTooLong {
-                len: feedback.query.len(),
-                max: config.max_message_bytes,
-            });
-        }
-        if let Some(reply) = feedback.reply_sent() {
-            if reply.len() > config.max_message_bytes {
-                return Err(Error::TextTooLong {
-                    len: reply.len(),
-                    max: config.max_message_bytes,
-                });
-            }
-        }
+        check_lengths(feedback, config.max_message_bytes)?;
         let action = feedback.resolved_action()?;
         let note = match feedback.decision_id {
             Some(id) => Some(self.decision_note(id)?),
@@ -107,7 +96,19 @@ impl Engine {
             };
             Ok((outcome, kept))
         });
-        match &result {
+        self.after_feedback(feedback, &result, judgement);
+        result
+    }
+
+    /// A recorded feedback's judged proposal joins the calibration record; a failed
+    /// one frees its feedback id (a redelivery is applied anew).
+    fn after_feedback(
+        &self,
+        feedback: &Feedback,
+        result: &Result<FeedbackOutcome>,
+        judgement: Option<Judgement>,
+    ) {
+        match result {
             Ok(outcome) if !outcome.duplicate => {
                 if let Some(j) = judgement {
                     self.calibration.lock().record(j.confidence, j.right);
@@ -120,7 +121,6 @@ impl Engine {
                 }
             }
         }
-        result
     }
 
     /// What the engine knows of decision `id`: from memory while it is recent,
@@ -184,6 +184,15 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// The customer message and the reply sent must fit in `max` bytes.
+fn check_lengths(feedback: &Feedback, max: usize) -> Result<()> {
+    let texts = std::iter::once(feedback.query.as_str()).chain(feedback.reply_sent());
+    match texts.map(str::len).find(|len| *len > max) {
+        Some(len) => Err(Error::TextTooLong { len, max }),
+        None => Ok(()),
     }
 }
 

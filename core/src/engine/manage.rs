@@ -14,45 +14,11 @@ impl Engine {
     /// Creates a pattern from trigger examples, keywords and a reply template.
     pub fn create_pattern(&self, new: NewPattern) -> Result<Pattern> {
         let config = self.config.read().clone();
-        let examples: Vec<String> = new
-            .trigger_examples
-            .iter()
-            .map(|e| e.trim().to_owned())
-            .filter(|e| text::words(&text::normalize(e)).next().is_some())
-            .collect();
-        if examples.is_empty() {
-            return Err(Error::InvalidPattern(
-                "at least one trigger example with words is required".into(),
-            ));
-        }
-        if text::words(&text::normalize(&new.response_template))
-            .next()
-            .is_none()
-        {
-            return Err(Error::InvalidPattern("the reply template is empty".into()));
-        }
-        for e in examples
-            .iter()
-            .chain(std::iter::once(&new.response_template))
-        {
-            if e.len() > config.max_message_bytes {
-                return Err(Error::TextTooLong {
-                    len: e.len(),
-                    max: config.max_message_bytes,
-                });
-            }
-        }
+        let examples = checked_examples(&new, config.max_message_bytes)?;
         let confidence = new.confidence.unwrap_or(config.learning.initial_manual);
         if !(confidence.is_finite() && (0.0..=1.0).contains(&confidence)) {
             return Err(Error::InvalidPattern(format!(
                 "confidence {confidence} is not in [0, 1]"
-            )));
-        }
-        if !new.embeddings.is_empty() && new.embeddings.len() != new.trigger_examples.len() {
-            return Err(Error::InvalidEmbedding(format!(
-                "{} embeddings for {} trigger examples",
-                new.embeddings.len(),
-                new.trigger_examples.len()
             )));
         }
         self.mutate(|book| {
@@ -61,43 +27,13 @@ impl Engine {
                 check_vector(v, dim)?;
                 dim = Some(v.len());
             }
-            let topic = match &new.topic {
-                Some(t) => t.parse::<topic::Topic>()?.as_str().to_owned(),
-                None => topic::detect_topic(&examples[0]).as_str().to_owned(),
-            };
-            let keywords = if new.trigger_keywords.is_empty() {
-                derive_keywords(&examples)
-            } else {
-                new.trigger_keywords
-                    .iter()
-                    .map(|k| k.trim().to_owned())
-                    .filter(|k| !k.is_empty())
-                    .collect()
-            };
-            let now = self.clock.now();
-            let id = book.next_id();
-            let pattern = Pattern {
-                id,
-                topic,
-                signature: signature::signature(&examples[0]),
-                trigger_examples: examples.clone(),
-                trigger_keywords: keywords,
-                response_template: new.response_template.clone(),
-                action_template: new.action_template.clone(),
+            let pattern = manual_pattern(
+                &new,
+                &examples,
                 confidence,
-                is_active: new.is_active,
-                auto_executable: new.auto_executable,
-                is_deleted: false,
-                execution_count: 0,
-                success_count: 0,
-                failure_count: 0,
-                override_count: 0,
-                provenance: Provenance::Manual,
-                v1_signature: Some(signature::v1_signature(&examples[0])),
-                created_at: now,
-                last_used: None,
-                last_modified: now,
-            };
+                book.next_id(),
+                self.clock.now(),
+            )?;
             let inputs = examples
                 .iter()
                 .enumerate()
@@ -269,4 +205,90 @@ impl Engine {
     pub fn memory_bytes(&self) -> usize {
         self.book.read().heap_bytes()
     }
+}
+
+/// The trigger examples of a new pattern, trimmed, those without words left out;
+/// refused when none is left, when the reply has no words, when a text is longer
+/// than `max_bytes`, or when caller vectors do not go one per example.
+fn checked_examples(new: &NewPattern, max_bytes: usize) -> Result<Vec<String>> {
+    let has_words = |s: &str| text::words(&text::normalize(s)).next().is_some();
+    let examples: Vec<String> = new
+        .trigger_examples
+        .iter()
+        .map(|e| e.trim().to_owned())
+        .filter(|e| has_words(e))
+        .collect();
+    if examples.is_empty() {
+        return Err(Error::InvalidPattern(
+            "at least one trigger example with words is required".into(),
+        ));
+    }
+    if !has_words(&new.response_template) {
+        return Err(Error::InvalidPattern("the reply template is empty".into()));
+    }
+    let longest = examples
+        .iter()
+        .chain(std::iter::once(&new.response_template))
+        .find(|e| e.len() > max_bytes);
+    if let Some(e) = longest {
+        return Err(Error::TextTooLong {
+            len: e.len(),
+            max: max_bytes,
+        });
+    }
+    if !new.embeddings.is_empty() && new.embeddings.len() != new.trigger_examples.len() {
+        return Err(Error::InvalidEmbedding(format!(
+            "{} embeddings for {} trigger examples",
+            new.embeddings.len(),
+            new.trigger_examples.len()
+        )));
+    }
+    Ok(examples)
+}
+
+/// A pattern written by hand: topic as given (else detected from the first
+/// example), keywords as given (else derived from the examples), signatures of the
+/// first example.
+fn manual_pattern(
+    new: &NewPattern,
+    examples: &[String],
+    confidence: f64,
+    id: PatternId,
+    now: crate::clock::Timestamp,
+) -> Result<Pattern> {
+    let topic = match &new.topic {
+        Some(t) => t.parse::<topic::Topic>()?.as_str().to_owned(),
+        None => topic::detect_topic(&examples[0]).as_str().to_owned(),
+    };
+    let keywords = if new.trigger_keywords.is_empty() {
+        derive_keywords(examples)
+    } else {
+        new.trigger_keywords
+            .iter()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect()
+    };
+    Ok(Pattern {
+        id,
+        topic,
+        signature: signature::signature(&examples[0]),
+        trigger_examples: examples.to_vec(),
+        trigger_keywords: keywords,
+        response_template: new.response_template.clone(),
+        action_template: new.action_template.clone(),
+        confidence,
+        is_active: new.is_active,
+        auto_executable: new.auto_executable,
+        is_deleted: false,
+        execution_count: 0,
+        success_count: 0,
+        failure_count: 0,
+        override_count: 0,
+        provenance: Provenance::Manual,
+        v1_signature: Some(signature::v1_signature(&examples[0])),
+        created_at: now,
+        last_used: None,
+        last_modified: now,
+    })
 }

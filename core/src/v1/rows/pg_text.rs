@@ -17,64 +17,7 @@ pub(super) fn parse_array(text: &str) -> Result<Vec<Option<String>>, String> {
             shorten(text)
         ));
     }
-    let mut items = Vec::new();
-    let mut expect_item = true;
-    loop {
-        while chars.next_if(|c| is_array_space(*c)).is_some() {}
-        match chars.next() {
-            None => return Err("unterminated array literal (missing `}`)".to_owned()),
-            Some('}') if items.is_empty() || !expect_item => break,
-            Some('}') => return Err("array literal ends with `,`".to_owned()),
-            Some(',') if !expect_item => expect_item = true,
-            Some(_) if !expect_item => return Err("missing `,` between array elements".to_owned()),
-            Some('{') => return Err("multidimensional arrays are not supported".to_owned()),
-            Some(',') => return Err("empty array element".to_owned()),
-            Some('"') => {
-                let mut item = String::new();
-                loop {
-                    match chars.next() {
-                        None => return Err("unterminated quoted array element".to_owned()),
-                        Some('"') => break,
-                        Some('\\') => {
-                            item.push(chars.next().ok_or("array literal ends with `\\`")?)
-                        }
-                        Some(c) => item.push(c),
-                    }
-                }
-                items.push(Some(item));
-                expect_item = false;
-            }
-            Some(first) => {
-                let mut item = String::new();
-                let mut escaped = false;
-                let mut c = first;
-                // Length of `item` up to its last non-space or escaped character.
-                let mut keep = 0;
-                loop {
-                    if c == '\\' {
-                        item.push(chars.next().ok_or("array literal ends with `\\`")?);
-                        escaped = true;
-                        keep = item.len();
-                    } else if c == '"' || c == '{' {
-                        return Err(format!("unexpected `{c}` inside an unquoted array element"));
-                    } else {
-                        item.push(c);
-                        if !is_array_space(c) {
-                            keep = item.len();
-                        }
-                    }
-                    match chars.peek() {
-                        Some(',' | '}') | None => break,
-                        Some(_) => c = chars.next().unwrap_or_default(),
-                    }
-                }
-                item.truncate(keep);
-                let is_null = !escaped && item.eq_ignore_ascii_case("NULL");
-                items.push((!is_null).then_some(item));
-                expect_item = false;
-            }
-        }
-    }
+    let items = array_items(&mut chars)?;
     let trailing: String = chars.collect();
     if !trailing.trim().is_empty() {
         return Err(format!(
@@ -83,6 +26,78 @@ pub(super) fn parse_array(text: &str) -> Result<Vec<Option<String>>, String> {
         ));
     }
     Ok(items)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// The elements after the opening `{`, up to and including the closing `}`.
+fn array_items(chars: &mut Chars<'_>) -> Result<Vec<Option<String>>, String> {
+    let mut items = Vec::new();
+    let mut expect_item = true;
+    loop {
+        while chars.next_if(|c| is_array_space(*c)).is_some() {}
+        match chars.next() {
+            None => return Err("unterminated array literal (missing `}`)".to_owned()),
+            Some('}') if items.is_empty() || !expect_item => return Ok(items),
+            Some('}') => return Err("array literal ends with `,`".to_owned()),
+            Some(',') if !expect_item => expect_item = true,
+            Some(_) if !expect_item => return Err("missing `,` between array elements".to_owned()),
+            Some('{') => return Err("multidimensional arrays are not supported".to_owned()),
+            Some(',') => return Err("empty array element".to_owned()),
+            Some('"') => {
+                items.push(Some(quoted_item(chars)?));
+                expect_item = false;
+            }
+            Some(first) => {
+                items.push(unquoted_item(first, chars)?);
+                expect_item = false;
+            }
+        }
+    }
+}
+
+/// A quoted element, after its opening `"`: backslash escapes the next character.
+fn quoted_item(chars: &mut Chars<'_>) -> Result<String, String> {
+    let mut item = String::new();
+    loop {
+        match chars.next() {
+            None => return Err("unterminated quoted array element".to_owned()),
+            Some('"') => return Ok(item),
+            Some('\\') => item.push(chars.next().ok_or("array literal ends with `\\`")?),
+            Some(c) => item.push(c),
+        }
+    }
+}
+
+/// An unquoted element starting with `first`, up to the next `,` or `}` (not
+/// consumed): trailing white space dropped, `NULL` (unescaped) is `None`.
+fn unquoted_item(first: char, chars: &mut Chars<'_>) -> Result<Option<String>, String> {
+    let mut item = String::new();
+    let mut escaped = false;
+    let mut c = first;
+    // Length of `item` up to its last non-space or escaped character.
+    let mut keep = 0;
+    loop {
+        if c == '\\' {
+            item.push(chars.next().ok_or("array literal ends with `\\`")?);
+            escaped = true;
+            keep = item.len();
+        } else if c == '"' || c == '{' {
+            return Err(format!("unexpected `{c}` inside an unquoted array element"));
+        } else {
+            item.push(c);
+            if !is_array_space(c) {
+                keep = item.len();
+            }
+        }
+        match chars.peek() {
+            Some(',' | '}') | None => break,
+            Some(_) => c = chars.next().unwrap_or_default(),
+        }
+    }
+    item.truncate(keep);
+    let is_null = !escaped && item.eq_ignore_ascii_case("NULL");
+    Ok((!is_null).then_some(item))
 }
 
 /// Writes a text array as PostgreSQL does: elements quoted when they are empty,
