@@ -9,29 +9,19 @@
 //! skipped and why. Each test works in its own PostgreSQL schema.
 #![cfg(feature = "postgres")]
 
+mod support;
+
 use std::sync::Arc;
 
-use pattern_learning::clock::{ManualClock, Timestamp};
+use pattern_learning::clock::ManualClock;
 use pattern_learning::config::Config;
 use pattern_learning::store::PostgresOptions;
 use pattern_learning::{
     Action, ChangeKind, Engine, Error, Feedback, MessageContext, NewPattern, PatternId, Reason,
 };
+use support::{LOGIN, PHRASINGS, REPLY, START};
 
 const ENV: &str = "PATTERN_LEARNING_TEST_POSTGRES";
-const START: Timestamp = Timestamp(1_767_225_600_000);
-const REPLY: &str = "You can play as Guest: tap 'Guest' on the TrackMan login screen.";
-const PHRASINGS: [&str; 8] = [
-    "i can't log in to the trackman",
-    "the qr code won't log us in",
-    "cant login on the simulator",
-    "trackman login is not working",
-    "qr login failed",
-    "we can't sign in to trackman",
-    "how do we log in to the sim",
-    "login screen wont accept qr code",
-];
-const LOGIN: &str = "i can't log in to the trackman";
 
 /// Two engines on one fresh schema, on one manual clock.
 struct Pair {

@@ -19,6 +19,8 @@
 mod child;
 mod fixture;
 mod model;
+#[path = "../support/mod.rs"]
+mod support;
 mod sut;
 
 use std::sync::atomic::Ordering;
