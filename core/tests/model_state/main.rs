@@ -42,6 +42,7 @@ impl Location for SqliteFile {
 #[cfg(feature = "postgres")]
 struct PostgresSchema;
 
+#[cfg(feature = "postgres")]
 const POSTGRES_VAR: &str = "PATTERN_LEARNING_TEST_POSTGRES";
 
 #[cfg(feature = "postgres")]
