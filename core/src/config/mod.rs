@@ -283,6 +283,11 @@ impl Config {
             ("gates.min_similarity", self.gates.min_similarity),
             ("gates.clear_lead", self.gates.clear_lead),
             ("gates.semantic_weight", self.gates.semantic_weight),
+            ("gates.foreign_word_share", self.gates.foreign_word_share),
+            (
+                "gates.close_word_similarity",
+                self.gates.close_word_similarity,
+            ),
         ] {
             unit_interval(key, value)?;
         }

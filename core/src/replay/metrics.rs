@@ -97,6 +97,10 @@ pub struct MessageResult {
     /// The trigger example nearest to the message, if any.
     #[serde(default)]
     pub nearest_example: Option<String>,
+    /// Words of the message the proposed reply does not explain
+    /// (`evidence.unexplained_words`).
+    #[serde(default)]
+    pub unexplained_words: Vec<String>,
     /// Every gate of the decision with its value (`evidence.gates`).
     #[serde(default)]
     pub gates: Vec<crate::decision::GateCheck>,

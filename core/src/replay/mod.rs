@@ -343,6 +343,7 @@ fn result(record: &Record, out_of_scope: bool, step: Step) -> MessageResult {
         agreeing_neighbours: d.evidence.agreeing_neighbours,
         support: d.evidence.support,
         nearest_example: d.evidence.nearest_example,
+        unexplained_words: d.evidence.unexplained_words,
         gates: d.evidence.gates,
         latency_us,
     }
