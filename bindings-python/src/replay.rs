@@ -42,13 +42,16 @@ fn io_error(path: &std::path::Path, e: &std::io::Error) -> PyErr {
 }
 
 /// The records of `paths`, read in order as one data set; errors as Python
-/// exceptions (made after the thread holds the interpreter again).
+/// exceptions (made after the thread holds the interpreter again). A parse error
+/// names the file when there are several.
 fn read_jsonl(paths: &[PathBuf]) -> Result<Vec<Record>, ReadError> {
     let mut data = core_replay::JsonlReader::default();
     for path in paths {
         let file = File::open(path).map_err(|e| ReadError::Io(path.clone(), e))?;
-        data.read(BufReader::new(file))
-            .map_err(|e| ReadError::Core(path.clone(), e))?;
+        data.read(BufReader::new(file)).map_err(|e| match paths {
+            [_] => ReadError::Core(e),
+            _ => ReadError::Core(in_file(path, e)),
+        })?;
     }
     Ok(data.into_records())
 }
@@ -56,14 +59,14 @@ fn read_jsonl(paths: &[PathBuf]) -> Result<Vec<Record>, ReadError> {
 /// Why reading a data file failed.
 enum ReadError {
     Io(PathBuf, std::io::Error),
-    Core(PathBuf, pattern_learning::Error),
+    Core(pattern_learning::Error),
 }
 
 impl From<ReadError> for PyErr {
     fn from(e: ReadError) -> PyErr {
         match e {
             ReadError::Io(path, e) => io_error(&path, &e),
-            ReadError::Core(path, e) => core_err(in_file(&path, e)),
+            ReadError::Core(e) => core_err(e),
         }
     }
 }

@@ -94,7 +94,7 @@ def test_messages_frame(demo_result):
     assert isinstance(df, pd.DataFrame)
     assert len(df) == demo_result.metrics["messages"]
     assert list(df.columns) == [
-        "id", "text", "intent", "action", "reason", "confidence", "response",
+        "id", "text", "intent", "out_of_scope", "action", "reason", "confidence", "response",
         "right", "similarity", "margin", "agreeing_neighbours", "support", "latency_us",
     ]
     auto = df[df["action"] == "auto_execute"]
@@ -277,6 +277,11 @@ def test_several_files_and_eval_splits_are_the_cli_replay(demo_path, tmp_path):
             binary, "--data", str(demo_path), "--data", str(extra), "--eval", "val,extra"
         )
         assert stable(got) == stable(expected)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(pl.ParseError) as info:
+        pl.load([demo_path, bad])
+    assert info.value.what == f"{bad}, line 1", "with several files, the file is named"
     with pytest.raises(TypeError, match="eval split names must be str"):
         pl.replay(demo_path, eval=["val", 3])
 
