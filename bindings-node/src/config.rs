@@ -87,6 +87,14 @@ pub struct Gates {
     pub clear_lead_dissent: u32,
     /// Weight of the embedder's cosine in the similarity.
     pub semantic_weight: f64,
+    /// Most words of the message the proposed reply does not explain (default 1).
+    pub max_unexplained_words: u32,
+    /// A word in at most this many examples is rare (default 5).
+    pub rare_word_examples: u32,
+    /// A word whose examples are one other reply's at this share is that reply's (default 0.3).
+    pub foreign_word_share: f64,
+    /// A neighbour's word this close in the built-in table explains a word (default 0.6).
+    pub close_word_similarity: f64,
 }
 
 /// Limits on automatic sending, plus V1's test-number bypass.
@@ -197,6 +205,10 @@ impl From<pl::Config> for Config {
                 clear_lead: gates.clear_lead,
                 clear_lead_dissent: count(gates.clear_lead_dissent),
                 semantic_weight: gates.semantic_weight,
+                max_unexplained_words: count(gates.max_unexplained_words),
+                rare_word_examples: count(gates.rare_word_examples),
+                foreign_word_share: gates.foreign_word_share,
+                close_word_similarity: gates.close_word_similarity,
             },
             guards: GuardLimits {
                 max_auto_sends_per_hour: guards.max_auto_sends_per_hour,

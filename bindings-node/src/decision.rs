@@ -111,6 +111,9 @@ pub struct Evidence {
     pub pattern_confidence: f64,
     /// Trigger keywords found in the message.
     pub keyword_hits: Vec<String>,
+    /// Words of the message the proposed reply's examples do not explain (gate
+    /// `unexplained_words`).
+    pub unexplained_words: Vec<String>,
     /// Template variables that could not be filled.
     pub missing_variables: Vec<String>,
     /// Each auto-send gate with its value.
@@ -153,6 +156,7 @@ impl From<pl::Evidence> for Evidence {
             support,
             pattern_confidence,
             keyword_hits,
+            unexplained_words,
             missing_variables,
             gates,
             auto_threshold,
@@ -172,6 +176,7 @@ impl From<pl::Evidence> for Evidence {
             support: number(support),
             pattern_confidence,
             keyword_hits,
+            unexplained_words,
             missing_variables,
             gates: gates
                 .into_iter()
@@ -228,7 +233,8 @@ impl Decision {
 
     /// Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
     /// `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
-    /// `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
+    /// `ambiguous_match`, `insufficient_support`, `distant_match`, `unexplained_words`,
+    /// `template_incomplete`,
     /// `previously_rejected`, `empty_message`, `message_too_long`, `safety_blacklist`,
     /// `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
     /// `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,

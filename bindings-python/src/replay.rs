@@ -6,7 +6,9 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pattern_learning::replay::{self as core_replay, Record, ReplayOptions, ReplayReport};
+use pattern_learning::replay::{
+    self as core_replay, Record, ReplayOptions, ReplayReport, UnknownIntents,
+};
 use pattern_learning::sweep::{self as core_sweep, Sweep};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyTypeError,
@@ -36,6 +38,47 @@ fn io_error(path: &std::path::Path, e: &std::io::Error) -> PyErr {
         std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
         std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
         _ => PyOSError::new_err(msg),
+    }
+}
+
+/// The records of `paths`, read in order as one data set; errors as Python
+/// exceptions (made after the thread holds the interpreter again). A parse error
+/// names the file when there are several.
+fn read_jsonl(paths: &[PathBuf]) -> Result<Vec<Record>, ReadError> {
+    let mut data = core_replay::JsonlReader::default();
+    for path in paths {
+        let file = File::open(path).map_err(|e| ReadError::Io(path.clone(), e))?;
+        data.read(BufReader::new(file)).map_err(|e| match paths {
+            [_] => ReadError::Core(e),
+            _ => ReadError::Core(in_file(path, e)),
+        })?;
+    }
+    Ok(data.into_records())
+}
+
+/// Why reading a data file failed.
+enum ReadError {
+    Io(PathBuf, std::io::Error),
+    Core(pattern_learning::Error),
+}
+
+impl From<ReadError> for PyErr {
+    fn from(e: ReadError) -> PyErr {
+        match e {
+            ReadError::Io(path, e) => io_error(&path, &e),
+            ReadError::Core(e) => core_err(e),
+        }
+    }
+}
+
+/// A parse error that names the file it is in.
+fn in_file(path: &std::path::Path, e: pattern_learning::Error) -> pattern_learning::Error {
+    match e {
+        pattern_learning::Error::Parse { what, reason } => pattern_learning::Error::Parse {
+            what: format!("{}, {what}", path.display()),
+            reason,
+        },
+        other => other,
     }
 }
 
@@ -75,22 +118,18 @@ fn str_column(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
 
 #[pymethods]
 impl PyDataset {
-    /// Dataset.from_jsonl(path) -> Dataset
+    /// Dataset.from_jsonl(path, *more) -> Dataset
     ///
     /// Reads JSON Lines with ``text``, ``intent``, ``split`` and an optional
     /// ``id`` (else the line number), exactly as ``examples/replay --data`` does.
+    /// Several files are read in order as one data set (``--data`` given several
+    /// times): lines without an id are numbered across them.
     /// Raises ``FileNotFoundError`` / ``OSError`` or ``ParseError``.
     #[staticmethod]
-    fn from_jsonl(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let records = py
-            .detach(
-                || -> Result<Result<Vec<Record>, pattern_learning::Error>, std::io::Error> {
-                    let file = File::open(&path)?;
-                    Ok(core_replay::load_jsonl(BufReader::new(file)))
-                },
-            )
-            .map_err(|e| io_error(&path, &e))?
-            .map_err(core_err)?;
+    #[pyo3(signature = (path, *more))]
+    fn from_jsonl(py: Python<'_>, path: PathBuf, more: Vec<PathBuf>) -> PyResult<Self> {
+        let paths: Vec<PathBuf> = std::iter::once(path).chain(more).collect();
+        let records = py.detach(|| read_jsonl(&paths))?;
         Ok(PyDataset {
             records: Arc::new(records),
         })
@@ -223,9 +262,9 @@ impl PyReplayReport {
 
     /// message_columns() -> dict[str, list]
     ///
-    /// Per evaluated message, as columns (id, text, intent, action, reason,
-    /// confidence, response, right, similarity, margin, agreeing_neighbours,
-    /// support, latency_us).
+    /// Per evaluated message, as columns (id, text, intent, out_of_scope, action,
+    /// reason, confidence, response, right, similarity, margin,
+    /// agreeing_neighbours, support, latency_us).
     fn message_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let m = &self.report.messages;
         let d = PyDict::new(py);
@@ -237,6 +276,10 @@ impl PyReplayReport {
         d.set_item(
             "intent",
             m.iter().map(|r| r.intent.as_str()).collect::<Vec<_>>(),
+        )?;
+        d.set_item(
+            "out_of_scope",
+            m.iter().map(|r| r.out_of_scope).collect::<Vec<_>>(),
         )?;
         d.set_item(
             "action",
@@ -310,63 +353,74 @@ impl PyReplayReport {
     }
 }
 
-fn warmup_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+/// Split names given as one comma-separated string (as on the command line) or a
+/// sequence of them.
+fn split_names(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
     match obj.cast::<PyString>() {
         // "train,val" as on the command line.
         Ok(list) => Ok(core_replay::split_list(&list.to_cow()?)),
-        Err(_) => str_column(obj, "warmup"),
+        Err(_) => str_column(obj, what),
     }
 }
 
-/// The options both `replay` and `sweep` take (warm-up `("train",)` when not
-/// given), as the core's type; the core checks them when the replay starts
-/// ([`ReplayOptions::validate`]).
+/// The options both `replay` and `sweep` take (warm-up `("train",)`, evaluation
+/// `("val",)` when not given), as the core's type; the core checks them when the
+/// replay starts ([`ReplayOptions::validate`]).
 #[allow(clippy::too_many_arguments)]
 fn options(
     warmup: Option<&Bound<'_, PyAny>>,
-    eval: &str,
+    eval: Option<&Bound<'_, PyAny>>,
     seed: u64,
     profile: &str,
     config: Option<&Bound<'_, PyAny>>,
     window: usize,
     seconds_per_message: i64,
+    unknown_intents: Option<f64>,
+    unknown_seed: u64,
 ) -> PyResult<ReplayOptions> {
-    let warmup = match warmup {
-        Some(w) => warmup_list(w)?,
-        None => vec!["train".to_owned()],
+    let splits = |obj: Option<&Bound<'_, PyAny>>, what: &str, default: &str| match obj {
+        Some(o) => split_names(o, what),
+        None => Ok(vec![default.to_owned()]),
     };
     Ok(ReplayOptions {
-        warmup,
-        eval: eval.to_owned(),
+        warmup: splits(warmup, "warmup", "train")?,
+        eval: splits(eval, "eval", "val")?,
         seed,
         config: config_from_py(profile, config)?,
         seconds_per_message,
         window,
         embedder: None,
         restart_after_warmup: false,
+        unknown_intents: unknown_intents.map(|share| UnknownIntents {
+            share,
+            seed: unknown_seed,
+        }),
     })
 }
 
-/// replay(dataset, *, warmup=("train",), eval="val", seed=1, profile="seed",
-/// config=None, window=250, seconds_per_message=60, restart=False) -> ReplayReport
+/// replay(dataset, *, warmup=("train",), eval=("val",), seed=1, profile="seed",
+/// config=None, window=250, seconds_per_message=60, restart=False,
+/// unknown_intents=None, unknown_seed=1) -> ReplayReport
 ///
 /// Runs the replay protocol (``docs/replay-protocol.md``) through the core; the same
 /// numbers as ``cargo run --release --example replay -- --data FILE --json``
-/// (``restart=True``: ``--restart``).
+/// (``restart=True``: ``--restart``; ``unknown_intents=F``: ``--unknown-intents F``).
 #[pyfunction]
-#[pyo3(signature = (dataset, *, warmup = None, eval = "val", seed = 1, profile = "seed", config = None, window = 250, seconds_per_message = 60, restart = false))]
+#[pyo3(signature = (dataset, *, warmup = None, eval = None, seed = 1, profile = "seed", config = None, window = 250, seconds_per_message = 60, restart = false, unknown_intents = None, unknown_seed = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn replay(
     py: Python<'_>,
     dataset: &Bound<'_, PyDataset>,
     warmup: Option<&Bound<'_, PyAny>>,
-    eval: &str,
+    eval: Option<&Bound<'_, PyAny>>,
     seed: u64,
     profile: &str,
     config: Option<&Bound<'_, PyAny>>,
     window: usize,
     seconds_per_message: i64,
     restart: bool,
+    unknown_intents: Option<f64>,
+    unknown_seed: u64,
 ) -> PyResult<PyReplayReport> {
     let opts = ReplayOptions {
         restart_after_warmup: restart,
@@ -378,6 +432,8 @@ pub fn replay(
             config,
             window,
             seconds_per_message,
+            unknown_intents,
+            unknown_seed,
         )?
     };
     let records = dataset.get().records.clone();
@@ -424,15 +480,16 @@ fn float_list(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Option<f64>>> 
 }
 
 /// sweep(dataset, *, auto_thresholds=None, target_precisions=None, warmup=("train",),
-/// eval="val", seed=1, profile="seed", config=None, window=250,
-/// seconds_per_message=60, threads=None) -> list[dict]
+/// eval=("val",), seed=1, profile="seed", config=None, window=250,
+/// seconds_per_message=60, threads=None, unknown_intents=None, unknown_seed=1)
+/// -> list[dict]
 ///
 /// Replays once per grid point (every auto threshold with every target
 /// precision; ``None`` = no target), in parallel; one flat dict per point, in
 /// grid order. Invalid grid values (NaN, outside ``[0, 1]``) raise
 /// ``InvalidConfigError`` before anything runs.
 #[pyfunction]
-#[pyo3(signature = (dataset, *, auto_thresholds = None, target_precisions = None, warmup = None, eval = "val", seed = 1, profile = "seed", config = None, window = 250, seconds_per_message = 60, threads = None))]
+#[pyo3(signature = (dataset, *, auto_thresholds = None, target_precisions = None, warmup = None, eval = None, seed = 1, profile = "seed", config = None, window = 250, seconds_per_message = 60, threads = None, unknown_intents = None, unknown_seed = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn sweep<'py>(
     py: Python<'py>,
@@ -440,13 +497,15 @@ pub fn sweep<'py>(
     auto_thresholds: Option<&Bound<'py, PyAny>>,
     target_precisions: Option<&Bound<'py, PyAny>>,
     warmup: Option<&Bound<'py, PyAny>>,
-    eval: &str,
+    eval: Option<&Bound<'py, PyAny>>,
     seed: u64,
     profile: &str,
     config: Option<&Bound<'py, PyAny>>,
     window: usize,
     seconds_per_message: i64,
     threads: Option<usize>,
+    unknown_intents: Option<f64>,
+    unknown_seed: u64,
 ) -> PyResult<Bound<'py, PyList>> {
     let opts = options(
         warmup,
@@ -456,6 +515,8 @@ pub fn sweep<'py>(
         config,
         window,
         seconds_per_message,
+        unknown_intents,
+        unknown_seed,
     )?;
     let autos = match auto_thresholds.filter(|a| !a.is_none()) {
         None => Vec::new(),

@@ -94,7 +94,7 @@ def test_messages_frame(demo_result):
     assert isinstance(df, pd.DataFrame)
     assert len(df) == demo_result.metrics["messages"]
     assert list(df.columns) == [
-        "id", "text", "intent", "action", "reason", "confidence", "response",
+        "id", "text", "intent", "out_of_scope", "action", "reason", "confidence", "response",
         "right", "similarity", "margin", "agreeing_neighbours", "support", "latency_us",
     ]
     auto = df[df["action"] == "auto_execute"]
@@ -254,3 +254,58 @@ def test_replay_options_are_checked_by_the_core(demo_path):
     with pytest.raises(pl.InvalidConfigError) as info:
         pl.sweep(demo_path, auto_thresholds=[0.9], threads=0)
     assert info.value.key == "threads"
+
+
+def test_several_files_and_eval_splits_are_the_cli_replay(demo_path, tmp_path):
+    """A list of files is read as one data set (``--data`` given twice) and
+    ``eval`` may name several splits (``--eval val,extra``)."""
+    lines = demo_path.read_text(encoding="utf-8").splitlines()
+    moved = [json.loads(line) for line in lines if '"split": "val"' in line or '"split":"val"' in line][:40]
+    assert moved, "the demo inbox has val lines"
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(
+        "".join(json.dumps({**r, "id": f"extra-{i}", "split": "extra"}) + "\n" for i, r in enumerate(moved)),
+        encoding="utf-8",
+    )
+    got = pl.replay([demo_path, extra], eval="val,extra").metrics
+    assert got["messages"] == 517 + len(moved)
+    same = pl.replay(pl.Dataset.from_jsonl(str(demo_path), str(extra)), eval=["val", "extra"])
+    assert stable(same.metrics) == stable(got)
+    binary = replay_binary()
+    if binary is not None:
+        expected = run_replay_binary(
+            binary, "--data", str(demo_path), "--data", str(extra), "--eval", "val,extra"
+        )
+        assert stable(got) == stable(expected)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(pl.ParseError) as info:
+        pl.load([demo_path, bad])
+    assert info.value.what == f"{bad}, line 1", "with several files, the file is named"
+    with pytest.raises(TypeError, match="eval split names must be str"):
+        pl.replay(demo_path, eval=["val", 3])
+
+
+def test_unknown_intents_is_the_open_intent_setting(demo_path):
+    """``unknown_intents`` is ``--unknown-intents``: a seeded share of the intents
+    counts as out of scope, and the rate is per out-of-scope message."""
+    closed = pl.replay(demo_path)
+    opened = pl.replay(demo_path, unknown_intents=0.25, unknown_seed=2)
+    m = opened.metrics
+    assert m["unknown_intents"] > 0 and closed.metrics["unknown_intents"] == 0
+    assert m["oos_messages"] > closed.metrics["oos_messages"]
+    assert m["oos_auto_send_rate"] == pytest.approx(m["oos_auto_sends"] / m["oos_messages"])
+    df = opened.messages
+    unknown = df[df["out_of_scope"] & (df["intent"] != "oos")]
+    assert len(unknown) == m["oos_messages"] - closed.metrics["oos_messages"]
+    binary = replay_binary()
+    if binary is not None:
+        expected = run_replay_binary(
+            binary, "--data", str(demo_path), "--unknown-intents", "0.25", "--unknown-seed", "2"
+        )
+        assert stable(m) == stable(expected)
+    with pytest.raises(pl.InvalidConfigError) as info:
+        pl.replay(demo_path, unknown_intents=1.5)
+    assert info.value.key == "unknown_intents"
+    with pytest.raises(TypeError, match="unknown_intents must be a number"):
+        pl.replay(demo_path, unknown_intents="0.25")

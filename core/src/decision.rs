@@ -57,6 +57,9 @@ pub enum Reason {
     /// The nearest example is too far from the message to send unattended
     /// (`gates.min_similarity`).
     DistantMatch,
+    /// The message has words the proposed reply's examples do not explain: rare,
+    /// or another reply's (`gates.max_unexplained_words`).
+    UnexplainedWords,
     /// The reply has a variable the message context cannot fill.
     TemplateIncomplete,
     /// An operator rejected this reply for a message like this one.
@@ -103,6 +106,7 @@ impl Reason {
             Reason::AmbiguousMatch => "ambiguous_match",
             Reason::DistantMatch => "distant_match",
             Reason::InsufficientSupport => "insufficient_support",
+            Reason::UnexplainedWords => "unexplained_words",
             Reason::TemplateIncomplete => "template_incomplete",
             Reason::PreviouslyRejected => "previously_rejected",
             Reason::EmptyMessage => "empty_message",
@@ -185,6 +189,10 @@ pub struct Evidence {
     pub pattern_confidence: f64,
     /// Trigger keywords found in the message.
     pub keyword_hits: Vec<String>,
+    /// Words of the message the proposed reply's examples do not explain (gate
+    /// `unexplained_words`; measured when the other match gates passed).
+    #[serde(default)]
+    pub unexplained_words: Vec<String>,
     /// Template variables that could not be filled.
     pub missing_variables: Vec<String>,
     /// Each auto-send gate with its value.

@@ -11,6 +11,7 @@
 //! | `margin` | match | the reply leads the best *different* reply | `ambiguous_match` |
 //! | `similarity` | match | the nearest example is close enough | `distant_match` |
 //! | `support` | match | operators sent or approved the reply often enough | `insufficient_support` |
+//! | `unexplained_words` | match | the reply's examples explain the message's rare words | `unexplained_words` |
 //! | `active` | pattern | the pattern is active | `not_auto_executable` |
 //! | `auto_executable` | pattern | the pattern is approved for automatic sending | `not_auto_executable` |
 //! | `template_complete` | pattern | every variable of the reply is filled | `template_incomplete` |
@@ -94,6 +95,36 @@ pub struct Gates {
     /// most proposals pass the agreement and margin gates (0.3, 0.7 and 1.0 passed
     /// fewer at the same precision). 0 turns semantic retrieval off.
     pub semantic_weight: f64,
+    /// Most words of the message that the proposed reply does not explain. A word
+    /// is unexplained when no example of the reply has it, it is rare among all
+    /// examples ([`rare_word_examples`](Self::rare_word_examples)) or mostly
+    /// another reply's ([`foreign_word_share`](Self::foreign_word_share)), and no
+    /// word of the reply's nearest examples is close to it in the built-in table
+    /// ([`close_word_similarity`](Self::close_word_similarity)); numbers and
+    /// one-letter words never count. The evidence names them
+    /// ([`Evidence::unexplained_words`](crate::decision::Evidence::unexplained_words)).
+    ///
+    /// Default 1 (a second unexplained word stops the send): on CLINC150 val with
+    /// its 648 extra out-of-scope queries (seeds 1–5) it cut out-of-scope automatic
+    /// sends from 25 to 10 and wrong sends per 1000 from 1.87–2.93 to 1.07–1.87, for
+    /// 1.0–1.6 points of automation; 0 (every unexplained word stops it) cost
+    /// more automation than it saved sends. Any value of at least 256 (the words a
+    /// message is read for) turns the gate off.
+    /// `docs/decisions/0004-out-of-scope.md` has every setting tried.
+    #[serde(default = "default_max_unexplained_words")]
+    pub max_unexplained_words: usize,
+    /// A word in at most this many examples (of any reply) is rare. Default 5.
+    #[serde(default = "default_rare_word_examples")]
+    pub rare_word_examples: usize,
+    /// A word whose examples belong to one other reply at this share or more is
+    /// that reply's, in `[0, 1]`. Default 0.3.
+    #[serde(default = "default_foreign_word_share")]
+    pub foreign_word_share: f64,
+    /// A word of the reply's nearest examples at least this close (cosine of the
+    /// built-in table's word vectors, whatever the engine's embedder) explains a
+    /// word, in `[0, 1]`. Default 0.6.
+    #[serde(default = "default_close_word_similarity")]
+    pub close_word_similarity: f64,
 }
 
 /// Default of [`Gates::min_similarity`].
@@ -104,6 +135,34 @@ pub const DEFAULT_CLEAR_LEAD: f64 = 0.15;
 
 /// Default of [`Gates::clear_lead_dissent`].
 pub const DEFAULT_CLEAR_LEAD_DISSENT: usize = 1;
+
+/// Default of [`Gates::max_unexplained_words`].
+pub const DEFAULT_MAX_UNEXPLAINED_WORDS: usize = 1;
+
+/// Default of [`Gates::rare_word_examples`].
+pub const DEFAULT_RARE_WORD_EXAMPLES: usize = 5;
+
+/// Default of [`Gates::foreign_word_share`].
+pub const DEFAULT_FOREIGN_WORD_SHARE: f64 = 0.3;
+
+/// Default of [`Gates::close_word_similarity`].
+pub const DEFAULT_CLOSE_WORD_SIMILARITY: f64 = 0.6;
+
+fn default_max_unexplained_words() -> usize {
+    DEFAULT_MAX_UNEXPLAINED_WORDS
+}
+
+fn default_rare_word_examples() -> usize {
+    DEFAULT_RARE_WORD_EXAMPLES
+}
+
+fn default_foreign_word_share() -> f64 {
+    DEFAULT_FOREIGN_WORD_SHARE
+}
+
+fn default_close_word_similarity() -> f64 {
+    DEFAULT_CLOSE_WORD_SIMILARITY
+}
 
 fn default_min_similarity() -> f64 {
     DEFAULT_MIN_SIMILARITY
@@ -128,6 +187,10 @@ impl Default for Gates {
             clear_lead: DEFAULT_CLEAR_LEAD,
             clear_lead_dissent: DEFAULT_CLEAR_LEAD_DISSENT,
             semantic_weight: 0.5,
+            max_unexplained_words: DEFAULT_MAX_UNEXPLAINED_WORDS,
+            rare_word_examples: DEFAULT_RARE_WORD_EXAMPLES,
+            foreign_word_share: DEFAULT_FOREIGN_WORD_SHARE,
+            close_word_similarity: DEFAULT_CLOSE_WORD_SIMILARITY,
         }
     }
 }
@@ -178,6 +241,26 @@ impl Gates {
                 default.semantic_weight,
                 tuned.semantic_weight,
             ),
+            max_unexplained_words: pick(
+                self.max_unexplained_words,
+                default.max_unexplained_words,
+                tuned.max_unexplained_words,
+            ),
+            rare_word_examples: pick(
+                self.rare_word_examples,
+                default.rare_word_examples,
+                tuned.rare_word_examples,
+            ),
+            foreign_word_share: pick(
+                self.foreign_word_share,
+                default.foreign_word_share,
+                tuned.foreign_word_share,
+            ),
+            close_word_similarity: pick(
+                self.close_word_similarity,
+                default.close_word_similarity,
+                tuned.close_word_similarity,
+            ),
         }
     }
 
@@ -226,6 +309,10 @@ pub enum Gate {
     Similarity,
     /// Operators sent or approved the reply [`Gates::min_support`] times.
     Support,
+    /// The reply's examples explain the message's words: at most
+    /// [`Gates::max_unexplained_words`] are left unexplained
+    /// (module `unexplained`).
+    UnexplainedWords,
     /// The pattern is active.
     Active,
     /// The pattern is approved for automatic sending.
@@ -272,7 +359,7 @@ struct Row {
 }
 
 /// Every gate, in the order they are shown in the evidence.
-const TABLE: [Row; 21] = [
+const TABLE: [Row; 22] = [
     row(
         Gate::NeighbourAgreement,
         "neighbour_agreement",
@@ -297,6 +384,12 @@ const TABLE: [Row; 21] = [
         "support",
         GateKind::Match,
         Some(Reason::InsufficientSupport),
+    ),
+    row(
+        Gate::UnexplainedWords,
+        "unexplained_words",
+        GateKind::Match,
+        Some(Reason::UnexplainedWords),
     ),
     row(
         Gate::Active,
@@ -471,13 +564,15 @@ pub(crate) struct GateReport {
 }
 
 /// Which failing gate names the reason when several fail: the match gates in the
-/// order "too far", "ambiguous", "too little support", then the pattern's approval,
+/// order "too far", "ambiguous", "too little support", "unexplained words", then the
+/// pattern's approval,
 /// then its rendered reply.
-const REASON_PRIORITY: [Gate; 9] = [
+const REASON_PRIORITY: [Gate; 10] = [
     Gate::Similarity,
     Gate::NeighbourAgreement,
     Gate::Margin,
     Gate::Support,
+    Gate::UnexplainedWords,
     Gate::Active,
     Gate::AutoExecutable,
     Gate::OperatorApprovals,

@@ -313,6 +313,7 @@ pub mod sweep;
 pub mod template;
 pub mod text;
 mod tier;
+mod unexplained;
 pub mod v1;
 
 /// The README's examples, compiled and run as doc tests.

@@ -46,7 +46,7 @@ const ACTIONS: [Action; 5] = [
 ];
 
 /// Every reason (the index of each is given by `reason_index`).
-const REASONS: [Reason; 24] = [
+const REASONS: [Reason; 25] = [
     Reason::ConfidentMatch,
     Reason::BelowAutoThreshold,
     Reason::LowConfidence,
@@ -71,6 +71,7 @@ const REASONS: [Reason; 24] = [
     Reason::DuplicateMessage,
     Reason::Disabled,
     Reason::DistantMatch,
+    Reason::UnexplainedWords,
 ];
 
 fn action_index(a: Action) -> usize {
@@ -111,6 +112,7 @@ fn reason_index(r: Reason) -> usize {
         Reason::DuplicateMessage => 21,
         Reason::Disabled => 22,
         Reason::DistantMatch => 23,
+        Reason::UnexplainedWords => 24,
     }
 }
 

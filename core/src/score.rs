@@ -82,15 +82,19 @@ pub(crate) struct Assessment {
     /// The evidence, without its gates (they are in `gates`).
     pub evidence: Evidence,
     pub nearest_doc: u32,
+    /// The nearest examples that carry the proposed reply (of the `k` looked at).
+    pub agreeing_docs: Vec<u32>,
 }
 
 /// What the nearest examples say about proposing one reply.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Neighbourhood {
     /// How many nearest examples were looked at (`gates.neighbours`).
     k: usize,
     /// Of those, how many carry the proposed reply.
     agreeing: usize,
+    /// Those that carry it, nearest first.
+    agreeing_docs: Vec<u32>,
     /// Whether an operator rejected the proposed reply for one of them.
     rejected_nearby: bool,
     /// The best candidate against the proposal: another reply, or a rejection of it.
@@ -120,6 +124,7 @@ pub(crate) fn assess<'a>(
         gates: report,
         evidence: evidence(best, &hood, pattern, query_words),
         nearest_doc: best.doc,
+        agreeing_docs: hood.agreeing_docs,
     })
 }
 
@@ -147,17 +152,19 @@ fn neighbourhood(candidates: &[Candidate], best: &Candidate, k: usize) -> Neighb
         .clone()
         .find(|c| is_against(c, best.pattern))
         .map(|c| (c.pattern, c.similarity));
-    let agreeing = neighbours
+    let agreeing_docs: Vec<u32> = neighbours
         .clone()
         .take(k)
         .filter(|c| c.pattern == best.pattern && c.polarity == Polarity::Positive)
-        .count();
+        .map(|c| c.doc)
+        .collect();
     let rejected_nearby = neighbours
         .take(k)
         .any(|c| c.pattern == best.pattern && c.polarity == Polarity::Negative);
     Neighbourhood {
         k,
-        agreeing,
+        agreeing: agreeing_docs.len(),
+        agreeing_docs,
         rejected_nearby,
         runner_up,
         margin: best.similarity - runner_up.map_or(0.0, |(_, s)| s),
@@ -253,6 +260,7 @@ fn evidence(
         support: pattern.execution_count,
         pattern_confidence: pattern.confidence,
         keyword_hits,
+        unexplained_words: Vec::new(),
         missing_variables: Vec::new(),
         gates: Vec::new(),
         auto_threshold: 0.0,

@@ -317,7 +317,7 @@ mod tests {
     #[test]
     fn missing_split_is_an_error() {
         let options = ReplayOptions {
-            eval: "test".into(),
+            eval: vec!["test".into()],
             ..ReplayOptions::default()
         };
         let err = run(&records(), &options, &Sweep::new([0.9], [None])).unwrap_err();

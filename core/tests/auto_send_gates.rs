@@ -57,6 +57,15 @@ fn scenario(gate: Gate) -> Decision {
             config.gates.min_support = 1000;
             decide(&with(config), LOGIN, &fresh)
         }
+        Gate::UnexplainedWords => {
+            // Two words no example of the reply (or of any reply) ever had.
+            let config = low_tiers(Config::default());
+            decide(
+                &with(config),
+                "i can't log in to the trackman zebras giraffes",
+                &fresh,
+            )
+        }
         Gate::Active => {
             let f = with(Config::default());
             f.engine.set_active(f.pattern, false).expect("deactivated");

@@ -112,6 +112,10 @@ const TUNED: Gates = Gates {
     clear_lead: 0.35,
     clear_lead_dissent: 2,
     semantic_weight: 0.8,
+    max_unexplained_words: 3,
+    rare_word_examples: 7,
+    foreign_word_share: 0.45,
+    close_word_similarity: 0.65,
 };
 
 impl Embedder for TunedEmbedder {

@@ -4,9 +4,10 @@
 //!
 //! ```text
 //! cargo run --release --example replay
-//! cargo run --release --example replay -- --data FILE.jsonl [--warmup train[,val]] [--eval val] \
-//!     [--seed 1] [--json] [--target-precision 0.99] [--profile seed|v1] [--report FILE.html]
-//!     [--config '{"gates": {"semantic_weight": 0.5}}'] [--messages OUT.jsonl] [--restart]
+//! cargo run --release --example replay -- --data FILE.jsonl [--data MORE.jsonl] \
+//!     [--warmup train[,val]] [--eval val[,oos_dev]] [--seed 1] [--json] [--target-precision 0.99] \
+//!     [--profile seed|v1] [--report FILE.html] [--config '{"gates": {"semantic_weight": 0.5}}'] \
+//!     [--messages OUT.jsonl] [--restart] [--unknown-intents 0.25 [--unknown-seed 1]]
 //! # with the cargo feature `minilm`: the MiniLM-L6 encoder instead of the built-in table
 //! cargo run --release --features minilm --example replay -- --minilm MODEL_DIR --data FILE.jsonl \
 //!     --embedding-cache target/minilm-FILE.bin   # later runs embed only new texts
@@ -23,19 +24,26 @@ use std::sync::Arc;
 
 use pattern_learning::config::{Config, Profile};
 use pattern_learning::embed::StaticEmbedder;
-use pattern_learning::replay::{self, ReplayOptions, ReplayReport};
+use pattern_learning::replay::{self, JsonlReader, ReplayOptions, ReplayReport, UnknownIntents};
 use pattern_learning_examples::embedding_cache::EmbeddingCache;
 
 const DEMO_INBOX: &str = include_str!("../data/demo_inbox.jsonl");
 
 const USAGE: &str =
-    "usage: replay [--data FILE.jsonl] [--warmup train[,val]] [--eval val] [--seed N] \
+    "usage: replay [--data FILE.jsonl]... [--warmup train[,val]] [--eval val[,oos_dev]] [--seed N] \
 [--json] [--target-precision P] [--profile seed|v1] [--config JSON] [--messages OUT.jsonl] \
-[--report FILE.html] [--minilm MODEL_DIR] [--embedding-cache FILE] [--restart] [--quiet]
+[--report FILE.html] [--minilm MODEL_DIR] [--embedding-cache FILE] [--restart] \
+[--unknown-intents F [--unknown-seed N]] [--quiet]
 
 Replays messages in the seeded order of the replay protocol (docs/replay-protocol.md):
-warm-up splits first, then the evaluation split, with a simulated operator in the loop, and
-reports automation, auto-send precision, wrong auto-sends per 1000 and latency. Without --data: the bundled demo inbox.
+warm-up splits first, then the evaluation splits, with a simulated operator in the loop, and
+reports automation, auto-send precision, wrong auto-sends per 1000, out-of-scope auto-sends
+and latency. Without --data: the bundled demo inbox. --data may be given several times: the
+files are read in order as one data set (e.g. --data clinc150.jsonl --data clinc150_oos.jsonl
+--eval val,oos_dev).
+--unknown-intents F treats a seeded share F (0 <= F < 1) of the in-scope intents as unknown
+(the open-intent setting): their messages get one-off replies and count as out of scope;
+--unknown-seed N picks them (default 1).
 --report FILE.html writes a self-contained visual report (charts and the worst wrong sends).
 The data directory may also be given by the environment variable PATTERN_LEARNING_DATA
 (then --data may name a file inside it, e.g. --data clinc150.jsonl). --config applies a
@@ -48,7 +56,7 @@ embedder per file), so later replays embed only texts they have not seen: with M
 replay takes seconds instead of minutes once the file holds the data set.";
 
 struct Args {
-    data: Option<String>,
+    data: Vec<String>,
     options: ReplayOptions,
     json: bool,
     quiet: bool,
@@ -59,7 +67,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        data: None,
+        data: Vec::new(),
         options: ReplayOptions::default(),
         json: false,
         quiet: false,
@@ -71,13 +79,27 @@ fn parse_args() -> Result<Args, String> {
     let mut profile = Profile::Seed;
     let mut target_precision = None;
     let mut patches = Vec::new();
+    let mut unknown_seed = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
-            "--data" => args.data = Some(value("--data")?),
+            "--data" => args.data.push(value("--data")?),
             "--warmup" => args.options.warmup = replay::split_list(&value("--warmup")?),
-            "--eval" => args.options.eval = value("--eval")?,
+            "--eval" => args.options.eval = replay::split_list(&value("--eval")?),
+            "--unknown-intents" => {
+                let share = value("--unknown-intents")?
+                    .parse()
+                    .map_err(|_| "--unknown-intents needs a number".to_string())?;
+                args.options.unknown_intents = Some(UnknownIntents::new(share));
+            }
+            "--unknown-seed" => {
+                unknown_seed = Some(
+                    value("--unknown-seed")?
+                        .parse()
+                        .map_err(|_| "--unknown-seed needs a whole number".to_string())?,
+                )
+            }
             "--seed" => {
                 args.options.seed = value("--seed")?
                     .parse()
@@ -112,6 +134,15 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
+    if let Some(seed) = unknown_seed {
+        let unknown = args
+            .options
+            .unknown_intents
+            .as_mut()
+            .ok_or("--unknown-seed needs --unknown-intents")?;
+        unknown.seed = seed;
+    }
+    args.options.validate().map_err(|e| e.to_string())?;
     if let Some(path) = cache_path {
         let inner = args
             .options
@@ -132,26 +163,48 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn load(data: Option<&str>) -> Result<(String, Vec<replay::Record>), String> {
-    match data {
-        None => {
-            let records = replay::load_jsonl(DEMO_INBOX.as_bytes()).map_err(|e| e.to_string())?;
-            Ok(("bundled demo inbox".into(), records))
-        }
-        Some(path) => {
-            let mut resolved = std::path::PathBuf::from(path);
-            if !resolved.exists() {
-                if let Ok(dir) = std::env::var("PATTERN_LEARNING_DATA") {
-                    resolved = std::path::Path::new(&dir).join(path);
-                }
-            }
-            let file = std::fs::File::open(&resolved)
-                .map_err(|e| format!("cannot open {}: {e}", resolved.display()))?;
-            let records =
-                replay::load_jsonl(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
-            Ok((resolved.display().to_string(), records))
-        }
+/// The records of the data files, read in order as one data set (the bundled demo
+/// inbox when there are none), and the name of what was read.
+fn load(paths: &[String]) -> Result<(String, Vec<replay::Record>), String> {
+    if paths.is_empty() {
+        let records = replay::load_jsonl(DEMO_INBOX.as_bytes()).map_err(|e| e.to_string())?;
+        return Ok(("bundled demo inbox".into(), records));
     }
+    let mut data = JsonlReader::default();
+    let mut names = Vec::new();
+    for path in paths {
+        let resolved = resolve(path);
+        let file = std::fs::File::open(&resolved)
+            .map_err(|e| format!("cannot open {}: {e}", resolved.display()))?;
+        data.read(std::io::BufReader::new(file))
+            .map_err(|e| format!("{}: {e}", resolved.display()))?;
+        names.push(resolved.display().to_string());
+    }
+    Ok((names.join(" + "), data.into_records()))
+}
+
+/// `path`, or the file of that name in `$PATTERN_LEARNING_DATA` when `path` does
+/// not exist.
+fn resolve(path: &str) -> std::path::PathBuf {
+    let given = std::path::PathBuf::from(path);
+    match std::env::var("PATTERN_LEARNING_DATA") {
+        Ok(dir) if !given.exists() => std::path::Path::new(&dir).join(path),
+        _ => given,
+    }
+}
+
+/// The file names of the sources `load` named (`a/x.jsonl + b/y.jsonl` → `x.jsonl +
+/// y.jsonl`).
+fn file_names(source: &str) -> String {
+    source
+        .split(" + ")
+        .map(|s| {
+            std::path::Path::new(s)
+                .file_name()
+                .map_or(s.to_owned(), |n| n.to_string_lossy().into_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Writes one JSON line per evaluated message (decision, evidence, latency).
@@ -179,7 +232,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    let (source, records) = match load(args.data.as_deref()) {
+    let (source, records) = match load(&args.data) {
         Ok(x) => x,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -192,7 +245,7 @@ fn main() -> ExitCode {
             source,
             records.len(),
             args.options.warmup.join(","),
-            args.options.eval,
+            args.options.eval.join(","),
             args.options.seed,
             args.options.config.profile,
         );
@@ -236,10 +289,9 @@ fn main() -> ExitCode {
     }
     if let Some(path) = &args.report {
         let title = format!(
-            "{} · seed {} · profile {:?}",
-            std::path::Path::new(&source)
-                .file_name()
-                .map_or(source.clone(), |n| n.to_string_lossy().into_owned()),
+            "{} · evaluate {} · seed {} · profile {:?}",
+            file_names(&source),
+            args.options.eval.join(", "),
             args.options.seed,
             args.options.config.profile
         );
@@ -290,7 +342,21 @@ fn print_summary(out: &mut impl Write, report: &ReplayReport) -> std::io::Result
         "  wrong auto-sends/1000  {:.1}  ({} wrong)",
         m.wrong_auto_per_1000, m.wrong_auto_sends
     )?;
-    writeln!(out, "  out-of-scope auto-sent {}", m.oos_auto_sends)?;
+    writeln!(
+        out,
+        "  out-of-scope auto-sent {} of {}{}",
+        m.oos_auto_sends,
+        m.oos_messages,
+        m.oos_auto_send_rate
+            .map_or(String::new(), |r| format!(" ({:.2} per 1000)", 1000.0 * r))
+    )?;
+    if m.unknown_intents > 0 {
+        writeln!(
+            out,
+            "  unknown intents        {} (their messages count as out of scope)",
+            m.unknown_intents
+        )?;
+    }
     writeln!(
         out,
         "  suggestion acceptance  {}",

@@ -45,6 +45,7 @@ SWEEP_COLUMNS = [
     "wrong_auto_sends",
     "oos_messages",
     "oos_auto_sends",
+    "oos_auto_send_rate",
     "suggestion_acceptance",
     "operator_workload",
     "tier_auto_execute",
@@ -57,6 +58,7 @@ SWEEP_COLUMNS = [
     "seed",
     "warmup_messages",
     "patterns",
+    "unknown_intents",
 ]
 
 
@@ -65,19 +67,19 @@ def load(data: DataLike) -> _native.Dataset:
 
     ``data`` is a :class:`Dataset`, a path to a JSON Lines file (``text``,
     ``intent``, ``split``, optional ``id``; a bare file name is also looked up in
-    ``$PATTERN_LEARNING_DATA``), a ``pandas.DataFrame`` or a mapping of columns
-    with ``text``, ``intent``, ``split`` and optionally ``id`` (without ids, rows
-    are numbered from 1, like the lines of a file).
+    ``$PATTERN_LEARNING_DATA``), a list or tuple of such paths (read in order as
+    one data set, like ``--data`` given several times), a ``pandas.DataFrame`` or
+    a mapping of columns with ``text``, ``intent``, ``split`` and optionally ``id``
+    (without ids, rows are numbered from 1, like the lines of a file).
     """
     if isinstance(data, _native.Dataset):
         return data
     if isinstance(data, (str, os.PathLike)):
-        path = os.fspath(data)
-        if not os.path.exists(path) and os.environ.get("PATTERN_LEARNING_DATA"):
-            candidate = os.path.join(os.environ["PATTERN_LEARNING_DATA"], path)
-            if os.path.exists(candidate):
-                path = candidate
-        return _native.Dataset.from_jsonl(path)
+        return _native.Dataset.from_jsonl(_data_path(data))
+    if isinstance(data, (list, tuple)) and data and all(
+        isinstance(p, (str, os.PathLike)) for p in data
+    ):
+        return _native.Dataset.from_jsonl(*[_data_path(p) for p in data])
     columns = getattr(data, "columns", None)
     if columns is not None or isinstance(data, Mapping):
         names = list(columns) if columns is not None else list(data.keys())  # type: ignore[union-attr]
@@ -102,6 +104,17 @@ def load(data: DataLike) -> _native.Dataset:
     )
 
 
+def _data_path(data: Union[str, "os.PathLike[str]"]) -> str:
+    """``data`` as a path; a name that does not exist is looked up in
+    ``$PATTERN_LEARNING_DATA``."""
+    path = os.fspath(data)
+    if not os.path.exists(path) and os.environ.get("PATTERN_LEARNING_DATA"):
+        candidate = os.path.join(os.environ["PATTERN_LEARNING_DATA"], path)
+        if os.path.exists(candidate):
+            path = candidate
+    return path
+
+
 def _int(name: str, value: Any, low: int, high: int) -> int:
     """``value`` as an int of the native type's range ``[low, high)``; the core
     decides which values are allowed (a window of 0 is refused there)."""
@@ -116,24 +129,39 @@ def _int(name: str, value: Any, low: int, high: int) -> int:
     return value
 
 
-def _warmup(warmup: Union[str, Iterable[str]]) -> Union[str, list]:
-    if isinstance(warmup, str):
-        return warmup  # "train,val": split by the core, as on the command line
+def _splits(name: str, splits: Union[str, Iterable[str]]) -> Union[str, list]:
+    if isinstance(splits, str):
+        return splits  # "train,val": split by the core, as on the command line
     try:
-        splits = list(warmup)
+        names = list(splits)
     except TypeError:
         raise TypeError(
-            f"warmup must be a split name or a sequence of them, got {type(warmup).__name__}"
+            f"{name} must be a split name or a sequence of them, got {type(splits).__name__}"
         ) from None
-    for s in splits:
+    for s in names:
         if not isinstance(s, str):
-            raise TypeError(f"warmup split names must be str, got {type(s).__name__}")
-    return splits
+            raise TypeError(f"{name} split names must be str, got {type(s).__name__}")
+    return names
+
+
+def _unknown(unknown_intents: Any, unknown_seed: Any) -> Dict[str, Any]:
+    """The open-intent options; the core checks the share's range."""
+    if unknown_intents is not None and (
+        isinstance(unknown_intents, bool) or not isinstance(unknown_intents, (int, float))
+    ):
+        raise TypeError(
+            "unknown_intents must be a number (a share of the intents), "
+            f"got {type(unknown_intents).__name__}"
+        )
+    return dict(
+        unknown_intents=None if unknown_intents is None else float(unknown_intents),
+        unknown_seed=_int("unknown_seed", unknown_seed, 0, 2**64),
+    )
 
 
 def _options(
     warmup: Union[str, Iterable[str]],
-    eval: str,
+    eval: Union[str, Iterable[str]],
     seed: Any,
     profile: str,
     config: Optional[Mapping[str, Any]],
@@ -141,8 +169,6 @@ def _options(
     seconds_per_message: Any,
     overrides: Dict[str, Any],
 ) -> Dict[str, Any]:
-    if not isinstance(eval, str):
-        raise TypeError(f"eval must be a split name (str), got {type(eval).__name__}")
     if not isinstance(profile, str):
         raise TypeError(f"profile must be 'seed' or 'v1', got {type(profile).__name__}")
     if config is not None and not isinstance(config, Mapping):
@@ -150,8 +176,8 @@ def _options(
     merged = dict(config or {})
     merged.update(overrides)
     return dict(
-        warmup=_warmup(warmup),
-        eval=eval,
+        warmup=_splits("warmup", warmup),
+        eval=_splits("eval", eval),
         seed=_int("seed", seed, 0, 2**64),
         profile=profile,
         config=merged,
@@ -181,8 +207,9 @@ class ReplayResult:
 
     @cached_property
     def messages(self) -> "pd.DataFrame":
-        """Per evaluated message: id, text, intent, action, reason, confidence,
-        response, right, similarity, margin, agreeing_neighbours, support, latency_us."""
+        """Per evaluated message: id, text, intent, out_of_scope, action, reason,
+        confidence, response, right, similarity, margin, agreeing_neighbours, support,
+        latency_us."""
         pd = require_pandas("ReplayResult.messages")
         df = pd.DataFrame(self.report.message_columns())
         df["right"] = df["right"].astype("boolean")
@@ -205,7 +232,7 @@ class ReplayResult:
 def replay(
     data: DataLike,
     warmup: Union[str, Iterable[str]] = ("train",),
-    eval: str = "val",
+    eval: Union[str, Iterable[str]] = ("val",),
     seed: int = 1,
     *,
     profile: str = "seed",
@@ -213,6 +240,8 @@ def replay(
     window: int = 250,
     seconds_per_message: int = 60,
     restart: bool = False,
+    unknown_intents: Optional[float] = None,
+    unknown_seed: int = 1,
     **overrides: Any,
 ) -> ReplayResult:
     """Runs the replay protocol (``docs/replay-protocol.md``) and returns its results.
@@ -221,10 +250,11 @@ def replay(
     (latency and wall time aside, which are measured).
 
     Args:
-        data: a JSONL path, a DataFrame or mapping with ``text``, ``intent``,
-            ``split`` (optional ``id``), or a :class:`Dataset` (see :func:`load`).
+        data: a JSONL path (or a list of them, read as one data set), a DataFrame
+            or mapping with ``text``, ``intent``, ``split`` (optional ``id``), or a
+            :class:`Dataset` (see :func:`load`).
         warmup: the warm-up splits, replayed first (``"train,val"`` also works).
-        eval: the scored split.
+        eval: the scored splits, one phase (``"val,oos_dev"`` also works).
         seed: order seed (messages are ordered by ``sha256("<seed>:<id>")``).
         profile: ``"seed"`` or ``"v1"``.
         config: setting overrides, nested or dotted keys.
@@ -232,6 +262,10 @@ def replay(
         seconds_per_message: simulated time between two messages.
         restart: evaluate on a new engine opened on the warm-up engine's store,
             as after a deploy (``--restart`` of the example).
+        unknown_intents: the open-intent setting (``--unknown-intents``): this
+            share of the in-scope intents, in ``[0, 1)``, is treated as unknown;
+            their messages get one-off replies and count as out of scope.
+        unknown_seed: the seed that picks the unknown intents.
         **overrides: more setting overrides, e.g. ``target_precision=0.99`` or
             ``thresholds={"auto": 0.9}``.
 
@@ -242,6 +276,7 @@ def replay(
     if not isinstance(restart, bool):
         raise TypeError(f"restart must be a bool, got {type(restart).__name__}")
     opts = _options(warmup, eval, seed, profile, config, window, seconds_per_message, overrides)
+    opts.update(_unknown(unknown_intents, unknown_seed))
     return ReplayResult(_native.replay(load(data), restart=restart, **opts))
 
 
@@ -271,12 +306,14 @@ def sweep(
     seed: int = 1,
     *,
     warmup: Union[str, Iterable[str]] = ("train",),
-    eval: str = "val",
+    eval: Union[str, Iterable[str]] = ("val",),
     profile: str = "seed",
     config: Optional[Mapping[str, Any]] = None,
     window: int = 250,
     seconds_per_message: int = 60,
     threads: Optional[int] = None,
+    unknown_intents: Optional[float] = None,
+    unknown_seed: int = 1,
     **overrides: Any,
 ) -> "pd.DataFrame":
     """Runs the replay over a grid of auto-send settings; a tidy DataFrame.
@@ -298,6 +335,7 @@ def sweep(
     """
     pd = require_pandas("sweep()")
     opts = _options(warmup, eval, seed, profile, config, window, seconds_per_message, overrides)
+    opts.update(_unknown(unknown_intents, unknown_seed))
     if threads is not None:
         threads = _int("threads", threads, 0, 2**64)
     rows = _native.sweep(
@@ -310,7 +348,7 @@ def sweep(
         **opts,
     )
     df = pd.DataFrame.from_records(rows, columns=SWEEP_COLUMNS)
-    for col in ("target_precision", "auto_precision", "suggestion_acceptance"):
+    for col in ("target_precision", "auto_precision", "suggestion_acceptance", "oos_auto_send_rate"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     return df
 

@@ -398,8 +398,9 @@ class Subscription:
 class Dataset:
     """Labelled messages for the replay protocol."""
     @staticmethod
-    def from_jsonl(path: Union[str, "os.PathLike[str]"]) -> "Dataset":
-        """Reads JSON Lines with text, intent, split and an optional id."""
+    def from_jsonl(path: Union[str, "os.PathLike[str]"], *more: Union[str, "os.PathLike[str]"]) -> "Dataset":
+        """Reads JSON Lines with text, intent, split and an optional id; several
+        files are read in order as one data set."""
     @staticmethod
     def from_columns(
         text: Sequence[str], intent: Sequence[str], split: Sequence[str], id: Optional[Sequence[Any]] = None
@@ -426,14 +427,16 @@ class ReplayReport:
 def replay(
     dataset: Dataset,
     *,
-    warmup: Optional[Sequence[str]] = None,
-    eval: str = "val",
+    warmup: Optional[Union[str, Sequence[str]]] = None,
+    eval: Optional[Union[str, Sequence[str]]] = None,
     seed: int = 1,
     profile: str = "seed",
     config: Optional[Mapping[str, Any]] = None,
     window: int = 250,
     seconds_per_message: int = 60,
     restart: bool = False,
+    unknown_intents: Optional[float] = None,
+    unknown_seed: int = 1,
 ) -> ReplayReport:
     """Runs the replay protocol through the core."""
 
@@ -442,13 +445,15 @@ def sweep(
     *,
     auto_thresholds: Optional[Sequence[float]] = None,
     target_precisions: Optional[Sequence[Optional[float]]] = None,
-    warmup: Optional[Sequence[str]] = None,
-    eval: str = "val",
+    warmup: Optional[Union[str, Sequence[str]]] = None,
+    eval: Optional[Union[str, Sequence[str]]] = None,
     seed: int = 1,
     profile: str = "seed",
     config: Optional[Mapping[str, Any]] = None,
     window: int = 250,
     seconds_per_message: int = 60,
     threads: Optional[int] = None,
+    unknown_intents: Optional[float] = None,
+    unknown_seed: int = 1,
 ) -> List[Dict[str, Any]]:
     """Replays once per grid point, in parallel; one flat dict per point."""

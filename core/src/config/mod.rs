@@ -297,6 +297,8 @@ impl Config {
             ("gates.min_similarity", g.min_similarity),
             ("gates.clear_lead", g.clear_lead),
             ("gates.semantic_weight", g.semantic_weight),
+            ("gates.foreign_word_share", g.foreign_word_share),
+            ("gates.close_word_similarity", g.close_word_similarity),
         ] {
             unit_interval(key, value)?;
         }

@@ -60,6 +60,10 @@ pub const MINILM_GATES: Gates = Gates {
     clear_lead: 0.2,
     clear_lead_dissent: crate::gates::DEFAULT_CLEAR_LEAD_DISSENT,
     semantic_weight: 0.7,
+    max_unexplained_words: crate::gates::DEFAULT_MAX_UNEXPLAINED_WORDS,
+    rare_word_examples: crate::gates::DEFAULT_RARE_WORD_EXAMPLES,
+    foreign_word_share: crate::gates::DEFAULT_FOREIGN_WORD_SHARE,
+    close_word_similarity: crate::gates::DEFAULT_CLOSE_WORD_SIMILARITY,
 };
 
 /// Built-in offline embedder: signed feature hashing of character 3-grams and words.

@@ -22,6 +22,7 @@ use crate::store::SendRefusal;
 use crate::template::{may_have_placeholders, render, render_json, Rendered, TemplateContext};
 use crate::text;
 use crate::tier::{tier, AutoThreshold};
+use crate::unexplained::unexplained_words;
 use crate::v1::topic;
 
 use super::persist::{Recorded, CONFLICT_RETRIES};
@@ -156,8 +157,9 @@ impl Engine {
         let book = self.book.read();
         let (query, found) = self.retrieve(&book, message, &normalized, ctx, config);
         let no_match = || HandOff::silent(Reason::NoMatchingPattern, &verdict);
-        let assessment = score(&book, &found, &query, config).ok_or_else(no_match)?;
+        let mut assessment = score(&book, &found, &query, config).ok_or_else(no_match)?;
         let pattern = book.get(assessment.pattern).ok_or_else(no_match)?;
+        check_words(&book, &query, &mut assessment, config);
         let reply = render_reply(pattern, message, ctx);
         let gates = self.pattern_gates(assessment.gates.clone(), pattern, &reply, config, &book);
         let auto = self.auto_threshold(config);
@@ -319,6 +321,31 @@ fn score(
     span.record("support", a.evidence.support);
     span.record("gates_passed", a.gates.passed(GateKind::Match));
     Some(a)
+}
+
+/// The gate `unexplained_words`, once the other match gates passed (before, the
+/// proposal cannot be sent anyway): the words of the message the proposed reply
+/// does not explain, in the evidence and measured against the gate.
+fn check_words(book: &PatternBook, query: &Query, a: &mut Assessment, config: &Config) {
+    if !a.gates.passed(GateKind::Match) {
+        return;
+    }
+    let gates = &config.gates;
+    let found = unexplained_words(
+        book.index(),
+        query.words(),
+        a.pattern,
+        &a.agreeing_docs,
+        gates,
+    );
+    let count = found.len();
+    let check = Gate::UnexplainedWords.check(
+        count as f64,
+        gates.max_unexplained_words as f64,
+        count <= gates.max_unexplained_words,
+    );
+    a.gates.push(Gate::UnexplainedWords, check);
+    a.evidence.unexplained_words = found;
 }
 
 /// The pattern's reply and actions, rendered for this message.

@@ -319,6 +319,11 @@ impl LexicalIndex {
         self.postings.get(&word_key).map_or(0, |p| p.len() as u32)
     }
 
+    /// The live documents containing a word, in increasing id order.
+    pub fn postings(&self, word_key: u32) -> &[u32] {
+        self.postings.get(&word_key).map_or(&[], Vec::as_slice)
+    }
+
     /// The `limit` documents sharing the most informative query words with the
     /// query, best first. `accept` filters documents (e.g. inactive patterns).
     pub fn retrieve(

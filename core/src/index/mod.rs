@@ -88,6 +88,18 @@ impl Query {
     }
 }
 
+/// How the indexed examples use one word ([`Index::word_use`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WordUse {
+    /// Live examples that contain the word (rejections included).
+    pub examples: usize,
+    /// Whether one of them carries the pattern asked about (then the next count
+    /// is not made).
+    pub with_pattern: bool,
+    /// Of those, examples of the one other pattern that holds the most of them.
+    pub of_top_other: usize,
+}
+
 /// A scored candidate example.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Candidate {
@@ -309,6 +321,38 @@ impl Index {
         }
         entry.words = words;
         entry.patterns.push(pattern);
+    }
+
+    /// How the live examples use `word`: in how many it occurs, whether one of
+    /// them carries `pattern`, and how many belong to the one other pattern that
+    /// holds the most of them. A word in more than `scan` examples is counted only.
+    pub fn word_use(&self, word: &str, pattern: PatternId, scan: usize) -> WordUse {
+        let postings = self.lexical.postings(features::word_key(word));
+        let mut usage = WordUse {
+            examples: postings.len(),
+            ..WordUse::default()
+        };
+        if postings.len() > scan {
+            return usage;
+        }
+        let mut others: Vec<PatternId> = Vec::with_capacity(postings.len());
+        for owner in postings.iter().filter_map(|d| self.owner(*d)) {
+            if owner.polarity != Polarity::Positive {
+                continue;
+            }
+            if owner.pattern == pattern {
+                usage.with_pattern = true;
+                return usage;
+            }
+            others.push(owner.pattern);
+        }
+        others.sort_unstable();
+        usage.of_top_other = others
+            .chunk_by(|a, b| a == b)
+            .map(<[PatternId]>::len)
+            .max()
+            .unwrap_or(0);
+        usage
     }
 
     /// The caller-vector dimension fixed by the first supplied vector.
