@@ -8,6 +8,8 @@
 //! |---|---|
 //! | this one | V1's service calls ([`process_message`], [`learn_from_human_response`], [`record_operator_response`]), their results ([`PatternResult`], [`PatternRow`], [`Reasoning`]), the configuration of a V1 service ([`config`], [`ServiceOptions`], [`config_view`]), the automatic-reply signature ([`AI_SIGNATURE`]) |
 //! | [`topic`] | V1's topic detection, used by the operator lockouts |
+//! | [`cues`] | V1's follow-up helpers: still unresolved, resolved, location and box |
+//! | [`automations`] | V1's legacy regex automations (`calculateConfidence`, `findBestAutomation`) |
 //! | [`entities`] | V1's entity extraction from customer messages, used to fill templates |
 //! | [`rows`] | V1's `decision_patterns` rows: import from JSON, `COPY … CSV` or V1's database, export back |
 //!
@@ -53,11 +55,14 @@
 //! ```
 
 pub mod ai_signature;
+pub mod automations;
 mod config;
+pub mod cues;
 mod dates;
 pub mod entities;
 #[cfg(feature = "postgres")]
 mod import_postgres;
+mod js_regex;
 mod reasoning;
 mod result;
 pub mod rows;
