@@ -55,7 +55,11 @@ fn teach(engine: &Engine) -> PatternId {
 fn auto_pattern(engine: &Engine) -> PatternId {
     let id = teach(engine);
     engine.set_auto_executable(id, true).unwrap();
-    // Loose tiers and gates: these tests are about the V1 mapping, not scoring.
+    // Loose tiers and gates, no approval rule: these tests are about the V1
+    // mapping, not scoring.
+    engine
+        .update_safety_settings(&json!({"requireApprovalForNew": false}))
+        .unwrap();
     let mut c = engine.config();
     c.thresholds.auto = 0.3;
     c.thresholds.suggest = 0.2;
