@@ -100,6 +100,12 @@ impl Engine {
         ApprovalRule::new(config, &self.safety.read().settings)
     }
 
+    /// Operator approvals a pattern needs before it may auto-send under the rules in
+    /// force (0: none). See [`PatternApproval::threshold`].
+    pub fn approvals_required(&self) -> u32 {
+        self.approval_rule(&self.config()).required
+    }
+
     /// Whether pattern `id` still needs operator approvals before it may auto-send,
     /// and how many it has (V1's `checkPatternApproval`).
     ///
