@@ -62,6 +62,7 @@ pub mod cues;
 mod dates;
 pub mod entities;
 mod examples;
+mod first_boot;
 #[cfg(feature = "postgres")]
 mod import_postgres;
 mod js_regex;
@@ -71,6 +72,7 @@ mod reasoning;
 mod result;
 pub mod rows;
 mod service;
+mod service_store;
 pub mod topic;
 mod verdicts;
 
@@ -78,6 +80,9 @@ pub use ai_signature::{is_ai_reply, sign, AI_SIGNATURE};
 pub use config::{config, config_view, ConfigView, ServiceOptions};
 pub use dates::iso8601;
 pub use examples::{check_minimum_examples, record_learning_example};
+#[cfg(feature = "postgres")]
+pub use first_boot::import_v1_patterns;
+pub use first_boot::{import_v1_rows, V1PatternsImport};
 pub use plan::{plan_conversation_steps, ConversationPlan, PlanStep};
 pub use reasoning::Reasoning;
 pub use result::{pattern_result, reason, PatternResult, PatternRow, REASON_PROCESSING_ERROR};
@@ -85,6 +90,7 @@ pub use service::{
     available_topics, context, detect_message_topic, is_same_topic, learn_from_human_response,
     process_message, record_operator_response, LearnOutcome,
 };
+pub use service_store::{ServiceEnv, ServiceStore, MEMORY, STORE_VAR};
 pub use verdicts::{check_pattern_approval, record_pattern_usage, update_pattern_confidence};
 
 #[cfg(test)]
