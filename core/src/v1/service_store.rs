@@ -125,6 +125,17 @@ impl ServiceOptions {
         }
     }
 
+    /// Where the service keeps its state under `env`: [`store_location`](Self::store_location)
+    /// in the environment of the configuration [`resolve`](Self::resolve) builds.
+    ///
+    /// # Errors
+    ///
+    /// As [`resolve`](Self::resolve) and [`store_location`](Self::store_location).
+    pub fn store(&self, env: &ServiceEnv) -> Result<ServiceStore> {
+        let config = self.resolve(env.environment())?;
+        self.store_location(config.environment, env)
+    }
+
     /// Opens the service's engine: its configuration layered as
     /// [`resolve`](Self::resolve) does (environment from `env`), on the store
     /// [`store_location`](Self::store_location) names. On a store, the
