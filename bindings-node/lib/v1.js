@@ -204,10 +204,10 @@ class PatternLearningService {
   importV1Patterns(url) {
     return this.#onEngine('importV1Patterns', (engine) => {
       const from = url ?? call('importV1Patterns', () => native.v1ServiceStore(engineOptions(this.#options)))
-      if (typeof from !== 'string' || !/^postgres(ql)?:\/\//.test(from)) {
+      if (from == null) {
         throw new PatternLearningError(
           ErrorCode.INVALID_ARGUMENT,
-          'importV1Patterns: give the URL of V1\'s PostgreSQL database (the service\'s store is not one)',
+          'importV1Patterns: the service has no store; give the URL of V1\'s PostgreSQL database',
         )
       }
       return native.v1ImportPatterns(nativeOf(engine), from)

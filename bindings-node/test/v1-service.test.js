@@ -162,7 +162,10 @@ test('pattern calls: approvals, usage, confidence, examples (never reject)', asy
   assert.equal(logged.length, 5)
 })
 
-test('importV1Patterns needs a PostgreSQL URL', async () => {
+test('importV1Patterns needs V1\'s PostgreSQL database', async (t) => {
   const service = createV1Service({ logger: null })
   await assert.rejects(service.importV1Patterns(), (err) => err.code === 'INVALID_ARGUMENT')
+  const onFile = createV1Service({ store: tempStore(t), logger: null })
+  await assert.rejects(onFile.importV1Patterns(), (err) => err.code === 'STORE_ERROR')
+  onFile.close()
 })
