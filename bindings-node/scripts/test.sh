@@ -72,8 +72,9 @@ cp "$EXAMPLE/test/e2e.test.js" test/
 if [[ -n "${PATTERN_LEARNING_TEST_POSTGRES:-}" ]]; then
   node --test test/e2e.test.js
 else
-  # A throw-away server (scripts/test already provides one).
-  "$PKG/../scripts/with-postgres" node --test test/e2e.test.js
+  # A throw-away server (scripts/test already provides one), started from / so that
+  # the server's user may stay in its working directory.
+  (cd / && "$PKG/../scripts/with-postgres" node --test "$consumer/test/e2e.test.js")
 fi
 
 section "node package: all steps passed in $(( $(date +%s) - started )) s"
