@@ -5,9 +5,15 @@
 // JavaScript layer (index.js, lib/) defines: the error class and V1's services.
 
 import type {
+  AutomationScore,
+  BestAutomation,
   Config,
+  ConversationPlan,
   EngineOptions,
+  FeedbackOutcome,
   LearnResult as NativeLearnResult,
+  LocationAndBox,
+  PatternApproval,
   PatternResult,
   Profile,
   SafetySettings,
@@ -15,6 +21,7 @@ import type {
   SafetyVerdict,
   SentimentRule,
   V1ConfigView,
+  V1PatternsImport,
   V1ProcessOptions,
 } from './native'
 
@@ -23,12 +30,15 @@ export type {
   Action,
   AlertRules,
   AlertType,
+  AutomationScore,
+  BestAutomation,
   BulkAction,
   BulkChange,
   BulkOptions,
   BulkReport,
   ConfidenceChange,
   Config,
+  ConversationPlan,
   Decision,
   EngineEvent,
   EngineOptions,
@@ -49,18 +59,21 @@ export type {
   Histogram,
   HourCount,
   LearningRates,
+  LocationAndBox,
   MessageContext,
   Metrics,
   NewPattern,
   Outbound,
   OutboundKind,
   Pattern,
+  PatternApproval,
   PatternCounts,
   PatternEvent,
   PatternFilter,
   PatternResult,
   PatternState,
   PatternUpdate,
+  PlanStep,
   Profile,
   Promotion,
   Rating,
@@ -73,6 +86,7 @@ export type {
   Thresholds,
   V1ConfigView,
   V1PatternRow,
+  V1PatternsImport,
   V1ProcessOptions,
   V1Reasoning,
 } from './native'
@@ -165,13 +179,19 @@ export interface Logger {
 export interface V1ServiceOptions {
   /** Use this engine (shared with the modern API) instead of creating one. */
   engine?: import('./native').PatternEngine
-  /** Profile of the engine created (default `'v1'`). */
+  /**
+   * Where the engine keeps its state: a `postgres://` / `postgresql://` URL, a file
+   * path, or `':memory:'`. Default: the variable `PATTERN_LEARNING_STORE`; without
+   * either, memory — refused in production (`INVALID_CONFIG`, key `store`).
+   */
+  store?: string
+  /** Profile of the engine created (default `'v1'`); with a store, a first-boot value. */
   profile?: Profile
-  /** Configuration overrides (default adds `aiSignature: '- ClubAI'`). */
+  /** Configuration overrides (default adds `aiSignature: '- ClubAI'`); with a store, first-boot values. */
   config?: ConfigPatch
-  /** Safety thresholds overrides. */
+  /** Safety thresholds overrides; with a store, first-boot values. */
   safetyThresholds?: Partial<SafetyThresholds>
-  /** Safety settings overrides. */
+  /** Safety settings overrides; with a store, first-boot values. */
   safetySettings?: Partial<SafetySettings>
   /** Where swallowed failures are logged; `null` for nowhere. */
   logger?: Logger | null
@@ -182,8 +202,17 @@ export type V1Id = string | number
 
 /** V1's `patternLearningService`. */
 export interface PatternLearningServiceApi {
-  /** The engine behind the service (modern API on the same patterns). */
+  /**
+   * The engine behind the service (modern API on the same patterns). A service with
+   * a store throws `ENGINE_CLOSED` until it is open: `await ready()` first.
+   */
   readonly engine: import('./native').PatternEngine
+  /**
+   * Opens the engine (once): on its store, off the JS thread, or in memory. Await it
+   * at start-up: it rejects with `INVALID_CONFIG` (key `store`) in production without
+   * a store, or with the store's error.
+   */
+  ready(): Promise<import('./native').PatternEngine>
   /**
    * Decides what to do with an inbound message. Never rejects: a failure resolves to
    * `{ action: 'escalate', reason: 'processing_error' }` and is logged.
@@ -220,16 +249,37 @@ export interface PatternLearningServiceApi {
     patternId?: number | string | null,
     operatorId?: V1Id | null,
   ): Promise<LearnResult>
+  /**
+   * A success is an approval (with edits when `humanModified`), a failure a
+   * rejection, of the pattern. Resolves to what it changed, or `null` when it failed
+   * (logged). `executionId` is accepted and ignored. Never rejects.
+   */
+  updatePatternConfidence(
+    patternId: number | string,
+    success: boolean,
+    humanModified?: boolean,
+    executionId?: unknown,
+  ): Promise<FeedbackOutcome | null>
+  /** V1's result without a model: one `respond` step. Never rejects. */
+  planConversationSteps(message?: string, conversationId?: V1Id | null, customerContext?: unknown): Promise<ConversationPlan>
   /** `{ enabled, openphoneEnabled, shadowMode }` of the configuration in force. */
   getConfig(): Promise<V1ConfigView>
   /** V1's MD5 signature of a message. */
   generateSignature(message: string): string
+  /**
+   * Imports V1's `decision_patterns` (read-only) from V1's PostgreSQL database at
+   * `url` (default: the service's store, when it is a PostgreSQL URL), once: rows
+   * whose id the engine has are left alone.
+   */
+  importV1Patterns(url?: string): Promise<V1PatternsImport>
 }
 
 /** V1's `patternSafetyService`. */
 export interface PatternSafetyServiceApi {
-  /** The engine behind the service. */
+  /** The engine behind the service (see `PatternLearningServiceApi.engine`). */
   readonly engine: import('./native').PatternEngine
+  /** Opens the engine (see `PatternLearningServiceApi.ready`). */
+  ready(): Promise<import('./native').PatternEngine>
   /** Checks a message against the sentiment rules, blacklist and escalation keywords. */
   checkMessageSafety(message: string, conversationId?: V1Id | null, phoneNumber?: V1Id | null): Promise<SafetyVerdict>
   getSafetyThresholds(): Promise<SafetyThresholds>
@@ -241,18 +291,41 @@ export interface PatternSafetyServiceApi {
   getSettings(): Promise<SafetySettings>
   /** Updates the given keys (all or nothing); resolves to the settings in force. */
   updateSettings(settings: Partial<SafetySettings>): Promise<SafetySettings>
+  /** Whether the pattern still needs operator approvals before it may auto-send. Never rejects. */
+  checkPatternApproval(patternId: number | string): Promise<PatternApproval>
+  /** An approved use is an operator approval; resolves to its outcome, or `null`. Never rejects. */
+  recordPatternUsage(patternId: number | string, wasApproved: boolean): Promise<FeedbackOutcome | null>
+  /** Whether the pattern holding a message with this V1 signature has `minExamplesRequired` examples. Never rejects. */
+  checkMinimumExamples(patternSignature: string): Promise<boolean>
+  /** Learns the operator's reply as an answer (`patternSignature`, `wasModified` ignored). Never rejects. */
+  recordLearningExample(
+    patternSignature: string,
+    customerMessage: string,
+    operatorResponse: string,
+    wasModified?: boolean,
+  ): Promise<LearnResult>
 }
 
-/** Both V1 services on one engine, plus V1's topic helpers. */
-export declare class V1Service implements PatternLearningServiceApi, PatternSafetyServiceApi {
-  /** A service whose engine is created on first use. Prefer `createV1Service`. */
+/** Both V1 services on one engine, plus V1's topic helpers (V1's class name). */
+export declare class PatternLearningService implements PatternLearningServiceApi, PatternSafetyServiceApi {
+  /** A service whose engine opens on first use (or `ready()`). Prefer `createV1Service`. */
   constructor(options?: V1ServiceOptions)
   readonly engine: import('./native').PatternEngine
+  ready: PatternLearningServiceApi['ready']
+  /** Releases the engine (and its store) now; later calls fail with `ENGINE_CLOSED`. */
+  close(): void
   processMessage: PatternLearningServiceApi['processMessage']
   learnFromHumanResponse: PatternLearningServiceApi['learnFromHumanResponse']
   recordOperatorResponse: PatternLearningServiceApi['recordOperatorResponse']
+  updatePatternConfidence: PatternLearningServiceApi['updatePatternConfidence']
+  planConversationSteps: PatternLearningServiceApi['planConversationSteps']
   getConfig: PatternLearningServiceApi['getConfig']
   generateSignature: PatternLearningServiceApi['generateSignature']
+  importV1Patterns: PatternLearningServiceApi['importV1Patterns']
+  checkPatternApproval: PatternSafetyServiceApi['checkPatternApproval']
+  recordPatternUsage: PatternSafetyServiceApi['recordPatternUsage']
+  checkMinimumExamples: PatternSafetyServiceApi['checkMinimumExamples']
+  recordLearningExample: PatternSafetyServiceApi['recordLearningExample']
   checkMessageSafety: PatternSafetyServiceApi['checkMessageSafety']
   getSafetyThresholds: PatternSafetyServiceApi['getSafetyThresholds']
   updateSafetyThresholds: PatternSafetyServiceApi['updateSafetyThresholds']
@@ -266,10 +339,17 @@ export declare class V1Service implements PatternLearningServiceApi, PatternSafe
   getAvailableTopics(): string[]
 }
 
-/** A V1 service with its own engine; throws a `PatternLearningError` for bad options. */
-export declare function createV1Service(options?: V1ServiceOptions): V1Service
+/** The same class under the name earlier versions of this package used. */
+export declare const V1Service: typeof PatternLearningService
+export type V1Service = PatternLearningService
+/**
+ * A V1 service with its own engine; throws a `PatternLearningError` for bad options
+ * and in production without a store. With a store it starts opening it: await
+ * `service.ready()`.
+ */
+export declare function createV1Service(options?: V1ServiceOptions): PatternLearningService
 /** The service behind the module-level V1 functions and the two singletons. */
-export declare function defaultV1Service(): V1Service
+export declare function defaultV1Service(): PatternLearningService
 /** V1's `patternLearningService` singleton (default engine, created on first use). */
 export declare const patternLearningService: PatternLearningServiceApi
 /** V1's `patternSafetyService` singleton (the same default engine). */
@@ -278,6 +358,8 @@ export declare const patternSafetyService: PatternSafetyServiceApi
 export declare const processMessage: PatternLearningServiceApi['processMessage']
 export declare const learnFromHumanResponse: PatternLearningServiceApi['learnFromHumanResponse']
 export declare const recordOperatorResponse: PatternLearningServiceApi['recordOperatorResponse']
+export declare const updatePatternConfidence: PatternLearningServiceApi['updatePatternConfidence']
+export declare const planConversationSteps: PatternLearningServiceApi['planConversationSteps']
 export declare const getConfig: PatternLearningServiceApi['getConfig']
 export declare const checkMessageSafety: PatternSafetyServiceApi['checkMessageSafety']
 export declare const getSafetyThresholds: PatternSafetyServiceApi['getSafetyThresholds']
@@ -286,6 +368,10 @@ export declare const resetSentimentPatterns: PatternSafetyServiceApi['resetSenti
 export declare const getDefaultSentimentPatterns: PatternSafetyServiceApi['getDefaultSentimentPatterns']
 export declare const getSettings: PatternSafetyServiceApi['getSettings']
 export declare const updateSettings: PatternSafetyServiceApi['updateSettings']
+export declare const checkPatternApproval: PatternSafetyServiceApi['checkPatternApproval']
+export declare const recordPatternUsage: PatternSafetyServiceApi['recordPatternUsage']
+export declare const checkMinimumExamples: PatternSafetyServiceApi['checkMinimumExamples']
+export declare const recordLearningExample: PatternSafetyServiceApi['recordLearningExample']
 
 // ---------------------------------------------------------------------------------
 // Pure functions (synchronous)
@@ -302,3 +388,13 @@ export declare function getTopicLabel(topic?: string | null): string
 export declare function isSameTopic(a?: string | null, b?: string | null): boolean
 /** V1's `getAvailableTopics`: every topic, highest priority first. */
 export declare function getAvailableTopics(): string[]
+/** V1's `isEscalationMessage`: the customer says the issue is still unresolved ("still not working", "didn't help"). */
+export declare function isEscalationMessage(message: string): boolean
+/** V1's `isSuccessMessage`: the customer says the issue is resolved ("works now", "thanks"). */
+export declare function isSuccessMessage(message: string): boolean
+/** V1's `extractLocationAndBox`: the first site and box number named (absent when not found). */
+export declare function extractLocationAndBox(message: string): { location?: string; box?: string }
+/** V1's legacy automation score of `feature` (`booking_change`, `gift_cards`, `trackman_reset`); another feature throws `PARSE_ERROR`. */
+export declare function calculateConfidence(message: string, feature: string): AutomationScore
+/** V1's `findBestAutomation`: the legacy automation with the highest score at or above its minimum, if any. */
+export declare function findBestAutomation(message: string): BestAutomation

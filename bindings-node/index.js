@@ -7,8 +7,8 @@
  * Two APIs on one engine:
  * - the modern API: `new PatternEngine(options)`;
  * - V1's services: `patternLearningService` / `patternSafetyService` (and the same
- *   methods as module-level functions) on a default engine, or your own with
- *   `createV1Service(options)`.
+ *   methods as module-level functions) on a default engine — durable when
+ *   PATTERN_LEARNING_STORE names a store — or your own with `createV1Service(options)`.
  */
 
 const { ErrorCode, PatternLearningError } = require('./lib/errors.js')
@@ -23,6 +23,7 @@ module.exports = {
   PatternLearningError,
   ErrorCode,
   // V1 services
+  PatternLearningService: v1.PatternLearningService,
   V1Service: v1.V1Service,
   createV1Service: v1.createV1Service,
   defaultV1Service: v1.defaultV1Service,
@@ -32,6 +33,8 @@ module.exports = {
   processMessage: patternLearningService.processMessage,
   learnFromHumanResponse: patternLearningService.learnFromHumanResponse,
   recordOperatorResponse: patternLearningService.recordOperatorResponse,
+  updatePatternConfidence: patternLearningService.updatePatternConfidence,
+  planConversationSteps: patternLearningService.planConversationSteps,
   getConfig: patternLearningService.getConfig,
   checkMessageSafety: patternSafetyService.checkMessageSafety,
   getSafetyThresholds: patternSafetyService.getSafetyThresholds,
@@ -40,6 +43,10 @@ module.exports = {
   getDefaultSentimentPatterns: patternSafetyService.getDefaultSentimentPatterns,
   getSettings: patternSafetyService.getSettings,
   updateSettings: patternSafetyService.updateSettings,
+  checkPatternApproval: patternSafetyService.checkPatternApproval,
+  recordPatternUsage: patternSafetyService.recordPatternUsage,
+  checkMinimumExamples: patternSafetyService.checkMinimumExamples,
+  recordLearningExample: patternSafetyService.recordLearningExample,
   // pure functions (synchronous)
   generateSignature: v1.generateSignature,
   signature: v1.signature,
@@ -47,4 +54,9 @@ module.exports = {
   getTopicLabel: v1.getTopicLabel,
   isSameTopic: v1.isSameTopic,
   getAvailableTopics: v1.getAvailableTopics,
+  isEscalationMessage: v1.isEscalationMessage,
+  isSuccessMessage: v1.isSuccessMessage,
+  extractLocationAndBox: v1.extractLocationAndBox,
+  calculateConfidence: v1.calculateConfidence,
+  findBestAutomation: v1.findBestAutomation,
 }

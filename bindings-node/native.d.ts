@@ -307,6 +307,28 @@ export interface AlertRules {
 /** V1's `alertType`. */
 export type AlertType = 'blacklist' | 'escalation'
 
+/** V1's `calculateConfidence` result. */
+export interface AutomationScore {
+  /** Sum of the matching weights, clamped to `[0, 1]`. */
+  confidence: number
+  /** Descriptions of the positive expressions that matched. */
+  matches: Array<string>
+  /** Descriptions of the negative expressions that matched. */
+  negatives: Array<string>
+}
+
+/** V1's `findBestAutomation` result. */
+export interface BestAutomation {
+  /** The best feature, or `null` when none reaches its minimum. */
+  feature: string | null
+  /** Its confidence (0 when there is none). */
+  confidence: number
+  /** Descriptions of its positive expressions that matched. */
+  matches: Array<string>
+  /** Descriptions of its negative expressions that matched. */
+  negatives: Array<string>
+}
+
 /** What a bulk operation does to each selected pattern. */
 export type BulkAction = 'activate' | 'deactivate' | 'delete' | 'restore' | 'revoke_auto'
 
@@ -338,6 +360,12 @@ export interface BulkReport {
    */
   changes: Array<BulkChange>
 }
+
+/**
+ * V1's `calculateConfidence(message, feature)` for `booking_change`, `gift_cards`
+ * or `trackman_reset`; another feature throws `PARSE_ERROR`.
+ */
+export declare function calculateConfidence(message: string, feature: string): AutomationScore
 
 /** Confidence before and after a feedback event. */
 export interface ConfidenceChange {
@@ -380,6 +408,16 @@ export interface Config {
   approvalsBeforeAutoSend: number
   /** When alerts are raised. */
   alerts: AlertRules
+}
+
+/** V1's `planConversationSteps` result (snake_case keys, as V1). */
+export interface ConversationPlan {
+  /** The steps. */
+  steps: Array<PlanStep>
+  /** The step the conversation is at. */
+  current_step: number
+  /** V1's estimate. */
+  estimated_resolution_time: string
 }
 
 /**
@@ -501,6 +539,9 @@ export interface Evidence {
   expectedPrecision?: number
 }
 
+/** V1's `extractLocationAndBox(message)`. */
+export declare function extractLocationAndBox(message: string): LocationAndBox
+
 /** V1's `fallbackMessages`. */
 export interface FallbackMessages {
   /** Fallback for booking questions. */
@@ -603,6 +644,9 @@ export interface FeedbackRating {
   correction?: string
 }
 
+/** V1's `findBestAutomation(message)`. */
+export declare function findBestAutomation(message: string): BestAutomation
+
 /** One gate of the auto-send decision, with its measured value. */
 export interface GateCheck {
   /** Gate name: `neighbour_agreement`, `margin`, `support`, `auto_executable`, … */
@@ -681,8 +725,14 @@ export interface HourCount {
   autoSends: number
 }
 
+/** V1's `isEscalationMessage`: the customer says the issue is still unresolved. */
+export declare function isEscalationMessage(message: string): boolean
+
 /** V1's `isSameTopic`: missing or empty names count as `general`. */
 export declare function isSameTopic(a?: string | undefined | null, b?: string | undefined | null): boolean
+
+/** V1's `isSuccessMessage`: the customer says the issue is resolved. */
+export declare function isSuccessMessage(message: string): boolean
 
 /** How operator reactions move a pattern's confidence. */
 export interface LearningRates {
@@ -708,6 +758,14 @@ export interface LearnResult {
   skipped?: string
   /** What the feedback changed, when learned. */
   outcome?: FeedbackOutcome
+}
+
+/** V1's `extractLocationAndBox` result: absent fields were not found. */
+export interface LocationAndBox {
+  /** The first site named, as written. */
+  location?: string
+  /** The digits after the first `box`. */
+  box?: string
 }
 
 /** What the caller knows about a message besides its text. */
@@ -798,6 +856,19 @@ export interface Outbound {
 
 /** The kind of an outbound message. */
 export type OutboundKind = 'reply' | 'escalation'
+
+/** V1's `checkPatternApproval` result. */
+export interface PatternApproval {
+  /**
+   * True while the pattern has fewer approvals than `threshold`: it is not
+   * auto-sent.
+   */
+  requiresApproval: boolean
+  /** Approvals counted (an approval with edits counts `1 / operatorOverrideWeight`). */
+  approvalCount: number
+  /** Approvals needed (0: no rule asks for any). */
+  threshold: number
+}
 
 /** Patterns by state. */
 export interface PatternCounts {
@@ -925,6 +996,18 @@ export interface PatternUpdate {
   topic?: string
   /** New confidence in `[0, 1]`. */
   confidence?: number
+}
+
+/** One step of a conversation plan. */
+export interface PlanStep {
+  /** 1-based position. */
+  step: number
+  /** What to do (`respond`). */
+  action: string
+  /** The step in words. */
+  description: string
+  /** When the step applies, if only sometimes. */
+  condition?: string
 }
 
 /** A named starting point for a configuration. */
@@ -1061,6 +1144,12 @@ export interface Thresholds {
   inclusive: boolean
 }
 
+/** V1's `checkMinimumExamples`. */
+export declare function v1CheckMinimumExamples(engine: PatternEngine, patternSignature: string): boolean
+
+/** V1's `checkPatternApproval`. */
+export declare function v1CheckPatternApproval(engine: PatternEngine, pattern: number): PatternApproval
+
 /** V1's `getConfig()`. */
 export declare function v1Config(engine: PatternEngine): V1ConfigView
 
@@ -1083,8 +1172,47 @@ export interface V1ConfigView {
  */
 export declare function v1EngineOptions(options?: EngineOptions | undefined | null): EngineOptions
 
+/**
+ * What a V1 service's engine is made from: `createV1Service`'s options without
+ * `engine` and `logger`.
+ */
+export interface V1EngineOptions {
+  /** Starting configuration: `'v1'` (default) or `'seed'`. */
+  profile?: Profile
+  /** Configuration overrides (camelCase keys, nested objects merged). */
+  config?: Record<string, unknown>
+  /**
+   * Where the service keeps its state: a `postgres://` URL, a file path or
+   * `':memory:'`; default: the variable `PATTERN_LEARNING_STORE`.
+   */
+  store?: string
+  /** Safety thresholds overrides (V1's `SafetyThresholds` keys). */
+  safetyThresholds?: Partial<SafetyThresholds>
+  /** Safety settings overrides (V1's `getSettings` keys). */
+  safetySettings?: Partial<SafetySettings>
+}
+
+/**
+ * Imports V1's `decision_patterns` from V1's database at `url` (read-only) into
+ * `engine`, once: ids already present are left alone.
+ */
+export declare function v1ImportPatterns(engine: PatternEngine, url: string): Promise<V1PatternsImport>
+
 /** V1's `learnFromHumanResponse`, off the JS thread. */
 export declare function v1LearnFromHumanResponse(engine: PatternEngine, originalMessage: string, humanResponse: string, conversationId?: string | undefined | null, phoneNumber?: string | undefined | null, operatorId?: string | undefined | null): Promise<LearnResult>
+
+/**
+ * The engine of a service that keeps its state in memory (`v1ServiceStore` gave
+ * `null`), built on the calling thread. A service with a store is refused: it
+ * opens with `v1OpenService`, off the JS thread.
+ */
+export declare function v1OpenMemoryService(options?: V1EngineOptions | undefined | null): PatternEngine
+
+/**
+ * Opens a service's engine off the JS thread: on its store (first-boot settings
+ * when the store holds none), or in memory.
+ */
+export declare function v1OpenService(options?: V1EngineOptions | undefined | null): Promise<PatternEngine>
 
 /** A pattern as a V1 `decision_patterns` row (snake_case columns). */
 export interface V1PatternRow {
@@ -1130,6 +1258,19 @@ export interface V1PatternRow {
   last_modified: string
 }
 
+/** What `importV1Patterns` did. */
+export interface V1PatternsImport {
+  /** V1 ids imported now. */
+  imported: Array<number>
+  /** V1 ids the engine already had: left as they are. */
+  alreadyPresent: Array<number>
+  /** Caveats about imported rows. */
+  warnings: Array<string>
+}
+
+/** V1's `planConversationSteps`: V1's result without a model (one "respond" step). */
+export declare function v1PlanConversationSteps(): ConversationPlan
+
 /** V1's result when processing failed: `{action: 'escalate', reason: 'processing_error'}`. */
 export declare function v1ProcessingError(): PatternResult
 
@@ -1158,5 +1299,24 @@ export interface V1Reasoning {
   confidence_explanation: string
 }
 
+/** V1's `recordLearningExample`, off the JS thread. */
+export declare function v1RecordLearningExample(engine: PatternEngine, customerMessage: string, operatorResponse: string): Promise<LearnResult>
+
 /** V1's `recordOperatorResponse`, off the JS thread. */
 export declare function v1RecordOperatorResponse(engine: PatternEngine, customerMessage: string, operatorResponse: string, patternId?: number | undefined | null, operatorId?: string | undefined | null): Promise<LearnResult>
+
+/**
+ * V1's `recordPatternUsage`, off the JS thread: the approval's outcome, or `null`
+ * for an unapproved use (nothing recorded).
+ */
+export declare function v1RecordPatternUsage(engine: PatternEngine, pattern: number, wasApproved: boolean): Promise<FeedbackOutcome | null>
+
+/**
+ * Where a service with these options keeps its state, read with the process's
+ * environment: the store's location, or `null` for memory. Throws `INVALID_CONFIG`
+ * (key `store`) in the production environment when no store is configured.
+ */
+export declare function v1ServiceStore(options?: V1EngineOptions | undefined | null): string | null
+
+/** V1's `updatePatternConfidence`, off the JS thread. */
+export declare function v1UpdatePatternConfidence(engine: PatternEngine, pattern: number, success: boolean, humanModified: boolean): Promise<FeedbackOutcome>

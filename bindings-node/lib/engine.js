@@ -44,6 +44,16 @@ function selectionArg(selection) {
   return since instanceof Date ? { ...selection, unusedSince: since.getTime() } : selection
 }
 
+/** The `PatternEngine` of a native engine opened elsewhere (a store, a V1 service). */
+function adopt(nativeEngine) {
+  adopting = nativeEngine
+  try {
+    return new PatternEngine()
+  } finally {
+    adopting = null
+  }
+}
+
 class PatternEngine {
   #native
 
@@ -84,14 +94,7 @@ class PatternEngine {
       checkString('PatternEngine.open', 'path', path)
       checkObject('PatternEngine.open', 'options', options)
       return native.PatternEngine.open(path, options)
-    }).then((engine) => {
-      adopting = engine
-      try {
-        return new PatternEngine()
-      } finally {
-        adopting = null
-      }
-    })
+    }).then(adopt)
   }
 
   /** Whether the engine writes to a store file (`PatternEngine.open`). */
@@ -318,4 +321,4 @@ class PatternEngine {
   }
 }
 
-module.exports = { PatternEngine, nativeOf, call, callAsync }
+module.exports = { PatternEngine, adopt, nativeOf, call, callAsync }

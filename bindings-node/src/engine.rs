@@ -252,7 +252,7 @@ pub struct PatternEngine {
 }
 
 impl PatternEngine {
-    fn wrap(engine: pl::Engine) -> Self {
+    pub(crate) fn wrap(engine: pl::Engine) -> Self {
         PatternEngine {
             durable: engine.is_durable(),
             inner: RwLock::new(Some(Arc::new(engine))),

@@ -105,8 +105,9 @@ test('an approved pattern auto-executes; the outbound text is what to send', asy
   const engine = new PatternEngine({ profile: 'v1' })
   const id = await teach(engine, GIFT_PHRASINGS, GIFT)
   await engine.setAutoExecutable(id, true)
-  // Loose tiers and gates: this test is about the API, not about scoring.
+  // Loose tiers and gates, no approval rule: this test is about the API, not about scoring.
   engine.setConfig({ thresholds: { auto: 0.3, suggest: 0.2, queue: 0.1 }, gates: { neighbours: 1, minMargin: 0, minSupport: 1 } })
+  engine.updateSafetySettings({ requireApprovalForNew: false })
   const d = engine.processSync('do you sell gift cards', { conversationId: 'c4', messageId: 'm-1' })
   assert.equal(d.action, 'auto_execute', JSON.stringify(d.evidence))
   assert.deepEqual(d.outbound, { text: GIFT, kind: 'reply' })

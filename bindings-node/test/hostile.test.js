@@ -275,7 +275,7 @@ const LOGIN_PHRASINGS = [
   'qr login failed',
 ]
 
-/** An engine whose pattern auto-sends TEMPLATE for LOGIN_PHRASINGS[0] (loose gates). */
+/** An engine whose pattern auto-sends TEMPLATE for LOGIN_PHRASINGS[0] (loose gates, no approval rule). */
 async function autoSending() {
   const engine = new PatternEngine()
   const p = await engine.createPattern({
@@ -285,6 +285,7 @@ async function autoSending() {
     autoExecutable: true,
   })
   engine.setConfig({ gates: { neighbours: 1, minMargin: 0, minSupport: 1 } })
+  engine.updateSafetySettings({ requireApprovalForNew: false })
   for (const q of LOGIN_PHRASINGS) {
     await engine.feedback({ query: `${q}!`, action: 'approve', patternId: p.id })
   }

@@ -5,6 +5,9 @@ import {
   PatternLearningError,
   ErrorCode,
   createV1Service,
+  extractLocationAndBox,
+  findBestAutomation,
+  PatternLearningService,
   patternLearningService,
   patternSafetyService,
   processMessage,
@@ -93,6 +96,24 @@ async function v1(): Promise<void> {
   void [n, s, sent]
 }
 
+async function adopted(): Promise<void> {
+  await patternLearningService.ready()
+  const service: PatternLearningService = createV1Service({ store: 'postgres://app@db/clubos' })
+  const engine: PatternEngine = await service.ready()
+  const imported: number[] = (await service.importV1Patterns()).imported
+  const approval = await service.checkPatternApproval(7)
+  const needs: boolean = approval.requiresApproval && approval.approvalCount < approval.threshold
+  const outcome = await service.updatePatternConfidence('7', true)
+  const plan = await service.planConversationSteps('hi', 42, {})
+  const best = findBestAutomation('my trackman is frozen')
+  const feature: string | null = best.feature
+  const where: string | undefined = extractLocationAndBox('bedford box 2').box
+  void [engine, imported, needs, outcome?.promoted, plan.current_step, feature, where]
+  // @ts-expect-error: the store is a location string
+  createV1Service({ store: 42 })
+}
+
 void modern
 void durable
 void v1
+void adopted

@@ -90,7 +90,9 @@ test('the V1 learning loop: answer → suggest → approve → auto_execute', as
 
   // An admin approves the pattern for automatic sending (V1's auto_executable toggle).
   await service.engine.setAutoExecutable(r.patternId, true)
+  // Loose tiers and gates, no approval or example rule: this test is about the V1 mapping.
   service.engine.setConfig({ thresholds: { auto: 0.3, suggest: 0.2, queue: 0.1 }, gates: { neighbours: 1, minMargin: 0, minSupport: 1 } })
+  await service.updateSettings({ requireApprovalForNew: false, minExamplesRequired: 1 })
   const auto = await service.processMessage('do you sell gift cards', 19025550100, 77, 'Sam', { messageId: 'op-msg-1' })
   assert.equal(auto.action, 'auto_execute')
   assert.equal(auto.response, SIGNED_GIFT)
@@ -111,12 +113,19 @@ test('learnFromHumanResponse: takeover, the engine never learns its own replies'
   assert.equal(empty.skipped, 'no_text')
 })
 
-test('recordOperatorResponse never overwrites the template (V1 bug, docs/v1-behaviour.md)', async () => {
+test('recordOperatorResponse never overwrites the template; "ok" is no verdict (docs/v1-behaviour.md)', async () => {
   const { service } = quietService()
   const p = await service.engine.createPattern({ triggerExamples: ['do you sell gift cards'], responseTemplate: GIFT })
+  const before = service.engine.pattern(p.id)
   const out = await service.recordOperatorResponse('gift cards?', 'ok', '+1', String(p.id))
-  assert.equal(out.learned, true)
-  assert.equal(out.outcome.action, 'modify')
+  assert.equal(out.outcome.action, 'answer')
+  assert.equal(out.outcome.judgedPattern, undefined)
+  const after = service.engine.pattern(p.id)
+  assert.equal(after.responseTemplate, GIFT)
+  assert.equal(after.confidence, before.confidence)
+  assert.equal(after.overrideCount, 0)
+  const edited = await service.recordOperatorResponse('gift cards please', `${GIFT} Ask at the desk.`, '+1', p.id)
+  assert.equal(edited.outcome.action, 'modify')
   assert.equal(service.engine.pattern(p.id).responseTemplate, GIFT)
   const same = await service.recordOperatorResponse('gift cards', GIFT, '+1', p.id)
   assert.equal(same.outcome.action, 'approve')

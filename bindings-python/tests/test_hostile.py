@@ -265,8 +265,9 @@ LOGIN = [
 
 @pytest.fixture()
 def auto_sending():
-    """An engine whose pattern auto-sends TEMPLATE for LOGIN[0] (loose gates)."""
+    """An engine whose pattern auto-sends TEMPLATE for LOGIN[0] (loose gates, no approval rule)."""
     e = Engine(config={"gates": {"neighbours": 1, "min_margin": 0.0, "min_support": 1}})
+    e.update_safety_settings({"requireApprovalForNew": False})
     p = e.create_pattern(LOGIN, TEMPLATE, confidence=1.0, auto_executable=True)
     for q in LOGIN:
         e.feedback(q + "!", "approve", pattern_id=p.id)

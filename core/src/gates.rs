@@ -15,7 +15,8 @@
 //! | `active` | pattern | the pattern is active | `not_auto_executable` |
 //! | `auto_executable` | pattern | the pattern is approved for automatic sending | `not_auto_executable` |
 //! | `template_complete` | pattern | every variable of the reply is filled | `template_incomplete` |
-//! | `operator_approvals` | pattern | enough operator approvals (environments) | `not_auto_executable` |
+//! | `min_examples` | pattern | the pattern has `minExamplesRequired` trigger examples (V1 setting) | `insufficient_support` |
+//! | `operator_approvals` | pattern | enough operator approvals (environment, V1's `approvalThreshold`) | `not_auto_executable` |
 //! | `auto_threshold` | confidence | the confidence clears the auto threshold | `below_auto_threshold` |
 //! | `no_placeholder` | reply | the rendered reply holds no `{{` | `template_incomplete` |
 //! | `conversation_locked` … `rate_limited` | guard | conversation and send limits | the guard's own |
@@ -319,8 +320,13 @@ pub enum Gate {
     AutoExecutable,
     /// Every variable of the reply template is filled.
     TemplateComplete,
-    /// The pattern has the operator approvals its environment demands
-    /// ([`Config::approvals_before_auto_send`](crate::Config::approvals_before_auto_send)).
+    /// The pattern has at least V1's `minExamplesRequired` trigger examples
+    /// ([`SafetySettings::min_examples_required`](crate::safety::SafetySettings::min_examples_required)).
+    /// Suggestions are not held back: approving them is how a pattern gathers examples.
+    MinExamples,
+    /// The pattern has the operator approvals the stricter of its environment
+    /// ([`Config::approvals_before_auto_send`](crate::Config::approvals_before_auto_send))
+    /// and V1's `approvalThreshold` (when `requireApprovalForNew` is on) demands.
     OperatorApprovals,
     /// The decision confidence clears the auto threshold (configured, or derived
     /// for a target precision).
@@ -359,7 +365,7 @@ struct Row {
 }
 
 /// Every gate, in the order they are shown in the evidence.
-const TABLE: [Row; 22] = [
+const TABLE: [Row; 23] = [
     row(
         Gate::NeighbourAgreement,
         "neighbour_agreement",
@@ -408,6 +414,12 @@ const TABLE: [Row; 22] = [
         "template_complete",
         GateKind::Pattern,
         Some(Reason::TemplateIncomplete),
+    ),
+    row(
+        Gate::MinExamples,
+        "min_examples",
+        GateKind::Pattern,
+        Some(Reason::InsufficientSupport),
     ),
     row(
         Gate::OperatorApprovals,
@@ -567,12 +579,13 @@ pub(crate) struct GateReport {
 /// order "too far", "ambiguous", "too little support", "unexplained words", then the
 /// pattern's approval,
 /// then its rendered reply.
-const REASON_PRIORITY: [Gate; 10] = [
+const REASON_PRIORITY: [Gate; 11] = [
     Gate::Similarity,
     Gate::NeighbourAgreement,
     Gate::Margin,
     Gate::Support,
     Gate::UnexplainedWords,
+    Gate::MinExamples,
     Gate::Active,
     Gate::AutoExecutable,
     Gate::OperatorApprovals,

@@ -127,21 +127,70 @@ fn judged_live(
     }
 }
 
-/// Approve / modify: the message joins the pattern's examples, trust rises by the
-/// configured rate, the confirmed outcome is counted; promotion when due.
+/// Approve / modify: the message joins the pattern's examples, then the verdict
+/// is credited.
 fn approve(book: &mut PatternBook, j: Judgement<'_>, id: PatternId, outcome: &mut FeedbackOutcome) {
-    let approved = outcome.action == FeedbackAction::Approve;
-    let (delta, kind) = if approved {
-        (j.config.learning.approve, ChangeKind::Approved)
-    } else {
-        (j.config.learning.modify, ChangeKind::Modified)
-    };
-    let before = book.get(id).map_or(0.0, |p| p.confidence);
     let query = &j.feedback.query;
     book.add_example(id, query, j.vector);
-    let now = j.now;
+    let verdict = Verdict {
+        config: j.config,
+        actor: j.actor,
+        message: Some(query),
+        now: j.now,
+    };
+    credit(book, verdict, id, outcome);
+}
+
+/// Reject: the message is remembered against the pattern, the verdict is
+/// debited; a reply the operator sent instead is learned.
+fn reject(
+    book: &mut PatternBook,
+    j: Judgement<'_>,
+    id: PatternId,
+    outcome: &mut FeedbackOutcome,
+) -> Result<()> {
+    let query = &j.feedback.query;
+    book.add_rejection(id, query);
+    let verdict = Verdict {
+        config: j.config,
+        actor: j.actor.clone(),
+        message: Some(query),
+        now: j.now,
+    };
+    debit(book, verdict, id, outcome);
+    let Some(reply) = j.feedback.reply_sent() else {
+        return Ok(());
+    };
+    let same = book.get(id).is_some_and(|p| {
+        crate::book::reply_key(&p.response_template) == crate::book::reply_key(reply)
+    });
+    if !same {
+        learn_reply(book, j, reply, outcome)?;
+    }
+    Ok(())
+}
+
+/// An operator's verdict on a pattern: who, about which message (if known), when.
+struct Verdict<'a> {
+    config: &'a Config,
+    actor: Option<String>,
+    message: Option<&'a str>,
+    now: Timestamp,
+}
+
+/// Approve / modify (`outcome.action`): trust rises by the configured rate, the
+/// confirmed outcome is counted; promotion when due.
+fn credit(book: &mut PatternBook, v: Verdict<'_>, id: PatternId, outcome: &mut FeedbackOutcome) {
+    let approved = outcome.action == FeedbackAction::Approve;
+    let (delta, kind) = if approved {
+        (v.config.learning.approve, ChangeKind::Approved)
+    } else {
+        (v.config.learning.modify, ChangeKind::Modified)
+    };
+    let before = book.get(id).map_or(0.0, |p| p.confidence);
+    let now = v.now;
     let after = book
-        .apply(id, kind, j.actor.clone(), Some(query), false, |p| {
+        .apply(id, kind, v.actor.clone(), v.message, false, |p| {
             p.confidence = sanitize_confidence(p.confidence + delta);
             p.execution_count += 1;
             if approved {
@@ -156,47 +205,54 @@ fn approve(book: &mut PatternBook, j: Judgement<'_>, id: PatternId, outcome: &mu
     outcome.judged_pattern = Some(id);
     outcome.learned_pattern = Some(id);
     outcome.confidence_change = Some((before, after));
-    outcome.promoted = promote_if_due(book, j.config, id, j.actor, now);
+    outcome.promoted = promote_if_due(book, v.config, id, v.actor, now);
 }
 
-/// Reject: the message is remembered against the pattern, trust falls; a reply
-/// the operator sent instead is learned.
-fn reject(
-    book: &mut PatternBook,
-    j: Judgement<'_>,
-    id: PatternId,
-    outcome: &mut FeedbackOutcome,
-) -> Result<()> {
+/// Reject: trust falls by the configured rate, the failure is counted.
+fn debit(book: &mut PatternBook, v: Verdict<'_>, id: PatternId, outcome: &mut FeedbackOutcome) {
     let before = book.get(id).map_or(0.0, |p| p.confidence);
-    let query = &j.feedback.query;
-    book.add_rejection(id, query);
-    let (rate, now) = (j.config.learning.reject, j.now);
+    let (rate, now) = (v.config.learning.reject, v.now);
     let after = book
-        .apply(
-            id,
-            ChangeKind::Rejected,
-            j.actor.clone(),
-            Some(query),
-            false,
-            |p| {
-                p.confidence = sanitize_confidence(p.confidence - rate);
-                p.failure_count += 1;
-                p.last_modified = now;
-            },
-        )
+        .apply(id, ChangeKind::Rejected, v.actor, v.message, false, |p| {
+            p.confidence = sanitize_confidence(p.confidence - rate);
+            p.failure_count += 1;
+            p.last_modified = now;
+        })
         .map_or(before, |p| p.confidence);
     outcome.judged_pattern = Some(id);
     outcome.confidence_change = Some((before, after));
-    let Some(reply) = j.feedback.reply_sent() else {
-        return Ok(());
+}
+
+/// An operator's verdict on pattern `id` without the message it concerned (V1's
+/// `updatePatternConfidence`, `recordPatternUsage`): trust, counters and history
+/// change as for feedback, no example is added. `answer` needs a message and is
+/// refused.
+pub(crate) fn apply_verdict(
+    book: &mut PatternBook,
+    config: &Config,
+    id: PatternId,
+    action: FeedbackAction,
+    actor: Option<String>,
+    now: Timestamp,
+) -> Result<FeedbackOutcome> {
+    let id = judged_live(book, action, Some(id))?;
+    let mut outcome = FeedbackOutcome::new(action);
+    let verdict = Verdict {
+        config,
+        actor,
+        message: None,
+        now,
     };
-    let same = book.get(id).is_some_and(|p| {
-        crate::book::reply_key(&p.response_template) == crate::book::reply_key(reply)
-    });
-    if !same {
-        learn_reply(book, j, reply, outcome)?;
+    match action {
+        FeedbackAction::Approve | FeedbackAction::Modify => credit(book, verdict, id, &mut outcome),
+        FeedbackAction::Reject => debit(book, verdict, id, &mut outcome),
+        FeedbackAction::Answer => {
+            return Err(Error::InvalidFeedback(
+                "an answer needs the customer message and the reply sent".into(),
+            ))
+        }
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Learns the reply the operator sent, into `outcome`: the message joins the

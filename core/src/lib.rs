@@ -327,7 +327,8 @@ pub use context::MessageContext;
 pub use decision::{Action, Decision, Evidence, MatchKind, Outbound, OutboundKind, Reason};
 pub use decision_id::{DecisionId, ParseDecisionIdError};
 pub use engine::{
-    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, Selection,
+    BulkAction, BulkChange, BulkReport, Engine, EngineBuilder, ImportOptions, PatternApproval,
+    Selection,
 };
 pub use error::{Error, Result};
 pub use feedback::{Feedback, FeedbackAction, FeedbackOutcome};

@@ -88,6 +88,14 @@ fn scenario(gate: Gate) -> Decision {
             set_reply(&f, "Hi {{customer_name}}, play as Guest.");
             decide(&f, LOGIN, &fresh.customer_name("{{evil}}"))
         }
+        Gate::MinExamples => {
+            // The trusted pattern has 8 distinct trigger examples.
+            let f = with(Config::default());
+            f.engine
+                .update_safety_settings(&json!({"minExamplesRequired": 10}))
+                .expect("valid");
+            decide(&f, LOGIN, &fresh)
+        }
         Gate::OperatorApprovals => {
             let config = Config {
                 approvals_before_auto_send: 100,

@@ -126,6 +126,13 @@ fn approvals_promote_a_pattern_and_then_it_auto_sends() {
         p.auto_executable,
         "confidence > 0.85 with > 3 executions promotes"
     );
+    // Promoted, but not sent before V1's default approvalThreshold of 10 approvals.
+    let d = e.process("do you sell gift cards", &ctx()).unwrap();
+    assert_eq!(d.reason, Reason::NotAutoExecutable, "{:#?}", d.evidence);
+    for i in 3..10 {
+        let msg = format!("do you sell gift cards ({i})");
+        e.feedback(&Feedback::approve(msg.as_str(), id)).unwrap();
+    }
     let d = e.process("do you sell gift cards", &ctx()).unwrap();
     assert_eq!(d.action, Action::AutoExecute, "{:#?}", d.evidence);
     assert_eq!(d.reason, Reason::ConfidentMatch);
@@ -235,7 +242,8 @@ fn an_unfilled_variable_is_never_sent_and_the_decision_says_why() {
         )
         .unwrap()
         .id;
-    for i in 0..5 {
+    // V1's default approvalThreshold: 10 approvals before any automatic send.
+    for i in 0..10 {
         e.feedback(&Feedback::approve(format!("what is the door code {i}"), id))
             .unwrap();
     }

@@ -4,10 +4,16 @@
 
 use pattern_learning::signature::{canonical_form, signature, v1_normalize, v1_signature};
 use pattern_learning::template::{render, TemplateContext};
+use pattern_learning::v1::automations::{calculate_confidence, features, find_best_automation};
+use pattern_learning::v1::cues::{
+    extract_location_and_box, is_escalation_message, is_success_message,
+};
 use pattern_learning::v1::entities::{extract_entities, Entities};
 use pattern_learning::v1::topic::{detect_topic, Topic};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 fn load<T: DeserializeOwned>(path: &str) -> T {
@@ -156,6 +162,119 @@ fn entity_extraction() {
     for row in templates().entities {
         let got = extract_entities(&row.message);
         if got != row.entities {
+            failures.push(format!("{row:?}: got {got:?}"));
+        }
+    }
+    report(failures);
+}
+
+#[derive(Deserialize)]
+struct Automations {
+    cases: Vec<AutomationRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AutomationRow {
+    message: String,
+    feature: Option<String>,
+    confidence: f64,
+    matches: Vec<String>,
+    negatives: Vec<String>,
+    scores: BTreeMap<String, f64>,
+    v1: Option<V1Automation>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct V1Automation {
+    feature: Option<String>,
+    confidence: f64,
+}
+
+#[test]
+fn legacy_automations() {
+    let data: Automations = load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/v1_automations.json"
+    ));
+    let mut failures = Vec::new();
+    for row in &data.cases {
+        let best = find_best_automation(&row.message);
+        // Exact: the weights are summed in V1's order, so the sum is V1's.
+        let got = (
+            &best.feature,
+            best.confidence,
+            &best.matches,
+            &best.negatives,
+        );
+        if got != (&row.feature, row.confidence, &row.matches, &row.negatives) {
+            failures.push(format!("{row:?}: got {got:?}"));
+        }
+        let scores: BTreeMap<String, f64> = features()
+            .into_iter()
+            .map(|(name, _)| {
+                let score = calculate_confidence(&row.message, name).expect("a V1 feature");
+                (name.to_owned(), score.confidence)
+            })
+            .collect();
+        if scores != row.scores {
+            failures.push(format!("{:?}: scores {scores:?}", row.message));
+        }
+        let differs = row.v1.as_ref().is_some_and(|v1| {
+            v1 == &V1Automation {
+                feature: best.feature.clone(),
+                confidence: best.confidence,
+            }
+        });
+        if differs {
+            failures.push(format!(
+                "{:?}: the `v1` column equals the result",
+                row.message
+            ));
+        }
+    }
+    report(failures);
+}
+
+#[derive(Deserialize)]
+struct Cues {
+    cues: Vec<CueRow>,
+    locations: Vec<LocationRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CueRow {
+    message: String,
+    escalation: bool,
+    success: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct LocationRow {
+    message: String,
+    location: Option<String>,
+    #[serde(rename = "box")]
+    box_number: Option<String>,
+}
+
+#[test]
+fn follow_up_cues() {
+    let data: Cues = load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/v1_cues.json"
+    ));
+    let mut failures = Vec::new();
+    for row in &data.cues {
+        let got = (
+            is_escalation_message(&row.message),
+            is_success_message(&row.message),
+        );
+        if got != (row.escalation, row.success) {
+            failures.push(format!("{row:?}: got {got:?}"));
+        }
+    }
+    for row in &data.locations {
+        let got = extract_location_and_box(&row.message);
+        if (&got.location, &got.box_number) != (&row.location, &row.box_number) {
             failures.push(format!("{row:?}: got {got:?}"));
         }
     }

@@ -10,6 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use pattern_learning::alerts::Alert;
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::events::Event;
+use pattern_learning::safety::SafetySettings;
 use pattern_learning::{Action, Config, Engine, Feedback, MessageContext, PatternId, Reason};
 use serde_json::json;
 use support::FlakyStore;
@@ -26,10 +27,17 @@ const GIFT_PHRASINGS: [&str; 8] = [
     "can i purchase a gift card online",
 ];
 
+/// An engine under `config` whose only approval rule is the environment's: V1's
+/// `approvalThreshold` (10 by default) is off, so the environments' rules show.
 fn engine_with(config: Config) -> (Engine, ManualClock) {
     let clock = ManualClock::new(Timestamp(1_700_000_000_000));
+    let settings = SafetySettings {
+        require_approval_for_new: false,
+        ..SafetySettings::default()
+    };
     let engine = Engine::builder()
         .config(config)
+        .safety_settings(settings)
         .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();

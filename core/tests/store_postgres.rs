@@ -82,9 +82,11 @@ fn train(engine: &Engine) -> PatternId {
         )
         .unwrap()
         .id;
-    for p in PHRASINGS.iter().take(5) {
+    // V1's default approvalThreshold: 10 approvals before any automatic send.
+    for (i, p) in PHRASINGS.iter().cycle().take(10).enumerate() {
+        let mark = if i < PHRASINGS.len() { "!" } else { "?" };
         engine
-            .feedback(&Feedback::approve(format!("{p}!"), id))
+            .feedback(&Feedback::approve(format!("{p}{mark}"), id))
             .unwrap();
     }
     id

@@ -7,13 +7,20 @@
 use std::sync::Arc;
 
 use pattern_learning::clock::{ManualClock, Timestamp};
+use pattern_learning::safety::SafetySettings;
 use pattern_learning::{Config, Engine, Feedback, MessageContext, PatternUpdate};
 
 const GIFT: &str = "Yes! Gift cards are sold online, from $25 to $500.";
 
 fn trusted_engine() -> Engine {
+    // The spans are under test, not the approval rule: V1's approvalThreshold is off.
+    let settings = SafetySettings {
+        require_approval_for_new: false,
+        ..SafetySettings::default()
+    };
     let engine = Engine::builder()
         .config(Config::default())
+        .safety_settings(settings)
         .clock(Arc::new(ManualClock::new(Timestamp(1_700_000_000_000))))
         .build()
         .unwrap();

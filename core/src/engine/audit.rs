@@ -114,12 +114,17 @@ pub struct ImportOptions {
     /// success, so its counters would satisfy the promotion rule without any
     /// operator confirmation.
     pub keep_counters: bool,
+    /// Skip a pattern whose id is already in use instead of failing the import, so
+    /// importing the same rows again imports nothing new. Off by default.
+    #[serde(default)]
+    pub skip_existing_ids: bool,
 }
 
 impl Engine {
     /// Adds imported patterns (e.g. from [`crate::v1::rows::import_json`])
-    /// as one transaction, keeping their ids. An id that is already in use fails
-    /// the whole import with a per-row report; nothing is added then.
+    /// as one transaction, keeping their ids; returns the ids added. An id that is
+    /// already in use fails the whole import with a per-row report (nothing is added
+    /// then), or, with [`ImportOptions::skip_existing_ids`], is skipped.
     ///
     /// # Example
     /// ```
@@ -138,61 +143,16 @@ impl Engine {
         let config = self.config();
         let now = self.clock.now();
         self.mutate(|book| {
-            let mut errors = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for (row, p) in patterns.iter().enumerate() {
-                if book.get(p.id).is_some() || !seen.insert(p.id) {
-                    errors.push(crate::error::RowError {
-                        row: row + 1,
-                        reason: format!("pattern id {} is already in use", p.id),
-                    });
-                }
-                if p.trigger_examples
-                    .iter()
-                    .all(|e| text::words(&text::normalize(e)).next().is_none())
-                {
-                    errors.push(crate::error::RowError {
-                        row: row + 1,
-                        reason: "no trigger example with words".into(),
-                    });
-                }
-                if p.response_template.len() > config.max_message_bytes
-                    || p.trigger_examples
-                        .iter()
-                        .any(|e| e.len() > config.max_message_bytes)
-                {
-                    errors.push(crate::error::RowError {
-                        row: row + 1,
-                        reason: format!(
-                            "a text is longer than max_message_bytes ({})",
-                            config.max_message_bytes
-                        ),
-                    });
-                }
-            }
+            let skip = |p: &Pattern| options.skip_existing_ids && book.get(p.id).is_some();
+            let errors = import_errors(book, &patterns, &skip, config.max_message_bytes);
             if !errors.is_empty() {
                 return Err(Error::Import(errors));
             }
-            let mut ids = Vec::with_capacity(patterns.len());
-            for mut p in patterns.iter().cloned() {
-                if !options.keep_auto_executable {
-                    p.auto_executable = false;
-                }
-                if !options.keep_counters {
-                    p.execution_count = 0;
-                    p.success_count = 0;
-                    p.failure_count = 0;
-                    p.override_count = 0;
-                }
-                p.confidence = crate::book::sanitize_confidence(p.confidence);
-                p.last_modified = now;
+            let new: Vec<Pattern> = patterns.iter().filter(|p| !skip(p)).cloned().collect();
+            let mut ids = Vec::with_capacity(new.len());
+            for p in new {
                 ids.push(p.id);
-                let examples: Vec<String> = p.trigger_examples.clone();
-                let inputs = examples
-                    .iter()
-                    .map(|text| ExampleInput { text, vector: None })
-                    .collect();
-                book.insert(p, inputs, None);
+                insert_imported(book, p, options, now);
             }
             Ok(ids)
         })
@@ -311,4 +271,64 @@ impl Engine {
         self.approvals.invalidate(id);
         undone
     }
+}
+
+/// Why the patterns of `all` that are not skipped cannot be imported, by row: an
+/// id in use or given twice, no example with words, a text longer than `max_bytes`.
+fn import_errors(
+    book: &PatternBook,
+    all: &[Pattern],
+    skip: &dyn Fn(&Pattern) -> bool,
+    max_bytes: usize,
+) -> Vec<crate::error::RowError> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (row, p) in all.iter().enumerate() {
+        if skip(p) {
+            continue;
+        }
+        let mut fail = |reason: String| {
+            errors.push(crate::error::RowError {
+                row: row + 1,
+                reason,
+            })
+        };
+        if book.get(p.id).is_some() || !seen.insert(p.id) {
+            fail(format!("pattern id {} is already in use", p.id));
+        }
+        if p.trigger_examples
+            .iter()
+            .all(|e| text::words(&text::normalize(e)).next().is_none())
+        {
+            fail("no trigger example with words".into());
+        }
+        let long = |t: &String| t.len() > max_bytes;
+        if long(&p.response_template) || p.trigger_examples.iter().any(long) {
+            fail(format!(
+                "a text is longer than max_message_bytes ({max_bytes})"
+            ));
+        }
+    }
+    errors
+}
+
+/// Adds one imported pattern to the book, as `options` say.
+fn insert_imported(book: &mut PatternBook, mut p: Pattern, options: ImportOptions, now: Timestamp) {
+    if !options.keep_auto_executable {
+        p.auto_executable = false;
+    }
+    if !options.keep_counters {
+        p.execution_count = 0;
+        p.success_count = 0;
+        p.failure_count = 0;
+        p.override_count = 0;
+    }
+    p.confidence = crate::book::sanitize_confidence(p.confidence);
+    p.last_modified = now;
+    let examples: Vec<String> = p.trigger_examples.clone();
+    let inputs = examples
+        .iter()
+        .map(|text| ExampleInput { text, vector: None })
+        .collect();
+    book.insert(p, inputs, None);
 }

@@ -10,6 +10,7 @@ use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::config::Config;
 use crate::embed::{Embedder, StaticEmbedder};
 use crate::error::Result;
+use crate::gates::Gates;
 use crate::guards::{Guards, MAX_CONVERSATIONS};
 use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds};
 use crate::store::{Commit, Store};
@@ -30,6 +31,15 @@ pub struct EngineBuilder {
     settings: Option<SafetySettings>,
     store: Option<Arc<dyn Store>>,
     max_conversations: Option<usize>,
+    initial: Initial,
+}
+
+/// Settings for a store that holds none yet (its first boot).
+#[derive(Debug, Default)]
+struct Initial {
+    config: Option<Config>,
+    thresholds: Option<SafetyThresholds>,
+    settings: Option<SafetySettings>,
 }
 
 impl EngineBuilder {
@@ -72,6 +82,40 @@ impl EngineBuilder {
         self.max_conversations = Some(max);
         self
     }
+    /// Uses `config` only when the store holds no configuration yet (its first boot)
+    /// or when there is no store; it is then written to the store. A store that holds
+    /// a configuration keeps it: a restart with the same builder changes nothing that
+    /// an admin set (the kill switch, shadow mode, thresholds). [`config`](Self::config)
+    /// wins over it.
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::{Config, Engine};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("patterns.db");
+    /// let shadow = Config { shadow_mode: true, ..Config::default() };
+    /// let first = Engine::builder().open(&path)?.initial_config(shadow.clone()).build()?;
+    /// assert!(first.config().shadow_mode);
+    /// first.update_config(&serde_json::json!({"shadowMode": false}))?; // an admin's change
+    /// drop(first);
+    /// let again = Engine::builder().open(&path)?.initial_config(shadow).build()?;
+    /// assert!(!again.config().shadow_mode, "the stored configuration wins");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn initial_config(mut self, config: Config) -> Self {
+        self.initial.config = Some(config);
+        self
+    }
+    /// Like [`initial_config`](Self::initial_config), for the safety thresholds.
+    pub fn initial_safety_thresholds(mut self, thresholds: SafetyThresholds) -> Self {
+        self.initial.thresholds = Some(thresholds);
+        self
+    }
+    /// Like [`initial_config`](Self::initial_config), for the safety settings.
+    pub fn initial_safety_settings(mut self, settings: SafetySettings) -> Self {
+        self.initial.settings = Some(settings);
+        self
+    }
     /// Uses this store (the source of truth; see [`crate::store`]).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
@@ -83,7 +127,8 @@ impl EngineBuilder {
     /// With a store, its patterns, conversation state, recent automatic sends,
     /// calibration record and settings are loaded; a configuration or safety
     /// settings given to this builder replace the stored ones (and are written to
-    /// the store), otherwise the stored ones are used unchanged.
+    /// the store), otherwise the stored ones are used unchanged; initial ones are
+    /// used (and written) only where the store holds none.
     pub fn build(self) -> Result<Engine> {
         let embedder = self
             .embedder
@@ -97,21 +142,14 @@ impl EngineBuilder {
             Some(store) => state.load(store.as_ref(), clock.now())?,
             None => StoredSettings::default(),
         };
-        let mut config = self.config.clone().or(stored.config).unwrap_or_default();
-        config.gates = config.gates.or_tuned(tuned_gates);
-        config.validate()?;
-        let thresholds = self
-            .thresholds
-            .clone()
-            .or(stored.thresholds)
-            .unwrap_or_default();
-        let settings = self
-            .settings
-            .clone()
-            .or(stored.settings)
-            .unwrap_or_default();
+        let InForce {
+            config,
+            thresholds,
+            settings,
+            written,
+        } = self.in_force(stored, tuned_gates)?;
         let rules = SafetyRules::new(&thresholds, &settings)?;
-        self.write_given_settings(&config, &thresholds, &settings)?;
+        self.write_settings(written, &config, &thresholds, &settings)?;
         Ok(Engine {
             config: RwLock::new(Arc::new(config)),
             book: RwLock::new(state.book),
@@ -134,10 +172,42 @@ impl EngineBuilder {
         })
     }
 
-    /// Writes the settings given to this builder to its store (they replace the
-    /// stored ones).
-    fn write_given_settings(
+    /// The settings the engine starts with: given to this builder, else stored, else
+    /// initial, else the defaults; and which of them to write to the store.
+    fn in_force(&self, stored: StoredSettings, tuned_gates: Option<Gates>) -> Result<InForce> {
+        let initial = &self.initial;
+        let written = Written {
+            config: self.config.is_some() || stored.config.is_none() && initial.config.is_some(),
+            thresholds: self.thresholds.is_some()
+                || stored.thresholds.is_none() && initial.thresholds.is_some(),
+            settings: self.settings.is_some()
+                || stored.settings.is_none() && initial.settings.is_some(),
+        };
+        let mut config = (self.config.clone().or(stored.config))
+            .or_else(|| initial.config.clone())
+            .unwrap_or_default();
+        config.gates = config.gates.or_tuned(tuned_gates);
+        config.validate()?;
+        let thresholds = (self.thresholds.clone().or(stored.thresholds))
+            .or_else(|| initial.thresholds.clone())
+            .unwrap_or_default();
+        let settings = (self.settings.clone().or(stored.settings))
+            .or_else(|| initial.settings.clone())
+            .unwrap_or_default();
+        Ok(InForce {
+            config,
+            thresholds,
+            settings,
+            written,
+        })
+    }
+
+    /// Writes to the store the settings `written` names: those given to this builder
+    /// (they replace the stored ones) and the initial ones it used (the store held
+    /// none).
+    fn write_settings(
         &self,
+        written: Written,
         config: &Config,
         thresholds: &SafetyThresholds,
         settings: &SafetySettings,
@@ -146,15 +216,12 @@ impl EngineBuilder {
             return Ok(());
         };
         let given = [
-            (CONFIG_KEY, self.config.is_some().then(|| to_json(config))),
+            (CONFIG_KEY, written.config.then(|| to_json(config))),
             (
                 THRESHOLDS_KEY,
-                self.thresholds.is_some().then(|| to_json(thresholds)),
+                written.thresholds.then(|| to_json(thresholds)),
             ),
-            (
-                SETTINGS_KEY,
-                self.settings.is_some().then(|| to_json(settings)),
-            ),
+            (SETTINGS_KEY, written.settings.then(|| to_json(settings))),
         ];
         let documents: Vec<(String, serde_json::Value)> = given
             .into_iter()
@@ -168,6 +235,23 @@ impl EngineBuilder {
             ..Commit::default()
         })
     }
+}
+
+/// The settings an engine starts with.
+struct InForce {
+    config: Config,
+    thresholds: SafetyThresholds,
+    settings: SafetySettings,
+    written: Written,
+}
+
+/// Which settings documents the builder writes: given ones, or initial ones where
+/// the store held none.
+#[derive(Debug, Clone, Copy)]
+struct Written {
+    config: bool,
+    thresholds: bool,
+    settings: bool,
 }
 
 /// The engine's state before it is built: empty, or loaded from a store.

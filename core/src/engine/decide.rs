@@ -16,7 +16,7 @@ use crate::gates::{Gate, GateKind, GateReport};
 use crate::guards::{GuardChange, Inbound};
 use crate::index::{Blend, Query, SearchResult};
 use crate::pattern::Pattern;
-use crate::safety::{SafetyHit, SafetyVerdict};
+use crate::safety::{fallback, SafetyHit, SafetyVerdict};
 use crate::score::{assess, Assessment};
 use crate::store::SendRefusal;
 use crate::template::{may_have_placeholders, render, render_json, Rendered, TemplateContext};
@@ -67,6 +67,7 @@ impl Engine {
         let mut proposal = self
             .propose(message, ctx, &config)
             .unwrap_or_else(|hand_off| hand_off_decision(message, hand_off));
+        self.add_fallback_notice(&mut proposal, ctx);
         proposal.id = id;
         proposal.message_id = ctx.message_id.clone();
         self.settle(proposal, message, ctx)
@@ -120,6 +121,10 @@ impl Engine {
         if !config.enabled {
             return GuardChange::none();
         }
+        let escalating = d
+            .outbound
+            .as_ref()
+            .is_some_and(|o| o.kind == OutboundKind::Escalation);
         let inbound = Inbound {
             ctx,
             topic: d.topic.parse().unwrap_or(topic::Topic::General),
@@ -127,10 +132,8 @@ impl Engine {
             pattern: d.pattern_id,
             will_send: d.outbound.is_some() && !config.shadow_mode,
             dry_run: config.shadow_mode,
-            escalating: d
-                .outbound
-                .as_ref()
-                .is_some_and(|o| o.kind == OutboundKind::Escalation),
+            escalating,
+            fallback: escalating && fallback::is_silent_hand_off(d.reason),
         };
         let span = tracing::debug_span!("guards", outcome = tracing::field::Empty);
         let _entered = span.enter();
@@ -215,6 +218,24 @@ impl Engine {
         (query, result)
     }
 
+    /// A silent hand-off gets the fallback notice an admin switched on, if one
+    /// applies (see [`fallback`]). Only in a conversation: the notice is sent at most
+    /// once per conversation lock, and without a conversation there is no lock.
+    fn add_fallback_notice(&self, d: &mut Decision, ctx: &MessageContext) {
+        if d.action != Action::Escalate || d.outbound.is_some() || ctx.conversation_id.is_none() {
+            return;
+        }
+        let topic = d.topic.parse().unwrap_or(topic::Topic::General);
+        let safety = self.safety.read();
+        if let Some(text) = fallback::notice(&safety.settings, &safety.thresholds, topic, d.reason)
+        {
+            d.outbound = Some(Outbound {
+                text,
+                kind: OutboundKind::Escalation,
+            });
+        }
+    }
+
     /// The match gates (from the assessment) followed by the pattern gates.
     fn pattern_gates(
         &self,
@@ -232,11 +253,19 @@ impl Engine {
         ] {
             gates.push(gate, check);
         }
-        let needed = u64::from(config.approvals_before_auto_send);
-        if needed > 0 {
-            let approvals = self.operator_approvals(book, pattern.id);
-            let check =
-                Gate::OperatorApprovals.check(approvals as f64, needed as f64, approvals >= needed);
+        let min_examples = self.safety.read().settings.min_examples_required;
+        let examples = pattern.trigger_examples.len();
+        let check = Gate::MinExamples.check(
+            examples as f64,
+            f64::from(min_examples),
+            examples >= min_examples as usize,
+        );
+        gates.push(Gate::MinExamples, check);
+        let rule = self.approval_rule(config);
+        if rule.required > 0 {
+            let needed = f64::from(rule.required);
+            let approvals = self.operator_approvals(book, pattern.id, &rule);
+            let check = Gate::OperatorApprovals.check(approvals, needed, approvals >= needed);
             gates.push(Gate::OperatorApprovals, check);
         }
         if reply.rendered.is_complete() && reply.rendered.text.contains("{{") {

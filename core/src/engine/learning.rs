@@ -6,7 +6,7 @@ use crate::decision_id::DecisionId;
 use crate::embed::check_vector;
 use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
-use crate::learn::apply_feedback;
+use crate::learn::{apply_feedback, apply_verdict};
 use crate::pattern::PatternId;
 use crate::store::{Commit, Judgement};
 use crate::v1::topic;
@@ -121,6 +121,42 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Records an operator's verdict on pattern `id` when the message it concerned
+    /// is not known (V1's `updatePatternConfidence` and `recordPatternUsage`):
+    /// `approve`, `modify` and `reject` move the pattern's trust and counters as
+    /// [`Engine::feedback`] does, are recorded in its history (an approval counts
+    /// towards the approvals a pattern needs before it may auto-send) and may
+    /// promote it; no example is added. `answer` needs a message and is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownPattern`] (no such pattern, or deleted),
+    /// [`Error::InvalidFeedback`] for `answer`, a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use pattern_learning::{Engine, FeedbackAction, NewPattern};
+    /// let engine = Engine::new();
+    /// let id = engine.create_pattern(NewPattern::new(["wifi password?"], "On the wall.")).unwrap().id;
+    /// let out = engine.judge(id, FeedbackAction::Approve, Some("op-1")).unwrap();
+    /// assert_eq!(out.confidence_change, Some((0.7, 0.85)));
+    /// assert_eq!(engine.pattern_approval(id).unwrap().approval_count, 1.0);
+    /// ```
+    pub fn judge(
+        &self,
+        id: PatternId,
+        action: FeedbackAction,
+        actor: Option<&str>,
+    ) -> Result<FeedbackOutcome> {
+        let config = self.config.read().clone();
+        let now = self.clock.now();
+        let actor = actor.map(str::to_owned);
+        let outcome =
+            self.mutate(|book| apply_verdict(book, &config, id, action, actor.clone(), now));
+        self.approvals.invalidate(id);
+        outcome
     }
 
     /// What the engine knows of decision `id`: from memory while it is recent,

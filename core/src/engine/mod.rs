@@ -34,6 +34,7 @@ use crate::gates::Gates;
 use crate::guards::Guards;
 use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds};
 
+pub use approvals::PatternApproval;
 pub use audit::{BulkAction, BulkChange, BulkReport, ImportOptions, Selection};
 pub use builder::EngineBuilder;
 use recent::{DecisionNote, RecentDecisions, SeenMessages};

@@ -90,10 +90,21 @@ impl Conversation {
         self.last_seen = Some(now);
     }
 
-    /// A message that hands the customer over with a notice: once per lock.
-    pub fn escalation_outcome(&mut self, inbound: &Inbound<'_>) -> GuardOutcome {
+    /// A message that hands the customer over with a notice: once per lock; a
+    /// fallback text also not while an operator's lockout or cool-down holds.
+    pub fn escalation_outcome(
+        &mut self,
+        inbound: &Inbound<'_>,
+        thresholds: &SafetyThresholds,
+        now: Timestamp,
+    ) -> GuardOutcome {
         if self.escalated {
             return GuardOutcome::Block(Gate::ConversationLocked);
+        }
+        if inbound.fallback {
+            if let Some(gate) = self.lockout(inbound.topic, thresholds, now) {
+                return GuardOutcome::Block(gate);
+            }
         }
         self.escalated = inbound.ctx.conversation_id.is_some();
         GuardOutcome::Allow

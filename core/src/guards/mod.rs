@@ -46,8 +46,12 @@ pub(crate) struct Inbound<'a> {
     /// Shadow mode: check only, change nothing.
     pub dry_run: bool,
     /// The decision already hands the customer to a human with a notice
-    /// (negative sentiment): the conversation is locked like any escalation.
+    /// (negative sentiment, or a fallback text): the conversation is locked like
+    /// any escalation.
     pub escalating: bool,
+    /// The notice is a fallback text on a silent hand-off: it is automatic, so it
+    /// also waits out an operator's lockout.
+    pub fallback: bool,
 }
 
 /// What one call changes in the guard state, computed before anything changes.
@@ -195,7 +199,7 @@ impl Guards {
             next.clear_locks();
             GuardOutcome::Allow
         } else if inbound.escalating {
-            next.escalation_outcome(&inbound)
+            next.escalation_outcome(&inbound, thresholds, now)
         } else {
             next.outcome(&inbound, thresholds, now)
         };
@@ -352,6 +356,7 @@ mod tests {
             will_send: true,
             dry_run: false,
             escalating: false,
+            fallback: false,
         }
     }
 

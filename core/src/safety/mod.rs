@@ -1,5 +1,6 @@
 //! Safety: message rules, settings and conversation guards.
 
+pub mod fallback;
 pub mod rules;
 pub mod settings;
 

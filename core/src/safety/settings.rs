@@ -221,6 +221,19 @@ fn check_text(key: &str, value: &str) -> Result<()> {
             "must not be empty or only white space",
         ))
     } else {
+        check_no_placeholder(key, value)
+    }
+}
+
+/// Customer-facing texts are sent as they are: a `{{` would reach the customer.
+fn check_no_placeholder(key: &str, value: &str) -> Result<()> {
+    if value.contains("{{") {
+        Err(invalid_config(
+            key,
+            render_value(&Value::String(value.to_owned())),
+            "is sent to customers as written and must not contain `{{` (no variables are filled in)",
+        ))
+    } else {
         Ok(())
     }
 }
@@ -336,7 +349,9 @@ pub struct SafetyThresholds {
     /// Hours automation stays off after an operator replies (1–24; default 4).
     #[serde(alias = "operator_lockout_hours")]
     pub operator_lockout_hours: u32,
-    /// Text sent when a message is handed to a human (non-empty).
+    /// Text sent on a silent hand-off when fallback responses are switched on and the
+    /// topic has no fallback text of its own (non-empty, no `{{`; see
+    /// [`fallback`](crate::safety::fallback)). V1 sent it on every escalation.
     #[serde(alias = "escalation_message")]
     pub escalation_message: String,
     /// Whether negative-sentiment rules are checked (default true).
@@ -421,8 +436,8 @@ const THRESHOLD_KEYS: &[(&str, &str)] = &[
 ];
 
 impl SafetyThresholds {
-    /// Checks every value: V1's admin-UI ranges, non-empty texts, and that every
-    /// sentiment rule compiles.
+    /// Checks every value: V1's admin-UI ranges, non-empty texts without `{{` (they
+    /// are sent as written), and that every sentiment rule compiles.
     ///
     /// Errors: [`Error::InvalidConfig`] (key in snake_case) or [`Error::InvalidRule`].
     ///
@@ -534,8 +549,9 @@ impl SafetyThresholds {
     }
 }
 
-/// Canned fallback replies per topic; V1's `fallbackMessages` (all empty by default,
-/// unused by V1's runtime).
+/// Canned fallback texts per topic; V1's `fallbackMessages` (all empty by default).
+/// Sent on a silent hand-off only when `enable_fallback_responses` is on; see
+/// [`fallback`](crate::safety::fallback). No text may contain `{{`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct FallbackMessages {
@@ -563,6 +579,17 @@ const FALLBACK_KEYS: &[(&str, &str)] = &[
 ];
 
 impl FallbackMessages {
+    /// The customer-facing texts by their snake_case keys (`brand_tone` is guidance,
+    /// never sent, and not listed).
+    fn sent_texts(&self) -> [(&'static str, &str); 4] {
+        [
+            ("fallback_messages.booking", &self.booking),
+            ("fallback_messages.emergency", &self.emergency),
+            ("fallback_messages.tech_support", &self.tech_support),
+            ("fallback_messages.general", &self.general),
+        ]
+    }
+
     fn apply_partial(&mut self, patch: &Value) -> Result<()> {
         let object = patch_object("fallback messages patch", patch)?;
         let mut seen = HashSet::new();
@@ -611,19 +638,27 @@ pub struct SafetySettings {
     /// Default: V1's migration-209 seed.
     #[serde(alias = "escalation_keywords")]
     pub escalation_keywords: Vec<String>,
-    /// New patterns need operator approval for their first uses (default true).
+    /// New patterns need `approval_threshold` operator approvals before they may
+    /// auto-send (default true). Every pattern counts as new; the stricter of this and
+    /// [`Config::approvals_before_auto_send`](crate::Config::approvals_before_auto_send)
+    /// holds (the `operator_approvals` gate).
     #[serde(alias = "require_approval_for_new")]
     pub require_approval_for_new: bool,
-    /// Approved uses before a new pattern runs without approval (≥ 1; default 10).
+    /// Operator approvals before a new pattern may auto-send (≥ 1; default 10).
     #[serde(alias = "approval_threshold")]
     pub approval_threshold: u32,
-    /// Operator examples needed before a pattern is created (1–10; default 5).
+    /// Trigger examples a pattern needs before it may auto-send (1–10; default 5; the
+    /// `min_examples` gate). Suggestions are not held back: approving them is how a
+    /// pattern gathers examples (V1 created no pattern before this many examples).
     #[serde(alias = "min_examples_required")]
     pub min_examples_required: u32,
-    /// Weight of an operator correction relative to a confirmation (1.0–3.0; default 2.0).
+    /// Weight of an operator correction relative to a confirmation (1.0–3.0; default
+    /// 2.0): an approval with edits counts `1 / weight` of an approval towards
+    /// `approval_threshold` (V1 weighed corrections against the reply).
     #[serde(alias = "operator_override_weight")]
     pub operator_override_weight: f64,
-    /// Whether canned fallback replies are used (default false).
+    /// Whether a silent hand-off tells the customer the topic's fallback text, else
+    /// `escalationMessage` (default false; see [`fallback`](crate::safety::fallback)).
     #[serde(alias = "enable_fallback_responses")]
     pub enable_fallback_responses: bool,
     /// Canned fallback replies per topic (default all empty).
@@ -689,7 +724,8 @@ const SETTINGS_KEYS: &[(&str, &str)] = &[
 
 impl SafetySettings {
     /// Checks every value: approval threshold ≥ 1, minimum examples 1–10, override
-    /// weight a finite number in 1.0–3.0, and every keyword entry has at least one word.
+    /// weight a finite number in 1.0–3.0, every keyword entry has at least one word,
+    /// and no fallback text contains `{{`.
     ///
     /// Errors: [`Error::InvalidConfig`] (key in snake_case).
     ///
@@ -704,6 +740,9 @@ impl SafetySettings {
     pub fn validate(&self) -> Result<()> {
         check_keywords("blacklist_topics", &self.blacklist_topics)?;
         check_keywords("escalation_keywords", &self.escalation_keywords)?;
+        for (key, text) in self.fallback_messages.sent_texts() {
+            check_no_placeholder(key, text)?;
+        }
         if self.approval_threshold < 1 {
             return Err(invalid_config(
                 "approval_threshold",

@@ -28,7 +28,8 @@ pub fn config() -> Config {
 }
 
 /// What the engine of a V1 service is configured from, with V1's defaults: the
-/// options of the Node package's `createV1Service` (`profile`, `config`).
+/// options of the Node package's `createV1Service` (`profile`, `config`, `store`,
+/// `safetyThresholds`, `safetySettings`). [`ServiceOptions::open`] opens the engine.
 ///
 /// # Example
 /// ```
@@ -42,6 +43,7 @@ pub fn config() -> Config {
 /// let options = v1::ServiceOptions {
 ///     profile: Some(Profile::Seed),
 ///     config: Some(json!({"shadowMode": true})),
+///     ..v1::ServiceOptions::default()
 /// };
 /// let config = options.resolve(None)?;
 /// assert_eq!((config.profile, config.shadow_mode), (Profile::Seed, true));
@@ -55,6 +57,12 @@ pub struct ServiceOptions {
     /// Configuration overrides as [`Config::resolve`] reads them (camelCase or
     /// snake_case keys, nested objects merged); `None` or JSON `null` for none.
     pub config: Option<Value>,
+    /// Where the service keeps its state (see [`ServiceOptions::store_location`]).
+    pub store: Option<String>,
+    /// Safety thresholds overrides (V1's `SafetyThresholds` keys) over the defaults.
+    pub safety_thresholds: Option<Value>,
+    /// Safety settings overrides (V1's `getSettings` keys) over the defaults.
+    pub safety_settings: Option<Value>,
 }
 
 impl ServiceOptions {
@@ -150,6 +158,7 @@ mod tests {
         ServiceOptions {
             profile,
             config: Some(config),
+            ..ServiceOptions::default()
         }
     }
 

@@ -2,6 +2,7 @@
 //! message, learning from operators, and the topic utilities V1's services exposed.
 
 use super::ai_signature::is_ai_reply;
+use super::operator_reply::{classify, OperatorReply};
 use super::result::{pattern_result, PatternResult};
 use super::topic::{detect_topic, Topic};
 use crate::context::MessageContext;
@@ -113,14 +114,26 @@ pub fn learn_from_human_response(
 }
 
 /// V1's `recordOperatorResponse(customerMessage, operatorResponse, phoneNumber,
-/// patternId?)`.
+/// patternId?)`: an operator answered `customer_message` with `operator_response`.
 ///
-/// With a pattern id, the operator answered a message that pattern was proposed for:
-/// the same reply (up to case and spacing) is an approval, any other text an approval
-/// with edits ([`Feedback::modify`]); the pattern's reply is **not** replaced (V1
-/// overwrote it with whatever the operator wrote, e.g. "ok"). Without a pattern id the
-/// reply is learned as an answer. Replies carrying
-/// [`AI_SIGNATURE`](super::AI_SIGNATURE) are ignored.
+/// V1 meant it as operator-example accumulation, and overwrote the proposed
+/// pattern's reply with whatever the operator wrote ("ok" included). Here, with a
+/// pattern id, the operator's text is compared with the pattern's reply:
+///
+/// * the same reply (up to case, spacing and punctuation): an approval
+///   ([`Feedback::approve`]);
+/// * an edit of it (at least half of the words of both texts shared): an approval
+///   with edits ([`Feedback::modify`]); the pattern's reply is **not** replaced;
+/// * any other text ("ok", a different answer): no verdict on the pattern — its
+///   trust and counters do not move; the text is learned as an answer to the
+///   message, as without a pattern id.
+///
+/// Replies carrying [`AI_SIGNATURE`](super::AI_SIGNATURE) are ignored.
+///
+/// # Errors
+///
+/// [`Error::UnknownPattern`](crate::Error::UnknownPattern) for an unknown pattern
+/// id; a store error.
 pub fn record_operator_response(
     engine: &Engine,
     customer_message: &str,
@@ -134,20 +147,40 @@ pub fn record_operator_response(
     if !has_words(customer_message) || !has_words(operator_response) {
         return Ok(LearnOutcome::SkippedNoText);
     }
-    let mut feedback = match pattern_id {
-        Some(id) => {
-            let same = engine.pattern(id).is_some_and(|p| {
-                crate::book::reply_key(&p.response_template)
-                    == crate::book::reply_key(operator_response)
-            });
-            if same {
-                Feedback::approve(customer_message, id)
-            } else {
-                Feedback::modify(customer_message, id, operator_response)
-            }
-        }
-        None => Feedback::answer(customer_message, operator_response),
+    let Some(id) = pattern_id else {
+        return learn_answer(engine, customer_message, operator_response, operator_id);
     };
+    let pattern = engine
+        .pattern(id)
+        .ok_or(crate::error::Error::UnknownPattern(id))?;
+    let mut feedback = match classify(&pattern.response_template, operator_response) {
+        OperatorReply::Proposed => Feedback::approve(customer_message, id),
+        OperatorReply::Edited => Feedback::modify(customer_message, id, operator_response),
+        OperatorReply::Other => {
+            return learn_answer(engine, customer_message, operator_response, operator_id)
+        }
+    };
+    if let Some(op) = operator_id {
+        feedback = feedback.by(op);
+    }
+    engine.feedback(&feedback).map(LearnOutcome::Learned)
+}
+
+/// Learns `reply` as an operator's answer to `message` (after the same checks as
+/// V1's learning calls: not the engine's own reply, words in both texts).
+pub(super) fn learn_answer(
+    engine: &Engine,
+    message: &str,
+    reply: &str,
+    operator_id: Option<&str>,
+) -> Result<LearnOutcome> {
+    if is_ai_reply(reply) {
+        return Ok(LearnOutcome::SkippedAiReply);
+    }
+    if !has_words(message) || !has_words(reply) {
+        return Ok(LearnOutcome::SkippedNoText);
+    }
+    let mut feedback = Feedback::answer(message, reply);
     if let Some(op) = operator_id {
         feedback = feedback.by(op);
     }

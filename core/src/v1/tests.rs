@@ -55,7 +55,11 @@ fn teach(engine: &Engine) -> PatternId {
 fn auto_pattern(engine: &Engine) -> PatternId {
     let id = teach(engine);
     engine.set_auto_executable(id, true).unwrap();
-    // Loose tiers and gates: these tests are about the V1 mapping, not scoring.
+    // Loose tiers and gates, no approval rule: these tests are about the V1
+    // mapping, not scoring.
+    engine
+        .update_safety_settings(&json!({"requireApprovalForNew": false}))
+        .unwrap();
     let mut c = engine.config();
     c.thresholds.auto = 0.3;
     c.thresholds.suggest = 0.2;
@@ -236,20 +240,36 @@ fn text_without_words_is_skipped_not_an_error() {
 }
 
 #[test]
-fn issue_v1_5_3_operator_text_never_overwrites_the_template() {
+fn operator_text_never_overwrites_the_template() {
     let e = engine();
     let id = e
         .create_pattern(NewPattern::new(["do you sell gift cards"], GIFT))
         .unwrap()
         .id;
+    let before = e.pattern(id).unwrap();
+    // "ok" is not the proposed reply: no verdict on the pattern, trust unchanged.
     let out = record_operator_response(&e, "gift cards?", "ok", Some(id), Some("op")).unwrap();
+    let LearnOutcome::Learned(out) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(out.action, crate::FeedbackAction::Answer);
+    assert_eq!((out.judged_pattern, out.confidence_change), (None, None));
+    let p = e.pattern(id).unwrap();
+    assert_eq!(p.response_template, GIFT);
+    assert_eq!(
+        (p.confidence, p.override_count, p.execution_count),
+        (before.confidence, 0, before.execution_count)
+    );
+    assert_eq!(e.pattern_approval(id).unwrap().approval_count, 0.0);
+    // An edit of the reply is an approval with edits; the reply stays.
+    let edited = "Yes! Gift cards are sold online, from $25 to $400.";
+    let out = record_operator_response(&e, "gift cards please", edited, Some(id), None).unwrap();
     let LearnOutcome::Learned(out) = out else {
         panic!("{out:?}")
     };
     assert_eq!(out.action, crate::FeedbackAction::Modify);
     let p = e.pattern(id).unwrap();
-    assert_eq!(p.response_template, GIFT);
-    assert_eq!(p.override_count, 1);
+    assert_eq!((p.response_template.as_str(), p.override_count), (GIFT, 1));
     // The same reply is an approval.
     let out =
         record_operator_response(&e, "gift cards", &GIFT.to_uppercase(), Some(id), None).unwrap();

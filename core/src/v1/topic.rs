@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use regex::RegexSet;
 use serde::{Deserialize, Serialize};
 
+use super::js_regex::{fold_apostrophe, from_javascript};
 use crate::error::{Error, Result};
 
 /// What a customer message is about, in V1's fixed vocabulary.
@@ -232,15 +233,6 @@ static DETECTOR: LazyLock<RegexSet> = LazyLock::new(|| {
     .expect("V1 topic patterns are valid regular expressions")
 });
 
-/// Translates the JavaScript escapes V1's patterns use into their exact Rust
-/// equivalents: `\s` is JavaScript's white space set (it has U+FEFF but not U+0085)
-/// and `\b` is an ASCII word boundary (no `u` flag in V1).
-fn from_javascript(pattern: &str) -> String {
-    const JS_SPACE: &str =
-        r"[\t-\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]";
-    pattern.replace(r"\s", JS_SPACE).replace(r"\b", r"(?-u:\b)")
-}
-
 /// Detects the topic of a customer message, as V1 did.
 ///
 /// The message is lower-cased (V1's regexes are case-insensitive) and typographic
@@ -263,15 +255,6 @@ pub fn detect_topic(text: &str) -> Topic {
         .iter()
         .next()
         .map_or(Topic::General, |index| V1_PATTERNS[index].0)
-}
-
-/// Maps typographic apostrophes to `'`.
-fn fold_apostrophe(ch: char) -> char {
-    match ch {
-        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{FF07}' | '`'
-        | '\u{00B4}' => '\'',
-        _ => ch,
-    }
 }
 
 /// True when two (possibly unknown) topics are the same; unknown counts as

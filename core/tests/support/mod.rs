@@ -39,8 +39,12 @@ pub struct Fixture {
     pub pattern: PatternId,
 }
 
-/// An engine with one trusted, auto-executable pattern: confidence 1.0 and five
-/// operator approvals, so it clears every auto-send gate for [`LOGIN`].
+/// Operator approvals the trusted pattern gets: V1's default `approvalThreshold`,
+/// which the `operator_approvals` gate asks for by default.
+pub const APPROVALS: usize = 10;
+
+/// An engine with one trusted, auto-executable pattern: confidence 1.0 and
+/// [`APPROVALS`] operator approvals, so it clears every auto-send gate for [`LOGIN`].
 pub fn trained(config: Config) -> Fixture {
     let clock = ManualClock::new(START);
     let engine = Engine::builder()
@@ -56,15 +60,21 @@ pub fn trained(config: Config) -> Fixture {
         )
         .unwrap()
         .id;
-    for p in PHRASINGS.iter().take(5) {
-        engine
-            .feedback(&Feedback::approve(format!("{p}!"), pattern))
-            .unwrap();
-    }
+    approve_to_trust(&engine, pattern);
     Fixture {
         engine,
         clock,
         pattern,
+    }
+}
+
+/// Gives `pattern` [`APPROVALS`] operator approvals of [`PHRASINGS`] variants.
+pub fn approve_to_trust(engine: &Engine, pattern: PatternId) {
+    for (i, p) in PHRASINGS.iter().cycle().take(APPROVALS).enumerate() {
+        let mark = if i < PHRASINGS.len() { "!" } else { "?" };
+        engine
+            .feedback(&Feedback::approve(format!("{p}{mark}"), pattern))
+            .unwrap();
     }
 }
 

@@ -1,6 +1,11 @@
 //! The V1-compatible surface (mirrors `core/src/v1/`): V1's `patternLearningService`
 //! calls on a [`PatternEngine`], with V1's result shapes, and the options of a V1
-//! service's engine.
+//! service's engine; opening a service ([`service`]), V1's pattern calls
+//! ([`patterns`]) and V1's pure helpers ([`helpers`]).
+
+pub mod helpers;
+pub mod patterns;
+pub mod service;
 
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
@@ -382,7 +387,11 @@ pub fn v1_engine_options(options: Option<EngineOptions>) -> napi::Result<EngineO
         let profile = profile
             .map(|p| p.parse::<pattern_learning::Profile>())
             .transpose()?;
-        let service = v1::ServiceOptions { profile, config };
+        let service = v1::ServiceOptions {
+            profile,
+            config,
+            ..v1::ServiceOptions::default()
+        };
         Ok(EngineOptions {
             profile: Some(service.profile().as_str().to_owned()),
             environment,
