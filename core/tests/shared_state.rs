@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use pattern_learning::clock::ManualClock;
 use pattern_learning::config::Config;
+use pattern_learning::safety::SafetySettings;
 use pattern_learning::store::PostgresOptions;
 use pattern_learning::{
     Action, ChangeKind, Engine, Error, Feedback, MessageContext, NewPattern, PatternId, Reason,
@@ -54,7 +55,7 @@ fn pair(test: &str, config: Config) -> Option<Pair> {
             .open_postgres(&url, options.clone())
             .expect("the store opens");
         match config {
-            Some(c) => builder.config(c),
+            Some(c) => builder.config(c).safety_settings(no_v1_approval_rule()),
             None => builder,
         }
         .build()
@@ -63,6 +64,16 @@ fn pair(test: &str, config: Config) -> Option<Pair> {
     let a = engine(Some(config));
     let b = engine(None);
     Some(Pair { a, b, clock })
+}
+
+/// Safety settings whose only approval rule is the environment's (V1's
+/// `approvalThreshold`, 10 by default, is off): these tests count approvals shared
+/// between engines, and the first engine writes the settings both use.
+fn no_v1_approval_rule() -> SafetySettings {
+    SafetySettings {
+        require_approval_for_new: false,
+        ..SafetySettings::default()
+    }
 }
 
 fn train(engine: &Engine, approvals: usize) -> PatternId {
@@ -207,6 +218,16 @@ fn one_inbound_message_id_is_decided_once_across_engines() {
     let second = p.b.process("hello, anyone?", &ctx).expect("decided");
     assert_eq!(second.reason, Reason::DuplicateMessage, "{second:?}");
     assert!(!second.sends());
+    // The duplicate was not recorded: feedback naming its id judges nothing.
+    let mut approve = Feedback::approve("hello, anyone?", PatternId(1));
+    approve.pattern_id = None;
+    approve.decision_id = Some(second.id);
+    for engine in [&p.b, &p.a] {
+        assert!(matches!(
+            engine.feedback(&approve),
+            Err(Error::UnknownDecision(_))
+        ));
+    }
 }
 
 #[test]

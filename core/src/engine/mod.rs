@@ -26,7 +26,7 @@ use crate::calibrate::Calibration;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::context::MessageContext;
-use crate::decision::Decision;
+use crate::decision::{Decision, Reason};
 use crate::decision_id::DecisionId;
 use crate::embed::check_vector;
 use crate::error::Result;
@@ -236,11 +236,16 @@ impl Engine {
         }
     }
 
-    /// Remembers a recorded decision: for its message id (duplicates) and for
-    /// feedback that links to it.
+    /// Remembers a decision: for its message id (duplicates) and, when it was
+    /// recorded, for feedback that links to it. A duplicate the store refused
+    /// (another engine decided the message) was not recorded: feedback naming its
+    /// id is `UNKNOWN_DECISION`, as on every other engine.
     fn remember(&self, decision: &Decision, ctx: &MessageContext) {
         if let Some(message_id) = &ctx.message_id {
             self.seen_messages.lock().complete(message_id, decision);
+        }
+        if decision.reason == Reason::DuplicateMessage {
+            return;
         }
         self.recent.lock().insert(
             decision.id,

@@ -101,11 +101,13 @@ fn pattern(c: &Value) -> PatternId {
     PatternId(c["pattern"].as_u64().unwrap_or_default())
 }
 
-/// The trusted pattern the model starts from, an hourly cap of 3, and no rapid-message
-/// escalation (the model spaces messages freely).
+/// The trusted pattern the model starts from, an hourly cap of 3, no rapid-message
+/// escalation (the model spaces messages freely) and no V1 approval threshold (the
+/// model follows the pattern's confidence, not its count of approvals).
 fn setup(engine: &Engine) -> Result<Value, Error> {
     engine.update_config(&json!({"guards": {"maxAutoSendsPerHour": 3}}))?;
     engine.update_safety_thresholds(&json!({"rapidMessageEnabled": false}))?;
+    engine.update_safety_settings(&json!({"requireApprovalForNew": false}))?;
     let id = engine
         .create_pattern(
             NewPattern::new(PHRASINGS, REPLY)
