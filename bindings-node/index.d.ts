@@ -127,6 +127,7 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_ERROR'
   | 'STORE_CONFLICT'
+  | 'TLS_ERROR'
   | 'INVALID_MODEL'
   | 'FEATURE_NOT_ENABLED'
   | 'IMPORT_ERROR'

@@ -70,6 +70,7 @@ fn attributes(kind: &ErrorKind) -> &'static str {
         "CORRUPT_STORE" | "INVALID_MODEL" => "path, reason",
         "SCHEMA_TOO_NEW" => "found, supported (schema versions)",
         "STORE_CONFLICT" => "reason",
+        "TLS_ERROR" => "location (host, port, database; never the password), reason",
         "FEATURE_NOT_ENABLED" => "feature",
         "IMPORT_ERROR" => "rows (list of (row number, reason))",
         _ => "",
@@ -174,12 +175,9 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             attrs!("key" => "negative_sentiment_patterns", "pattern" => pattern, "reason" => reason),
         ),
         Error::UnknownPattern(id) => raise(py, class, message, attrs!("pattern_id" => id.0)),
-        Error::UnknownDecision(id) => raise(
-            py,
-            class,
-            message,
-            attrs!("decision_id" => id.to_string()),
-        ),
+        Error::UnknownDecision(id) => {
+            raise(py, class, message, attrs!("decision_id" => id.to_string()))
+        }
         Error::InvalidPattern(_) => raise(py, class, message, &[]),
         Error::TextTooLong { len, max } => {
             raise(py, class, message, attrs!("length" => len, "max" => max))
@@ -223,6 +221,12 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             raise(py, class, message, attrs!("feature" => feature))
         }
         Error::StoreConflict { reason } => raise(py, class, message, attrs!("reason" => reason)),
+        Error::Tls { location, reason } => raise(
+            py,
+            class,
+            message,
+            attrs!("location" => location, "reason" => reason),
+        ),
         Error::Import(rows) => {
             let rows: Vec<(usize, String)> = rows.into_iter().map(|r| (r.row, r.reason)).collect();
             raise(py, class, message, attrs!("rows" => rows))

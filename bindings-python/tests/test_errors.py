@@ -31,6 +31,7 @@ CLASSES = {
     "CorruptStoreError": (pl.StoreError, OSError),
     "SchemaTooNewError": (pl.StoreError, OSError),
     "StoreConflictError": (pl.StoreError, OSError),
+    "TlsError": (pl.StoreError, OSError),
     "InvalidImportError": (ValueError,),
     "InvalidModelError": (OSError,),
     "FeatureNotEnabledError": (NotImplementedError,),

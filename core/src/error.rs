@@ -120,6 +120,17 @@ pub enum Error {
         /// The underlying error's message.
         reason: String,
     },
+    /// A TLS connection to the PostgreSQL server failed as the connection string's
+    /// `sslmode` asks for it: the server offers no TLS where it is required, its
+    /// certificate does not chain to a trusted CA or is not for the host, or the CA
+    /// bundle named by `sslrootcert` cannot be used. Nothing was read or written.
+    #[error("TLS to {location} failed: {reason} (check the connection string's sslmode and sslrootcert, and the host name)")]
+    Tls {
+        /// Host, port, database and schema (never the password).
+        location: String,
+        /// What failed.
+        reason: String,
+    },
     /// Another engine sharing the store changed a pattern this commit also changes
     /// (or created the same pattern id first); nothing was written. Engines retry on
     /// fresh state by themselves: callers see this only when retries kept failing.
@@ -176,6 +187,7 @@ impl Error {
             Error::StoreLocked { .. } => ErrorKind::STORE_LOCKED,
             Error::Store { .. } => ErrorKind::STORE_ERROR,
             Error::StoreConflict { .. } => ErrorKind::STORE_CONFLICT,
+            Error::Tls { .. } => ErrorKind::TLS_ERROR,
             Error::UnknownDecision(_) => ErrorKind::UNKNOWN_DECISION,
             Error::InvalidModel { .. } => ErrorKind::INVALID_MODEL,
             Error::FeatureNotEnabled { .. } => ErrorKind::FEATURE_NOT_ENABLED,
@@ -278,6 +290,10 @@ mod tests {
                 reason: text(),
             },
             Error::StoreConflict { reason: text() },
+            Error::Tls {
+                location: text(),
+                reason: text(),
+            },
             Error::UnknownDecision(DecisionId::from_legacy(1)),
             Error::InvalidModel {
                 path: text(),
@@ -304,6 +320,7 @@ mod tests {
                 | Error::StoreLocked { .. }
                 | Error::Store { .. }
                 | Error::StoreConflict { .. }
+                | Error::Tls { .. }
                 | Error::InvalidModel { .. }
                 | Error::FeatureNotEnabled { .. }
                 | Error::Import(_) => {}

@@ -101,6 +101,11 @@ class StoreConflictError(StoreError):
     """Other engines sharing the store kept changing the same pattern; the retries ran out and nothing was applied."""
     reason: str
 
+class TlsError(StoreError):
+    """TLS to the PostgreSQL server failed as the connection string's sslmode asks; nothing was read or written."""
+    location: str
+    reason: str
+
 class InvalidModelError(PatternLearningError, OSError):
     """The minilm_dir model directory is missing, incomplete or holds another model."""
     path: str

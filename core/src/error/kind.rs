@@ -187,6 +187,13 @@ impl ErrorKind {
         &["StoreError"],
         "Other engines sharing the store kept changing the same pattern and the automatic retries ran out; nothing was applied, try again.",
     );
+    /// [`Error::Tls`](super::Error::Tls).
+    pub const TLS_ERROR: ErrorKind = core(
+        "TLS_ERROR",
+        "TlsError",
+        &["StoreError"],
+        "TLS to the PostgreSQL server failed as the connection string's sslmode asks (no TLS offered, an untrusted certificate, a certificate for another host, an unusable sslrootcert); nothing was read or written.",
+    );
     /// [`Error::InvalidModel`](super::Error::InvalidModel).
     pub const INVALID_MODEL: ErrorKind = core(
         "INVALID_MODEL",
@@ -251,6 +258,7 @@ pub const ERROR_KINDS: &[ErrorKind] = &[
     ErrorKind::CORRUPT_STORE,
     ErrorKind::SCHEMA_TOO_NEW,
     ErrorKind::STORE_CONFLICT,
+    ErrorKind::TLS_ERROR,
     ErrorKind::INVALID_MODEL,
     ErrorKind::FEATURE_NOT_ENABLED,
     ErrorKind::IMPORT_ERROR,
