@@ -14,6 +14,7 @@ use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
 use crate::pattern::PatternId;
 
+mod private;
 mod rows;
 mod schema;
 #[cfg(test)]
@@ -111,7 +112,7 @@ impl SqliteStore {
     /// file as it was); [`Error::Store`] when it cannot be read or written.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
         let path = path.as_ref();
-        let kind = schema::inspect(path)?;
+        let kind = private::prepare(path, schema::inspect(path)?)?;
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if kind != FileKind::Sqlite {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -192,17 +193,26 @@ impl SqliteStore {
     }
 
     /// Writes a consistent copy of the store to `dest` (which must not exist), for
-    /// analysts or backups, while the store stays open (`VACUUM INTO`).
+    /// analysts or backups, while the store stays open (`VACUUM INTO`). The copy is
+    /// created readable by its owner only, like the store.
     ///
     /// # Errors
     ///
     /// [`Error::Store`] when the copy cannot be written.
     pub fn copy_to(&self, dest: impl AsRef<Path>) -> Result<()> {
-        let dest = dest.as_ref().to_string_lossy().into_owned();
+        let dest = dest.as_ref();
+        private::create_private(dest).map_err(|e| Error::Store {
+            operation: "copy".to_owned(),
+            reason: format!("{}: {e}", dest.display()),
+        })?;
         let conn = self.conn.lock();
-        conn.execute("VACUUM INTO ?1", [dest])
-            .map(drop)
-            .map_err(|e| self.error("copy", e))
+        let copied = conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()]);
+        if let Err(e) = copied {
+            // Only the empty file made above is removed.
+            let _ = std::fs::remove_file(dest);
+            return Err(self.error("copy", e));
+        }
+        Ok(())
     }
 
     fn error(&self, operation: &str, e: rusqlite::Error) -> Error {

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, Transaction};
 
@@ -114,9 +114,14 @@ fn size_in_header(header: &[u8; HEADER_LEN]) -> Option<u64> {
 }
 
 fn has_wal_content(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+    std::fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0)
+}
+
+/// A file SQLite keeps beside the database: `-wal`, `-shm`, `-journal`.
+pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// What the database says it is, read through SQLite (after WAL recovery).
