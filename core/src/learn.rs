@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::pattern::{Pattern, PatternId, Provenance};
 use crate::v1::topic;
-use crate::{signature, text};
+use crate::{privacy, signature, text};
 
 /// V1's stop list for keyword extraction (the one V1's manual pattern creation used).
 const STOP_WORDS: [&str; 43] = [
@@ -60,6 +60,9 @@ pub fn derive_keywords<S: AsRef<str>>(examples: &[S]) -> Vec<String> {
 struct Judgement<'a> {
     config: &'a Config,
     feedback: &'a Feedback,
+    /// The customer message as it is learned: identifiers redacted
+    /// ([`privacy::redact`]).
+    message: &'a str,
     vector: Option<Vec<f32>>,
     actor: Option<String>,
     now: Timestamp,
@@ -83,9 +86,11 @@ pub(crate) fn apply_feedback(
             "the customer message (`query`) has no words".into(),
         ));
     }
+    let message = privacy::redact(&feedback.query);
     let j = Judgement {
         config,
         feedback,
+        message: &message,
         vector,
         actor: feedback.context.user_id.clone(),
         now,
@@ -137,7 +142,7 @@ fn approve(book: &mut PatternBook, j: Judgement<'_>, id: PatternId, outcome: &mu
         (j.config.learning.modify, ChangeKind::Modified)
     };
     let before = book.get(id).map_or(0.0, |p| p.confidence);
-    let query = &j.feedback.query;
+    let query = j.message;
     book.add_example(id, query, j.vector);
     let now = j.now;
     let after = book
@@ -168,7 +173,7 @@ fn reject(
     outcome: &mut FeedbackOutcome,
 ) -> Result<()> {
     let before = book.get(id).map_or(0.0, |p| p.confidence);
-    let query = &j.feedback.query;
+    let query = j.message;
     book.add_rejection(id, query);
     let (rate, now) = (j.config.learning.reject, j.now);
     let after = book
@@ -206,15 +211,8 @@ fn learn_reply(
     reply: &str,
     outcome: &mut FeedbackOutcome,
 ) -> Result<()> {
-    let (learned, created, promoted) = learn_answer(
-        book,
-        j.config,
-        &j.feedback.query,
-        reply,
-        j.vector,
-        j.actor,
-        j.now,
-    )?;
+    let (learned, created, promoted) =
+        learn_answer(book, j.config, j.message, reply, j.vector, j.actor, j.now)?;
     outcome.learned_pattern = Some(learned);
     outcome.created = created;
     outcome.promoted = promoted;

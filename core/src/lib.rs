@@ -303,6 +303,7 @@ pub mod learn;
 pub mod metrics;
 pub mod pattern;
 mod pattern_map;
+pub mod privacy;
 pub mod replay;
 pub mod report;
 pub mod safety;
