@@ -68,6 +68,10 @@ pub enum Error {
     /// A feedback event is not usable as given.
     #[error("invalid feedback: {0}")]
     InvalidFeedback(String),
+    /// An erasure does not name a customer: it needs a conversation id that is not
+    /// blank or a phone number with a digit.
+    #[error("invalid customer to erase: {0}")]
+    InvalidCustomer(String),
     /// A caller-supplied embedding has the wrong dimension or non-finite values.
     #[error("invalid embedding: {0}")]
     InvalidEmbedding(String),
@@ -179,6 +183,7 @@ impl Error {
             Error::InvalidPattern(_) => ErrorKind::INVALID_PATTERN,
             Error::TextTooLong { .. } => ErrorKind::TEXT_TOO_LONG,
             Error::InvalidFeedback(_) => ErrorKind::INVALID_FEEDBACK,
+            Error::InvalidCustomer(_) => ErrorKind::INVALID_CUSTOMER,
             Error::InvalidEmbedding(_) => ErrorKind::INVALID_EMBEDDING,
             Error::InvalidRule { .. } => ErrorKind::INVALID_RULE,
             Error::Parse { .. } => ErrorKind::PARSE_ERROR,
@@ -267,6 +272,7 @@ mod tests {
             Error::InvalidPattern(text()),
             Error::TextTooLong { len: 2, max: 1 },
             Error::InvalidFeedback(text()),
+            Error::InvalidCustomer(text()),
             Error::InvalidEmbedding(text()),
             Error::InvalidRule {
                 pattern: text(),
@@ -312,6 +318,7 @@ mod tests {
                 | Error::InvalidPattern(_)
                 | Error::TextTooLong { .. }
                 | Error::InvalidFeedback(_)
+                | Error::InvalidCustomer(_)
                 | Error::InvalidEmbedding(_)
                 | Error::InvalidRule { .. }
                 | Error::Parse { .. }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::alerts::AlertRules;
 use crate::error::{Error, Result};
 use crate::gates::Gates;
+use crate::privacy::Retention;
 
 pub mod environment;
 
@@ -186,6 +187,9 @@ pub struct Config {
     /// When alerts are raised (see [`crate::alerts`]).
     #[serde(default)]
     pub alerts: AlertRules,
+    /// How long decisions keep customer data (see [`Retention`]).
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 impl Default for Config {
@@ -250,6 +254,7 @@ impl Config {
             environment: None,
             approvals_before_auto_send: 0,
             alerts: AlertRules::default(),
+            retention: Retention::default(),
         }
     }
 
@@ -317,6 +322,7 @@ impl Config {
             ));
         }
         self.alerts.validate()?;
+        self.retention.validate()?;
         if self.max_message_bytes == 0 || self.max_message_bytes > 1 << 20 {
             return Err(invalid(
                 "max_message_bytes",

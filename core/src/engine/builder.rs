@@ -83,7 +83,9 @@ impl EngineBuilder {
     /// With a store, its patterns, conversation state, recent automatic sends,
     /// calibration record and settings are loaded; a configuration or safety
     /// settings given to this builder replace the stored ones (and are written to
-    /// the store), otherwise the stored ones are used unchanged.
+    /// the store), otherwise the stored ones are used unchanged. Then, when the
+    /// configuration sets a retention period with `retention.on_open`, it is
+    /// applied ([`Engine::apply_retention`]).
     pub fn build(self) -> Result<Engine> {
         let embedder = self
             .embedder
@@ -112,7 +114,8 @@ impl EngineBuilder {
             .unwrap_or_default();
         let rules = SafetyRules::new(&thresholds, &settings)?;
         self.write_given_settings(&config, &thresholds, &settings)?;
-        Ok(Engine {
+        let expire_now = self.store.is_some() && config.retention.on_open;
+        let engine = Engine {
             config: RwLock::new(Arc::new(config)),
             book: RwLock::new(state.book),
             safety: RwLock::new(SafetyState {
@@ -131,7 +134,11 @@ impl EngineBuilder {
             observer: Default::default(),
             approvals: Default::default(),
             tuned_gates,
-        })
+        };
+        if expire_now {
+            engine.apply_retention()?;
+        }
+        Ok(engine)
     }
 
     /// Writes the settings given to this builder to its store (they replace the
@@ -198,7 +205,7 @@ impl State {
         let settings = stored_settings(&state)?;
         self.last_decision = state.last_decision_seq;
         for id in recent_message_ids(store, state.last_decision_seq, SEEN_IDS)? {
-            self.seen.claim(&id);
+            self.seen.remember(&id);
         }
         self.guards.restore(&state.conversations);
         self.guards

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::book::{PatternBook, PatternEvent};
+use crate::book::{Changes, PatternBook, PatternEvent};
 use crate::config::Config;
 use crate::context::MessageContext;
 use crate::decision::{Action, Decision};
@@ -19,8 +19,8 @@ use crate::guards::GuardChange;
 use crate::pattern::PatternId;
 use crate::safety::{SafetySettings, SafetyThresholds};
 use crate::store::{
-    Commit, DecisionRecord, ExampleVector, SendRefusal, SendVerdict, SqliteStore, Store,
-    StoredState,
+    Commit, DecisionRecord, ErasureCounts, ExampleVector, SendRefusal, SendVerdict, SqliteStore,
+    Store, StoredState,
 };
 #[cfg(feature = "postgres")]
 use crate::store::{PostgresOptions, PostgresStore};
@@ -93,14 +93,36 @@ impl Engine {
     /// beside its result (feedback ids, judged proposals) in the same commit.
     pub(super) fn mutate_with<R>(
         &self,
-        mut f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+        f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
     ) -> Result<R> {
+        let commit = |store: &dyn Store, commit: &Commit| {
+            store.commit(commit).map(|()| ErasureCounts::default())
+        };
+        self.mutate_through(f, &commit).map(|(r, _)| r)
+    }
+
+    /// Like [`Engine::mutate_with`], for a change whose commit carries an erasure:
+    /// returns what the store erased too.
+    pub(super) fn mutate_erasing<R>(
+        &self,
+        f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+    ) -> Result<(R, ErasureCounts)> {
+        self.mutate_through(f, &|store, commit| store.commit_erasure(commit))
+    }
+
+    /// The loop of [`Engine::mutate`]: tries, takes in the changes of other engines
+    /// and tries again after a conflict, commits through `commit`.
+    fn mutate_through<R>(
+        &self,
+        mut f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+        commit: &dyn Fn(&dyn Store, &Commit) -> Result<ErasureCounts>,
+    ) -> Result<(R, ErasureCounts)> {
         let mut retries = 0;
         loop {
             let mut book = self.book.write();
             let mut attempt = || {
                 self.refresh_locked(&mut book)?;
-                self.mutate_once(&mut book, &mut f)
+                self.mutate_once(&mut book, &mut f, commit)
             };
             let result = if retries >= CONFLICTS_BEFORE_HOLD {
                 self.under_write_hold(attempt)
@@ -138,7 +160,8 @@ impl Engine {
         &self,
         book: &mut PatternBook,
         f: &mut impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
-    ) -> Result<R> {
+        commit: &dyn Fn(&dyn Store, &Commit) -> Result<ErasureCounts>,
+    ) -> Result<(R, ErasureCounts)> {
         book.begin();
         let (result, kept) = match f(book) {
             Ok(r) => r,
@@ -150,35 +173,20 @@ impl Engine {
         if let Some(store) = &self.store {
             let changes = book.changes();
             if !changes.is_empty() || !kept.is_empty() {
-                let commit = Commit {
-                    patterns: changes.patterns,
-                    removed_patterns: changes.removed,
-                    rejections: changes.rejections,
-                    vectors: changes
-                        .vectors
-                        .into_iter()
-                        .map(|(pattern_id, example_index, vector)| ExampleVector {
-                            pattern_id,
-                            example_index,
-                            vector,
-                        })
-                        .collect(),
-                    events: changes.events,
-                    feedback_ids: kept.feedback_ids,
-                    judgements: kept.judgements,
-                    ..Commit::default()
+                let erased = match commit(store.as_ref(), &with_changes(kept, changes)) {
+                    Ok(erased) => erased,
+                    Err(e) => {
+                        book.rollback();
+                        return Err(e);
+                    }
                 };
-                if let Err(e) = store.commit(&commit) {
-                    book.rollback();
-                    return Err(e);
-                }
                 book.end();
                 book.forget_history();
-                return Ok(result);
+                return Ok((result, erased));
             }
         }
         book.end();
-        Ok(result)
+        Ok((result, ErasureCounts::default()))
     }
 
     /// Writes a guard change that goes with no decision (an operator's takeover).
@@ -284,6 +292,28 @@ impl Engine {
     }
 }
 
+/// The commit of a transaction: what the book changed, plus what the change
+/// writes beside it (`kept`: feedback ids, judgements, an erasure).
+fn with_changes(kept: Commit, changes: Changes) -> Commit {
+    Commit {
+        patterns: changes.patterns,
+        removed_patterns: changes.removed,
+        rejections: changes.rejections,
+        vectors: changes
+            .vectors
+            .into_iter()
+            .map(|(pattern_id, example_index, vector)| ExampleVector {
+                pattern_id,
+                example_index,
+                vector,
+            })
+            .collect(),
+        events: changes.events,
+        rewritten_patterns: changes.rewritten,
+        ..kept
+    }
+}
+
 /// What became of a decision sent to the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Recorded {
@@ -376,3 +406,4 @@ pub(super) fn recent_message_ids(
         .filter_map(|d| d.message_id)
         .collect())
 }
+

@@ -133,6 +133,14 @@ impl Engine {
             }
         }
         self.guards.restore(&changes.conversations);
+        if let Some(kept) = &changes.kept_conversations {
+            // Another engine erased or expired customer data: forget what the store
+            // no longer keeps (the patterns came rewritten above).
+            self.guards.forget_where(|id| !kept.contains(id));
+            self.seen_messages
+                .lock()
+                .forget_decisions(Some(&Default::default()));
+        }
     }
 
     /// The claim an automatic send must win in a shared store, with the caps that

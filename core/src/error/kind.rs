@@ -138,6 +138,13 @@ impl ErrorKind {
         VALUE,
         "A feedback event is not usable as given (e.g. approve without a pattern).",
     );
+    /// [`Error::InvalidCustomer`](super::Error::InvalidCustomer).
+    pub const INVALID_CUSTOMER: ErrorKind = core(
+        "INVALID_CUSTOMER",
+        "InvalidCustomerError",
+        VALUE,
+        "An erasure names no customer: give a conversation id that is not blank or a phone number with a digit; nothing was erased.",
+    );
     /// [`Error::InvalidEmbedding`](super::Error::InvalidEmbedding).
     pub const INVALID_EMBEDDING: ErrorKind = core(
         "INVALID_EMBEDDING",
@@ -251,6 +258,7 @@ pub const ERROR_KINDS: &[ErrorKind] = &[
     ErrorKind::INVALID_PATTERN,
     ErrorKind::TEXT_TOO_LONG,
     ErrorKind::INVALID_FEEDBACK,
+    ErrorKind::INVALID_CUSTOMER,
     ErrorKind::INVALID_EMBEDDING,
     ErrorKind::PARSE_ERROR,
     ErrorKind::STORE_ERROR,

@@ -1,5 +1,6 @@
 //! Customer data: identifiers taken out of what the engine learns
-//! ([`redact`]).
+//! ([`redact`]), the customer whose data an erasure removes ([`Customer`]), and how
+//! long decisions keep customer data ([`Retention`]).
 //!
 //! # What redaction recognises
 //!
@@ -21,6 +22,10 @@
 //! addresses, card or booking numbers. Operator-written text — replies, patterns
 //! created or imported through pattern management — is kept as written.
 
+mod customer;
 mod redact;
+mod retention;
 
+pub use customer::Customer;
 pub use redact::{redact, EMAIL, NAME, PHONE};
+pub use retention::Retention;

@@ -76,18 +76,24 @@ use parking_lot::Mutex;
 use postgres::types::Json;
 use postgres::{Client, IsolationLevel, Transaction};
 
-use super::{Commit, DecisionRecord, SendClaim, SendVerdict, SharedChanges, Store, StoredState};
+use super::{
+    Commit, DecisionRecord, ErasureCounts, ErasureRecord, SendClaim, SendVerdict, SharedChanges,
+    Store, StoredState,
+};
 use crate::book::PatternEvent;
 use crate::clock::Timestamp;
 use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
 use crate::pattern::PatternId;
+use crate::privacy::Customer;
 use checks::{check_claim, check_conflicts, Conflict, Known};
+use erase::Erased;
 use write::{apply, insert_send, Head};
 
 mod checks;
 mod connect;
 mod conninfo;
+mod erase;
 mod read;
 mod schema;
 mod tls;
@@ -146,7 +152,7 @@ struct Inner {
 
 impl Inner {
     /// Notes what a commit at revision `rev` wrote, as seen.
-    fn committed(&mut self, commit: &Commit, rev: i64) {
+    fn committed(&mut self, commit: &Commit, rev: i64, erased: &Erased) {
         for id in &commit.removed_patterns {
             self.known.patterns.remove(id);
         }
@@ -155,6 +161,9 @@ impl Inner {
         }
         for (id, _) in &commit.conversations {
             self.known.conversations.insert(id.clone(), rev);
+        }
+        for id in &erased.conversations {
+            self.known.conversations.remove(id);
         }
         self.own.insert(rev);
     }
@@ -171,6 +180,9 @@ impl Inner {
         }
         for (id, rev) in &read.conversation_revs {
             self.known.conversations.insert(id.clone(), *rev);
+        }
+        if let Some(kept) = &read.changes.kept_conversations {
+            self.known.conversations.retain(|id, _| kept.contains(id));
         }
         self.last_poll = Some(now);
     }
@@ -249,10 +261,15 @@ impl PostgresStore {
 
     /// A commit, with the claim of an automatic send when there is one: under the
     /// write hold (shared) and the `head` lock, the claim is granted or refused, the
-    /// commit checked against the other engines' changes and written.
-    fn commit_claim(&self, commit: &Commit, claim: Option<&SendClaim>) -> Result<SendVerdict> {
+    /// commit checked against the other engines' changes and written. Returns the
+    /// verdict and what the commit's erasure erased.
+    fn commit_claim(
+        &self,
+        commit: &Commit,
+        claim: Option<&SendClaim>,
+    ) -> Result<(SendVerdict, ErasureCounts)> {
         if commit.is_empty() && claim.is_none() {
-            return Ok(SendVerdict::Granted);
+            return Ok((SendVerdict::Granted, ErasureCounts::default()));
         }
         // Sequence numbers come from the database; the engine's must only be in
         // order within the commit.
@@ -267,7 +284,7 @@ impl PostgresStore {
         if let Some(claim) = claim {
             if let Some(refusal) = check_claim(&mut tx, claim).map_err(on)? {
                 tx.rollback().map_err(on)?;
-                return Ok(SendVerdict::Refused(refusal));
+                return Ok((SendVerdict::Refused(refusal), ErasureCounts::default()));
             }
         }
         self.check_commit(&mut tx, commit, &inner.known)
@@ -278,13 +295,28 @@ impl PostgresStore {
                     inner.last_poll = None;
                 }
             })?;
-        apply(&mut tx, commit, head).map_err(on)?;
+        let erased = apply(&mut tx, commit, head).map_err(on)?;
         if let Some(claim) = claim.filter(|c| c.sends) {
             insert_send(&mut tx, claim).map_err(on)?;
         }
         tx.commit().map_err(on)?;
-        inner.committed(commit, head.rev);
-        Ok(SendVerdict::Granted)
+        inner.committed(commit, head.rev, &erased);
+        Ok((SendVerdict::Granted, erased.counts))
+    }
+
+    /// Runs `read` in a snapshot of the store.
+    fn read<T>(
+        &self,
+        operation: &str,
+        read: impl FnOnce(&mut Transaction<'_>) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let mut inner = self.inner.lock();
+        let client = self.client(&mut inner.client)?;
+        let on = |e| self.error(operation, e);
+        let mut tx = snapshot(client).map_err(on)?;
+        let value = read(&mut tx).map_err(on)?;
+        tx.commit().map_err(on)?;
+        Ok(value)
     }
 
     /// Refuses a commit that would overwrite another engine's change, or that
@@ -359,6 +391,19 @@ impl Store for PostgresStore {
 
     fn commit_send(&self, commit: &Commit, claim: &SendClaim) -> Result<SendVerdict> {
         self.commit_claim(commit, Some(claim))
+            .map(|(verdict, _)| verdict)
+    }
+
+    fn commit_erasure(&self, commit: &Commit) -> Result<ErasureCounts> {
+        self.commit_claim(commit, None).map(|(_, erased)| erased)
+    }
+
+    fn customer_decisions(&self, customer: &Customer) -> Result<Vec<DecisionRecord>> {
+        self.read("erase", |tx| erase::customer_decisions(tx, customer))
+    }
+
+    fn erasures(&self) -> Result<Vec<ErasureRecord>> {
+        self.read("erasures", erase::log)
     }
 
     fn events(

@@ -54,15 +54,20 @@ pub(super) fn check_conflicts(
     Ok(())
 }
 
+/// Refuses a commit that writes, or deletes for retention, a conversation state
+/// another engine changed since this store saw it.
 fn check_conversation_conflicts(
     tx: &mut Transaction<'_>,
     commit: &Commit,
     known: &HashMap<String, i64>,
 ) -> std::result::Result<(), Conflict> {
+    let expired = commit.erasure.iter().flat_map(|e| &e.conversations);
     let ids: Vec<&str> = commit
         .conversations
         .iter()
-        .map(|(id, _)| id.as_str())
+        .map(|(id, _)| id)
+        .chain(expired)
+        .map(String::as_str)
         .collect();
     if ids.is_empty() {
         return Ok(());

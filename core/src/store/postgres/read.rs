@@ -9,6 +9,7 @@ use postgres::types::Json;
 use postgres::Transaction;
 
 use super::checks::Known;
+use super::erase::erased_since;
 use super::{int, to_u64};
 use crate::clock::Timestamp;
 use crate::pattern::{Pattern, PatternId};
@@ -94,7 +95,23 @@ pub(super) fn read_changes(
         }
     }
     changes.judgements = read_judgements(tx, Some(cursor), own, usize::MAX)?;
+    let own_revs: Vec<i64> = own.iter().copied().collect();
+    if erased_since(tx, cursor, &own_revs)? {
+        changes.kept_conversations = Some(read_conversation_ids(tx)?);
+    }
     Ok(found)
+}
+
+/// The ids of the conversation states kept (not deleted).
+fn read_conversation_ids(tx: &mut Transaction<'_>) -> PgResult<BTreeSet<String>> {
+    Ok(tx
+        .query(
+            "SELECT conversation_id FROM conversations WHERE state <> 'null'::jsonb",
+            &[],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
 }
 
 /// Patterns with the `rev` that wrote them: all, or those written after

@@ -5,6 +5,7 @@
 use postgres::types::Json;
 use postgres::Transaction;
 
+use super::erase::{erase, Erased};
 use super::{int, to_u64};
 use crate::book::PatternEvent;
 use crate::pattern::PatternId;
@@ -21,10 +22,15 @@ pub(super) struct Head {
     pub decision_seq: i64,
 }
 
-/// Writes a checked commit at revision `head.rev`.
-pub(super) fn apply(tx: &mut Transaction<'_>, commit: &Commit, head: Head) -> PgResult {
+/// Writes a checked commit at revision `head.rev`; returns what its erasure erased.
+pub(super) fn apply(tx: &mut Transaction<'_>, commit: &Commit, head: Head) -> PgResult<Erased> {
     remove_patterns(tx, &commit.removed_patterns, head.rev)?;
     upsert_patterns(tx, commit, head.rev)?;
+    drop_lists(tx, &commit.rewritten_patterns)?;
+    let erased = match &commit.erasure {
+        Some(e) => erase(tx, e, head.rev)?,
+        None => Erased::default(),
+    };
     insert_rejections(tx, &commit.rejections)?;
     upsert_vectors(tx, &commit.vectors)?;
     let event_seq = insert_events(tx, &commit.events, head.event_seq)?;
@@ -42,7 +48,7 @@ pub(super) fn apply(tx: &mut Transaction<'_>, commit: &Commit, head: Head) -> Pg
         "UPDATE head SET event_seq = $1, decision_seq = $2",
         &[&event_seq, &decision_seq],
     )?;
-    Ok(())
+    Ok(erased)
 }
 
 /// Records a granted automatic send.
@@ -69,6 +75,17 @@ fn remove_patterns(tx: &mut Transaction<'_>, ids: &[PatternId], rev: i64) -> PgR
             "INSERT INTO removed_patterns (pattern_id, rev) VALUES ($1, $2)",
             &[&int(id.0), &rev],
         )?;
+    }
+    Ok(())
+}
+
+/// Drops the stored rejections and vectors of patterns whose whole lists the commit
+/// carries.
+fn drop_lists(tx: &mut Transaction<'_>, ids: &[PatternId]) -> PgResult {
+    let ids: Vec<i64> = ids.iter().map(|id| int(id.0)).collect();
+    if !ids.is_empty() {
+        tx.execute("DELETE FROM rejections WHERE pattern_id = ANY($1)", &[&ids])?;
+        tx.execute("DELETE FROM vectors WHERE pattern_id = ANY($1)", &[&ids])?;
     }
     Ok(())
 }

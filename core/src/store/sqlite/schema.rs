@@ -38,6 +38,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_durable_state.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_privacy.sql"),
+    },
 ];
 
 /// What is at a path before SQLite is allowed to touch it.
