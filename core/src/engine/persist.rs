@@ -338,29 +338,76 @@ impl EngineBuilder {
         Ok(self.store(Arc::new(store)))
     }
 
-    /// Opens the store at `location`: a `postgres://` or `postgresql://` URL is a
-    /// `store::PostgresStore` with default options (cargo
-    /// feature `postgres`; without it such a URL is refused), anything else the path
-    /// of a single-file store.
+    /// Opens the store at `location`: a PostgreSQL connection string — a
+    /// `postgres://` or `postgresql://` URL, or libpq's `key=value` pairs naming a
+    /// `host`, `hostaddr`, `port`, `dbname`, `user` or `password` — is a
+    /// `store::PostgresStore` with default options (cargo feature `postgres`; without
+    /// it one is refused), another `scheme://…` is refused, anything else is the path
+    /// of a single-file store. A refusal never repeats the location: it may hold a
+    /// password.
     pub fn open_location(self, location: &str) -> Result<Self> {
-        if is_postgres_url(location) {
+        let refuse = |reason: String| Error::Store {
+            operation: "open".to_owned(),
+            reason,
+        };
+        match Location::of(location) {
+            Location::File => self.open(location),
             #[cfg(feature = "postgres")]
-            return self.open_postgres(location, PostgresOptions::default());
+            Location::Postgres => self.open_postgres(location, PostgresOptions::default()),
             #[cfg(not(feature = "postgres"))]
-            return Err(Error::Store {
-                operation: "open".to_owned(),
-                reason:
-                    "a PostgreSQL URL needs the library built with the cargo feature `postgres`"
-                        .to_owned(),
-            });
+            Location::Postgres => Err(refuse(
+                "a PostgreSQL connection string needs the library built with the cargo feature `postgres`"
+                    .to_owned(),
+            )),
+            Location::OtherUrl(scheme) => Err(refuse(format!(
+                "`{scheme}://…` is not a store location: give a file path or a postgres:// URL"
+            ))),
         }
-        self.open(location)
     }
 }
 
-/// Whether `location` names a PostgreSQL database rather than a file.
-pub(crate) fn is_postgres_url(location: &str) -> bool {
-    location.starts_with("postgres://") || location.starts_with("postgresql://")
+/// What a store location names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Location<'a> {
+    /// The path of a single-file store.
+    File,
+    /// A PostgreSQL connection string.
+    Postgres,
+    /// A URL of another kind (a typo of `postgres`, say), by its scheme when that is
+    /// a plain one.
+    OtherUrl(&'a str),
+}
+
+impl<'a> Location<'a> {
+    fn of(location: &'a str) -> Location<'a> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            return Location::Postgres;
+        }
+        const KEYS: [&str; 6] = [
+            "host=",
+            "hostaddr=",
+            "port=",
+            "dbname=",
+            "user=",
+            "password=",
+        ];
+        if location
+            .split_whitespace()
+            .any(|token| KEYS.iter().any(|k| token.starts_with(k)))
+        {
+            return Location::Postgres;
+        }
+        match location.split_once("://") {
+            Some((scheme, _)) => {
+                let plain = scheme.len() <= 20
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+                Location::OtherUrl(if plain { scheme } else { "(not shown)" })
+            }
+            None => Location::File,
+        }
+    }
 }
 
 /// Settings found in a store, parsed.
@@ -407,3 +454,26 @@ pub(super) fn recent_message_ids(
         .collect())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    #[test]
+    fn locations_are_files_urls_or_connection_strings() {
+        assert_eq!(Location::of("data/patterns.db"), Location::File);
+        assert_eq!(Location::of("data/host-1.db"), Location::File);
+        assert_eq!(Location::of("postgresql://h/db"), Location::Postgres);
+        assert_eq!(
+            Location::of("host=db.internal dbname=clubos"),
+            Location::Postgres
+        );
+        assert_eq!(
+            Location::of("postgress://u:pw@h/db"),
+            Location::OtherUrl("postgress")
+        );
+        assert_eq!(
+            Location::of("secret pw://x"),
+            Location::OtherUrl("(not shown)")
+        );
+    }
+}
