@@ -19,7 +19,7 @@ use crate::text;
 
 mod erase;
 
-pub(crate) use erase::{authored_signatures, scrub_event, Erasing};
+pub(crate) use erase::{authored_signatures, scrub_event, Erased, Erasing};
 
 /// Why a pattern changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -87,6 +87,16 @@ impl EngineBuilder {
     /// configuration sets a retention period with `retention.on_open`, it is
     /// applied ([`Engine::apply_retention`]).
     pub fn build(self) -> Result<Engine> {
+        let engine = self.assemble()?;
+        let expire = engine.store.is_some() && engine.config.read().retention.on_open;
+        if expire {
+            engine.apply_retention()?;
+        }
+        Ok(engine)
+    }
+
+    /// The engine, its state loaded from the store.
+    fn assemble(self) -> Result<Engine> {
         let embedder = self
             .embedder
             .clone()
@@ -114,8 +124,7 @@ impl EngineBuilder {
             .unwrap_or_default();
         let rules = SafetyRules::new(&thresholds, &settings)?;
         self.write_given_settings(&config, &thresholds, &settings)?;
-        let expire_now = self.store.is_some() && config.retention.on_open;
-        let engine = Engine {
+        Ok(Engine {
             config: RwLock::new(Arc::new(config)),
             book: RwLock::new(state.book),
             safety: RwLock::new(SafetyState {
@@ -134,11 +143,7 @@ impl EngineBuilder {
             observer: Default::default(),
             approvals: Default::default(),
             tuned_gates,
-        };
-        if expire_now {
-            engine.apply_retention()?;
-        }
-        Ok(engine)
+        })
     }
 
     /// Writes the settings given to this builder to its store (they replace the

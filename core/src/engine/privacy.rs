@@ -34,7 +34,7 @@
 
 use std::collections::HashSet;
 
-use crate::book::{authored_signatures, Erasing};
+use crate::book::{authored_signatures, Erased, Erasing};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::pattern::PatternId;
@@ -76,45 +76,8 @@ impl Engine {
     /// ```
     pub fn erase_customer(&self, customer: &Customer) -> Result<ErasureCounts> {
         customer.validate()?;
-        let messages: Vec<String> = match &self.store {
-            Some(store) => store
-                .customer_decisions(customer)?
-                .into_iter()
-                .map(|d| d.message)
-                .collect(),
-            None => Vec::new(),
-        };
-        let at = self.clock.now();
-        let plan = Erasure::of_customer(customer.clone(), &messages, at);
-        let authored = authored_signatures(&self.events(None)?);
-        let covered = |text: &str| plan.covers(text);
-        // An operator's own example stays, unless it holds the phone number.
-        let example = |pattern: PatternId, text: &str| {
-            customer.mentions(text)
-                || (plan.covers(text)
-                    && !authored
-                        .get(&pattern)
-                        .is_some_and(|a| a.contains(&signature(text))))
-        };
-        let rules = Erasing {
-            example: &example,
-            rejection: &covered,
-            message: &covered,
-        };
-        let (removed, mut counts) = self.mutate_erasing(|book| {
-            let erased = book.erase(&rules, at);
-            let erasure = Erasure {
-                removed: erased.texts.clone(),
-                examples: erased.examples,
-                rejections: erased.rejections,
-                ..plan.clone()
-            };
-            let commit = Commit {
-                erasure: Some(erasure),
-                ..Commit::default()
-            };
-            Ok((erased, commit))
-        })?;
+        let plan = self.erasure_of(customer)?;
+        let (removed, mut counts) = self.erase_from_patterns(&plan)?;
         let forgotten = self
             .guards
             .forget_where(|id| customer.owns_conversation(id));
@@ -132,6 +95,59 @@ impl Engine {
             "customer data erased"
         );
         Ok(counts)
+    }
+
+    /// The erasure of `customer`: their texts are the messages of the decisions the
+    /// store has of them.
+    fn erasure_of(&self, customer: &Customer) -> Result<Erasure> {
+        let messages: Vec<String> = match &self.store {
+            Some(store) => store
+                .customer_decisions(customer)?
+                .into_iter()
+                .map(|d| d.message)
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Erasure::of_customer(
+            customer.clone(),
+            &messages,
+            self.clock.now(),
+        ))
+    }
+
+    /// Takes the texts `plan` covers out of the patterns and commits `plan` with
+    /// them, as one change; returns what left the patterns and what the store erased.
+    fn erase_from_patterns(&self, plan: &Erasure) -> Result<(Erased, ErasureCounts)> {
+        let customer = plan.customer.clone().unwrap_or_default();
+        let authored = authored_signatures(&self.events(None)?);
+        let covered = |text: &str| plan.covers(text);
+        // An operator's own example stays, unless it holds the phone number.
+        let example = |pattern: PatternId, text: &str| {
+            customer.mentions(text)
+                || (plan.covers(text)
+                    && !authored
+                        .get(&pattern)
+                        .is_some_and(|a| a.contains(&signature(text))))
+        };
+        let rules = Erasing {
+            example: &example,
+            rejection: &covered,
+            message: &covered,
+        };
+        self.mutate_erasing(|book| {
+            let erased = book.erase(&rules, plan.at);
+            let erasure = Erasure {
+                removed: erased.texts.clone(),
+                examples: erased.examples,
+                rejections: erased.rejections,
+                ..plan.clone()
+            };
+            let commit = Commit {
+                erasure: Some(erasure),
+                ..Commit::default()
+            };
+            Ok((erased, commit))
+        })
     }
 
     /// Applies the retention period of the configuration (`retention.decision_days`):
