@@ -12,12 +12,20 @@
 //! # Connection strings and TLS
 //!
 //! A URL (`postgres://user:password@host:5432/db?sslmode=verify-full`) or libpq's
-//! `key=value` pairs. Besides the driver's options, `sslmode` takes libpq's five
-//! values (`disable`, `prefer` — the default —, `require`, `verify-ca`,
-//! `verify-full`) and `sslrootcert` names a PEM file of trusted CA certificates
-//! (`system`, or nothing, for the operating system's bundle). TLS is rustls; what
-//! each mode checks is in the table of the `tls` module's documentation, and a
-//! connection refused for TLS reasons is [`Error::Tls`]. Neither the password nor
+//! `key=value` pairs. Besides the driver's options, `sslmode` takes libpq's values
+//! and `sslrootcert` names a PEM file of trusted CA certificates (`system`, or
+//! nothing, for the operating system's bundle; `system` also makes `verify-full` the
+//! default). TLS is rustls:
+//!
+//! | `sslmode` | TLS | the server's certificate must |
+//! |---|---|---|
+//! | `disable` | never | — |
+//! | `prefer` (default; `allow` reads as it) | when the server offers it | nothing (with `sslrootcert`: chain to that CA) |
+//! | `require` | always | nothing (with `sslrootcert`: chain to that CA) |
+//! | `verify-ca` | always | chain to a trusted CA |
+//! | `verify-full` | always | chain to a trusted CA and be issued for the host |
+//!
+//! A connection refused for TLS reasons is [`Error::Tls`]. Neither the password nor
 //! the connection string ever appears in an error, a `Debug` output or a log.
 //!
 //! # How several engines stay consistent
