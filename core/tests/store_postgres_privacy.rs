@@ -205,3 +205,61 @@ fn retention_drops_old_text_and_ids_in_every_table() {
     );
     assert_eq!(store.erasures().unwrap()[0].kind, ErasureKind::Retention);
 }
+
+/// The schema version in the store's `meta` table.
+fn stored_version(client: &mut postgres::Client, options: &PostgresOptions) -> String {
+    client
+        .query_one(
+            &format!(
+                "SELECT value FROM {}.meta WHERE key = 'schema_version'",
+                options.schema
+            ),
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_version_2_store_migrates_to_version_3_with_its_content() {
+    let Some(url) = server("a_version_2_store_migrates_to_version_3_with_its_content") else {
+        return;
+    };
+    let options = fresh_schema(&url, "migrate_v2");
+    let clock = ManualClock::new(T0);
+    let day = customers::play(&engine_on(&url, &options, &clock));
+    let before = PostgresStore::open_with(&url, options.clone()).unwrap();
+    let (state, events, decisions) = (
+        before.load().unwrap(),
+        before.events(None, 0, usize::MAX).unwrap(),
+        before.decisions(0, usize::MAX).unwrap(),
+    );
+    drop(before);
+    // Migration 3 only adds objects (0003_privacy.sql), so this content in a
+    // version-2 store is these tables without them.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "DROP TABLE {s}.erasures; DROP INDEX {s}.decisions_by_time;
+             UPDATE {s}.meta SET value = '2' WHERE key = 'schema_version'",
+            s = options.schema
+        ))
+        .unwrap();
+    assert_eq!(stored_version(&mut client, &options), "2");
+
+    let engine = engine_on(&url, &options, &clock);
+    assert_eq!(stored_version(&mut client, &options), "3");
+    let store = PostgresStore::open_with(&url, options.clone()).unwrap();
+    assert_eq!(store.load().unwrap(), state);
+    assert_eq!(store.events(None, 0, usize::MAX).unwrap(), events);
+    assert_eq!(store.decisions(0, usize::MAX).unwrap(), decisions);
+    assert_eq!(store.erasures().unwrap(), Vec::new());
+    assert!(
+        customers::sam_is_locked_out(&engine, "msg-sam-0004"),
+        "the takeover lockout survived the migration"
+    );
+    // The migrated store erases and logs it.
+    engine.erase_customer(&customers::sam()).unwrap();
+    customers::assert_sam_erased(&store, &day);
+    assert_eq!(store.erasures().unwrap()[0].kind, ErasureKind::Customer);
+}
