@@ -29,9 +29,11 @@ export type {
   BulkReport,
   ConfidenceChange,
   Config,
+  CustomerToErase,
   Decision,
   EngineEvent,
   EngineOptions,
+  ErasureCounts,
   ErrorCounts,
   EventSubscription,
   Evidence,
@@ -64,6 +66,7 @@ export type {
   Profile,
   Promotion,
   Rating,
+  Retention,
   SafetySettings,
   SafetyThresholds,
   SafetyVerdict,
@@ -119,6 +122,7 @@ export type ErrorCode =
   | 'INVALID_PATTERN'
   | 'TEXT_TOO_LONG'
   | 'INVALID_FEEDBACK'
+  | 'INVALID_CUSTOMER'
   | 'INVALID_EMBEDDING'
   | 'INVALID_RULE'
   | 'PARSE_ERROR'

@@ -149,6 +149,8 @@ test('PatternEngine methods survive hostile input', async () => {
     processSync: ['hello', { conversationId: 'c' }],
     feedback: [{ query: 'hello there', action: 'answer', sentReply: 'hi!' }],
     recordOperatorMessage: ['c', 'hello'],
+    eraseCustomer: [{ conversationId: 'c' }],
+    applyRetention: [],
     createPattern: [{ triggerExamples: ['a b'], responseTemplate: 'c' }],
     updatePattern: [p.id, { confidence: 0.5 }],
     setActive: [p.id, true],
