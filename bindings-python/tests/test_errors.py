@@ -23,6 +23,7 @@ CLASSES = {
     "InvalidPatternError": (ValueError,),
     "TextTooLongError": (ValueError,),
     "InvalidFeedbackError": (ValueError,),
+    "InvalidCustomerError": (ValueError,),
     "InvalidEmbeddingError": (ValueError,),
     "ParseError": (ValueError,),
     "EngineClosedError": (RuntimeError,),
