@@ -1,36 +1,7 @@
 //! Customer data in an engine: erasing one customer, applying the retention
 //! period, and forgetting in memory what the store no longer keeps.
 //!
-//! # What `erase_customer` erases
-//!
-//! The customer's **decisions** (of their conversations, or holding their phone
-//! number) keep what counts and lose their message, message id, conversation id,
-//! reply, nearest example and keyword hits. The texts of those decisions are the
-//! customer's: every **rejection** and every **trigger example** with the signature
-//! of one of them (as written, or as redacted when learned) is taken out of its
-//! pattern — by signature: the same words learned from another customer go too,
-//! while the examples an operator created the pattern with stay (the history tells
-//! them apart) — and so is every example or rejection holding the phone number; the pattern's caller vectors go
-//! with its examples; a pattern left without an example is deactivated; the change
-//! is an `erased` history entry, and the pattern's signature, when it was the
-//! signature of an erased text, is recomputed. The **history** loses the
-//! customer's messages and, in the snapshots of a pattern, the texts taken out of
-//! it; other decisions that named one as their nearest example forget it. The
-//! customer's **conversation states** are deleted, and shared stores' **sends** of
-//! theirs lose their message and conversation ids. One entry goes to the **erasure
-//! log**, without any identifier. All of it is one commit.
-//!
-//! In memory, the engine rewrites and reindexes the patterns, forgets the
-//! customer's conversations, and forgets the decisions it kept for duplicate
-//! message ids (ids of decisions the store still has stay claimed, so a duplicate is
-//! still never answered twice). Other engines sharing a PostgreSQL store take the
-//! rewritten patterns in with their next refresh, like any change, and on seeing
-//! the erasure log's new entry forget the conversations the store no longer keeps
-//! and the decisions they kept for duplicates.
-//!
-//! Without a store there is no decision log: only learned texts holding the phone
-//! number, and the conversations of the customer, are found; message ids already
-//! seen stay claimed (without their decisions).
+//! What [`Engine::erase_customer`] erases is in its documentation.
 
 use std::collections::HashSet;
 
@@ -49,11 +20,42 @@ use super::Engine;
 const DAY_MS: i64 = 86_400_000;
 
 impl Engine {
-    /// Erases what the engine and its store keep of one customer (see the
-    /// [module documentation](self) for exactly what): their decisions' texts and
-    /// identifiers, the examples and rejections learned from their messages, their
-    /// conversation states; audited in the erasure log ([`Engine::erasure_log`])
-    /// without any of it. Returns what was erased.
+    /// Erases what the engine and its store keep of one customer: their decisions'
+    /// texts and identifiers, the examples and rejections learned from their
+    /// messages, their conversation states; audited in the erasure log
+    /// ([`Engine::erasure_log`]) without any of it. Returns what was erased.
+    ///
+    /// # What is erased
+    ///
+    /// The customer's **decisions** (of their conversations, or holding their phone
+    /// number) keep what counts and lose their message, message id, conversation
+    /// id, reply, nearest example and keyword hits. The texts of those decisions are
+    /// the customer's: every **rejection** and every **trigger example** with the
+    /// signature of one of them (as written, or as redacted when learned) is taken
+    /// out of its pattern — by signature: the same words learned from another
+    /// customer go too, while the examples an operator created the pattern with stay
+    /// (the history tells them apart) — and so is every example or rejection holding
+    /// the phone number; the pattern's caller vectors go with its examples; a pattern
+    /// left without an example is deactivated; the change is an `erased` history
+    /// entry, and the pattern's signature, when it was the signature of an erased
+    /// text, is recomputed. The **history** loses the customer's messages and, in the
+    /// snapshots of a pattern, the texts taken out of it; other decisions that named
+    /// one as their nearest example forget it. The customer's **conversation
+    /// states** are deleted, and shared stores' **sends** of theirs lose their
+    /// message and conversation ids. One entry goes to the **erasure log**, without
+    /// any identifier. All of it is one commit.
+    ///
+    /// In memory, the engine rewrites and reindexes the patterns, forgets the
+    /// customer's conversations, and forgets the decisions it kept for duplicate
+    /// message ids (ids of decisions the store still has stay claimed, so a duplicate
+    /// is still never answered twice). Other engines sharing a PostgreSQL store take
+    /// the rewritten patterns in with their next refresh, like any change, and on
+    /// seeing the erasure log's new entry forget the conversations the store no
+    /// longer keeps and the decisions they kept for duplicates.
+    ///
+    /// Without a store there is no decision log: only learned texts holding the
+    /// phone number, and the conversations of the customer, are found; message ids
+    /// already seen stay claimed (without their decisions).
     ///
     /// # Errors
     ///

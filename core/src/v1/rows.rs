@@ -124,8 +124,8 @@ impl fmt::Display for RowWarning {
 /// # Errors
 ///
 /// [`Error::Store`] when the database cannot be reached or has no
-/// `decision_patterns` table; [`Error::Tls`](crate::Error::Tls) when TLS fails as
-/// the URL's `sslmode` asks (the same options as the store's:
+/// `decision_patterns` table; [`Error::Tls`] when TLS fails as the URL's `sslmode`
+/// asks (the same options as the store's:
 /// [`PostgresStore`](crate::store::PostgresStore)); [`Error::Import`] as for
 /// [`import_json`].
 #[cfg(feature = "postgres")]
