@@ -271,12 +271,25 @@ fn the_v1_import_connection_uses_tls_as_the_url_says() {
         "127.0.0.1",
         &format!("sslmode=verify-full&sslrootcert={}{search}", server.ca),
     );
-    match v1::rows::import_postgres(&wrong_host) {
-        Err(Error::Tls { reason, .. }) => {
-            assert!(reason.contains("not valid for name"), "{reason}")
-        }
+    let refused = |url: &str| match v1::rows::import_postgres(url) {
+        Err(Error::Tls { reason, .. }) => reason,
         other => panic!("expected a TLS error, got {other:?}"),
-    }
+    };
+    let reason = refused(&wrong_host);
+    assert!(reason.contains("not valid for name"), "{reason}");
+    let unknown_ca = server.url(
+        "localhost",
+        &format!(
+            "sslmode=verify-full&sslrootcert={}{search}",
+            server.other_ca
+        ),
+    );
+    let reason = refused(&unknown_ca);
+    assert!(reason.contains("UnknownIssuer"), "{reason}");
+    let plain = std::env::var("PATTERN_LEARNING_TEST_POSTGRES")
+        .expect("the plain server of the outer scripts/with-postgres");
+    let reason = refused(&format!("{plain}?sslmode=require"));
+    assert!(reason.contains("server does not support TLS"), "{reason}");
 }
 
 /// A client of the test's own (rustls, trusting `ca`) to set up tables on the
