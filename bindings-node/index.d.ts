@@ -39,9 +39,11 @@ export type {
   ConfidenceChange,
   Config,
   ConversationPlan,
+  CustomerToErase,
   Decision,
   EngineEvent,
   EngineOptions,
+  ErasureCounts,
   ErrorCounts,
   EventSubscription,
   Evidence,
@@ -77,6 +79,7 @@ export type {
   Profile,
   Promotion,
   Rating,
+  Retention,
   SafetySettings,
   SafetyThresholds,
   SafetyVerdict,
@@ -133,6 +136,7 @@ export type ErrorCode =
   | 'INVALID_PATTERN'
   | 'TEXT_TOO_LONG'
   | 'INVALID_FEEDBACK'
+  | 'INVALID_CUSTOMER'
   | 'INVALID_EMBEDDING'
   | 'INVALID_RULE'
   | 'PARSE_ERROR'
@@ -141,6 +145,7 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_ERROR'
   | 'STORE_CONFLICT'
+  | 'TLS_ERROR'
   | 'INVALID_MODEL'
   | 'FEATURE_NOT_ENABLED'
   | 'IMPORT_ERROR'

@@ -205,6 +205,22 @@ export declare class PatternEngine {
    * lockout is written before the call returns (a store error throws).
    */
   recordOperatorMessage(conversationId: string, lastCustomerMessage?: string | undefined | null): void
+  /**
+   * Erases what the engine and its store keep of one customer (by phone number,
+   * conversation id or both): their decisions keep what counts and lose message,
+   * ids, reply and evidence texts; the examples and rejections learned from their
+   * messages leave the patterns; their conversation states go; an entry without
+   * any of it goes to the erasure log. Resolves to what was erased; rejects with
+   * `INVALID_CUSTOMER` when neither field names a customer.
+   */
+  eraseCustomer(customer: CustomerToErase): Promise<ErasureCounts>
+  /**
+   * Applies the configuration's retention period (`retention.decisionDays`): older
+   * decisions keep what counts and lose message, ids, reply and evidence texts;
+   * conversation states not seen for as long are deleted. Resolves to what was
+   * dropped, or `null` when no period is set.
+   */
+  applyRetention(): Promise<ErasureCounts | null>
   /** Creates a pattern from trigger examples, keywords and a reply template. */
   createPattern(pattern: NewPattern): Promise<Pattern>
   /** Changes a pattern's content; absent fields stay as they are. */
@@ -408,6 +424,16 @@ export interface Config {
   approvalsBeforeAutoSend: number
   /** When alerts are raised. */
   alerts: AlertRules
+  /** How long decisions keep customer data. */
+  retention: Retention
+}
+
+/** The customer to erase: by phone number, by conversation id, or both. */
+export interface CustomerToErase {
+  /** The customer's phone number, in any formatting. */
+  phone?: string
+  /** A conversation id of the customer's. */
+  conversationId?: string
 }
 
 /** V1's `planConversationSteps` result (snake_case keys, as V1). */
@@ -472,6 +498,24 @@ export interface EngineOptions {
    * directory gives `INVALID_MODEL`.
    */
   minilmDir?: string
+}
+
+/** What an erasure (or a retention run) erased, by kind of row. */
+export interface ErasureCounts {
+  /** Decisions that lost their text and customer fields. */
+  decisions: number
+  /** Trigger examples taken out of patterns. */
+  examples: number
+  /** Rejected messages taken out of patterns. */
+  rejections: number
+  /** History entries that lost a message or examples. */
+  events: number
+  /** Conversation states deleted. */
+  conversations: number
+  /** Automatic sends that lost their message and conversation ids (PostgreSQL). */
+  sends: number
+  /** Other decisions that forgot a removed text named as their nearest example. */
+  nearestExamples: number
 }
 
 /** Calls that returned an error. */
@@ -1025,6 +1069,17 @@ export interface Promotion {
 
 /** The V2 rating of a reply. */
 export type Rating = 'helpful' | 'unhelpful'
+
+/** How long decisions keep customer data. */
+export interface Retention {
+  /**
+   * Days a decision keeps its message, ids, reply and evidence texts (`null`: until
+   * erased); conversation states not seen for as long are deleted.
+   */
+  decisionDays: number | null
+  /** Also apply it when an engine opens its store. */
+  onOpen: boolean
+}
 
 /** V1's `getSettings()` document: keyword lists and learning-approval settings. */
 export interface SafetySettings {

@@ -161,6 +161,24 @@ class PatternEngine {
     })
   }
 
+  /**
+   * Erases what the engine and its store keep of one customer.
+   * @param {import('./../native').CustomerToErase} customer `{ phone?, conversationId? }`
+   */
+  eraseCustomer(customer) {
+    return callAsync('eraseCustomer', () => {
+      checkObject('eraseCustomer', 'customer', customer, false)
+      checkString('eraseCustomer', 'phone', customer.phone, true)
+      checkString('eraseCustomer', 'conversationId', customer.conversationId, true)
+      return this.#native.eraseCustomer(customer)
+    })
+  }
+
+  /** Applies the configured retention period; `null` when none is set. */
+  applyRetention() {
+    return callAsync('applyRetention', () => this.#native.applyRetention())
+  }
+
   createPattern(pattern) {
     return callAsync('createPattern', () => {
       checkObject('createPattern', 'pattern', pattern, false)

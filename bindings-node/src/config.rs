@@ -121,6 +121,16 @@ pub struct AlertRules {
     pub guard_window_secs: u32,
 }
 
+/// How long decisions keep customer data.
+#[napi(object, use_nullable = true)]
+pub struct Retention {
+    /// Days a decision keeps its message, ids, reply and evidence texts (`null`: until
+    /// erased); conversation states not seen for as long are deleted.
+    pub decision_days: Option<u32>,
+    /// Also apply it when an engine opens its store.
+    pub on_open: bool,
+}
+
 /// Engine configuration.
 #[napi(object, use_nullable = true)]
 pub struct Config {
@@ -154,6 +164,8 @@ pub struct Config {
     pub approvals_before_auto_send: u32,
     /// When alerts are raised.
     pub alerts: AlertRules,
+    /// How long decisions keep customer data.
+    pub retention: Retention,
 }
 
 impl From<pl::Config> for Config {
@@ -173,6 +185,7 @@ impl From<pl::Config> for Config {
             environment,
             approvals_before_auto_send,
             alerts,
+            retention,
         } = c;
         Config {
             profile: profile.into(),
@@ -225,6 +238,10 @@ impl From<pl::Config> for Config {
                 precision_min_judged: alerts.precision_min_judged as f64,
                 guard_repeat: alerts.guard_repeat,
                 guard_window_secs: alerts.guard_window_secs,
+            },
+            retention: Retention {
+                decision_days: retention.decision_days,
+                on_open: retention.on_open,
             },
         }
     }

@@ -17,8 +17,12 @@ use crate::pattern::{
     embedding, pattern_id, Embedding, NewPattern, Pattern, PatternEvent, PatternFilter,
     PatternUpdate,
 };
+use crate::privacy::{CustomerToErase, ErasureCounts};
 use crate::safety::{rules, SafetySettings, SafetyThresholds, SafetyVerdict, SentimentRule};
 use crate::task::Job;
+
+/// The task of `applyRetention`: what was dropped, or nothing without a period.
+type RetentionJob = Job<Option<pl::store::ErasureCounts>, Option<ErasureCounts>>;
 
 /// Options of `new PatternEngine(options)` and `PatternEngine.open(path, options)`.
 #[napi(object)]
@@ -422,6 +426,30 @@ impl PatternEngine {
                 .record_operator_message(&conversation_id, last_customer_message.as_deref())?;
             Ok(())
         })
+    }
+
+    /// Erases what the engine and its store keep of one customer (by phone number,
+    /// conversation id or both): their decisions keep what counts and lose message,
+    /// ids, reply and evidence texts; the examples and rejections learned from their
+    /// messages leave the patterns; their conversation states go; an entry without
+    /// any of it goes to the erasure log. Resolves to what was erased; rejects with
+    /// `INVALID_CUSTOMER` when neither field names a customer.
+    #[napi(ts_return_type = "Promise<ErasureCounts>")]
+    pub fn erase_customer(
+        &self,
+        customer: CustomerToErase,
+    ) -> napi::Result<AsyncTask<Job<pl::store::ErasureCounts, ErasureCounts>>, Code> {
+        let customer: pl::privacy::Customer = customer.into();
+        self.job(move |e| e.erase_customer(&customer), ErasureCounts::from)
+    }
+
+    /// Applies the configuration's retention period (`retention.decisionDays`): older
+    /// decisions keep what counts and lose message, ids, reply and evidence texts;
+    /// conversation states not seen for as long are deleted. Resolves to what was
+    /// dropped, or `null` when no period is set.
+    #[napi(ts_return_type = "Promise<ErasureCounts | null>")]
+    pub fn apply_retention(&self) -> napi::Result<AsyncTask<RetentionJob>, Code> {
+        self.job(|e| e.apply_retention(), |c| c.map(ErasureCounts::from))
     }
 
     /// Creates a pattern from trigger examples, keywords and a reply template.

@@ -18,6 +18,7 @@ pub mod error;
 pub mod feedback;
 pub mod observe;
 pub mod pattern;
+pub mod privacy;
 pub mod safety;
 pub mod task;
 pub mod text;

@@ -150,6 +150,8 @@ test('PatternEngine methods survive hostile input', async () => {
     feedback: [{ query: 'hello there', action: 'answer', sentReply: 'hi!' }],
     recordOperatorMessage: ['c', 'hello'],
     refresh: [],
+    eraseCustomer: [{ conversationId: 'c' }],
+    applyRetention: [],
     createPattern: [{ triggerExamples: ['a b'], responseTemplate: 'c' }],
     updatePattern: [p.id, { confidence: 0.5 }],
     setActive: [p.id, true],

@@ -10,6 +10,7 @@ use parking_lot::RwLock;
 use pattern_learning::config::Config;
 use pattern_learning::embed::load_minilm;
 use pattern_learning::feedback::FeedbackAction;
+use pattern_learning::privacy::Customer;
 use pattern_learning::{
     BulkAction, Engine, Feedback, MessageContext, NewPattern, PatternFilter, PatternId,
     PatternUpdate, Selection,
@@ -465,6 +466,46 @@ impl PyEngine {
         };
         py.detach(|| engine.record_operator_message(&conv, last.as_deref()))
             .map_err(core_err)
+    }
+
+    /// erase_customer(*, phone=None, conversation_id=None) -> dict
+    ///
+    /// Erases what the engine and its store keep of one customer, named by phone
+    /// number, conversation id or both: their decisions keep what counts and lose
+    /// message, ids, reply and evidence texts; the examples and rejections learned
+    /// from their messages leave the patterns; their conversation states go; an entry
+    /// without any of it goes to the erasure log. Returns how many of each were erased
+    /// (``decisions``, ``examples``, ``rejections``, ``events``, ``conversations``,
+    /// ``sends``, ``nearest_examples``). Raises ``InvalidCustomerError`` when neither
+    /// names a customer.
+    #[pyo3(signature = (*, phone = None, conversation_id = None))]
+    fn erase_customer<'py>(
+        &self,
+        py: Python<'py>,
+        phone: Option<&Bound<'py, PyAny>>,
+        conversation_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        let customer = Customer {
+            phone: opt_text(phone, "phone")?,
+            conversation_id: opt_text(conversation_id, "conversation_id")?,
+        };
+        let counts = py
+            .detach(|| engine.erase_customer(&customer))
+            .map_err(core_err)?;
+        to_py(py, &counts)
+    }
+
+    /// apply_retention() -> Optional[dict]
+    ///
+    /// Applies the configuration's retention period (``retention.decision_days``):
+    /// older decisions keep what counts and lose message, ids, reply and evidence
+    /// texts; conversation states not seen for as long are deleted. Returns the
+    /// counts as ``erase_customer`` does, or ``None`` when no period is set.
+    fn apply_retention<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine()?;
+        let counts = py.detach(|| engine.apply_retention()).map_err(core_err)?;
+        to_py(py, &counts)
     }
 
     /// create_pattern(trigger_examples, response, *, keywords=None,

@@ -70,6 +70,7 @@ fn attributes(kind: &ErrorKind) -> &'static str {
         "CORRUPT_STORE" | "INVALID_MODEL" => "path, reason",
         "SCHEMA_TOO_NEW" => "found, supported (schema versions)",
         "STORE_CONFLICT" => "reason",
+        "TLS_ERROR" => "location (host, port, database; never the password), reason",
         "FEATURE_NOT_ENABLED" => "feature",
         "IMPORT_ERROR" => "rows (list of (row number, reason))",
         _ => "",
@@ -220,6 +221,12 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             raise(py, class, message, attrs!("feature" => feature))
         }
         Error::StoreConflict { reason } => raise(py, class, message, attrs!("reason" => reason)),
+        Error::Tls { location, reason } => raise(
+            py,
+            class,
+            message,
+            attrs!("location" => location, "reason" => reason),
+        ),
         Error::Import(rows) => {
             let rows: Vec<(usize, String)> = rows.into_iter().map(|r| (r.row, r.reason)).collect();
             raise(py, class, message, attrs!("rows" => rows))

@@ -17,6 +17,10 @@ use crate::pattern::{Pattern, PatternId};
 use crate::pattern_map::PatternMap;
 use crate::text;
 
+mod erase;
+
+pub(crate) use erase::{authored_signatures, scrub_event, Erased, Erasing};
+
 /// Why a pattern changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,6 +50,9 @@ pub enum ChangeKind {
     Restored,
     /// An earlier change was undone; the event carries the restored pattern.
     Undone,
+    /// A customer's texts were erased from the pattern (examples, rejections); the
+    /// event carries the pattern after it and no text of the customer.
+    Erased,
 }
 
 /// One entry of a pattern's history.
@@ -211,6 +218,16 @@ struct Journal {
     history_len: usize,
     next_id: u64,
     before: BTreeMap<PatternId, Option<Snapshot>>,
+    /// Patterns whose rejections and caller vectors were rewritten (not only
+    /// appended to), with the whole lists before.
+    rewritten: BTreeMap<PatternId, Lists>,
+}
+
+/// A pattern's rejections and caller vectors (one slot per trigger example).
+#[derive(Debug, Default)]
+struct Lists {
+    rejections: Vec<String>,
+    vectors: Vec<Option<Vec<f32>>>,
 }
 
 /// A pattern before a transaction touched it.
@@ -234,6 +251,9 @@ pub(crate) struct Changes {
     pub vectors: Vec<(PatternId, u32, Vec<f32>)>,
     /// Events appended.
     pub events: Vec<PatternEvent>,
+    /// Patterns whose rejections and vectors in `rejections` and `vectors` are
+    /// their whole lists (they were rewritten, not only appended to).
+    pub rewritten: Vec<PatternId>,
 }
 
 impl Changes {
@@ -341,7 +361,7 @@ impl PatternBook {
         self.journal = Some(Journal {
             history_len: self.history.len(),
             next_id: self.next_id,
-            before: BTreeMap::new(),
+            ..Journal::default()
         });
     }
 
@@ -374,9 +394,14 @@ impl PatternBook {
                 continue;
             };
             changes.patterns.push(p.clone());
-            let (rejections_before, vectors_before) = before
-                .as_ref()
-                .map_or((0, 0), |s| (s.rejections, s.vectors));
+            let (rejections_before, vectors_before) = if journal.rewritten.contains_key(id) {
+                changes.rewritten.push(*id);
+                (0, 0)
+            } else {
+                before
+                    .as_ref()
+                    .map_or((0, 0), |s| (s.rejections, s.vectors))
+            };
             for r in self
                 .rejections
                 .get(id)
@@ -422,6 +447,10 @@ impl PatternBook {
                     self.index.remove_pattern(id);
                 }
                 Some(snapshot) => {
+                    if let Some(lists) = journal.rewritten.get(&id) {
+                        self.rejections.insert(id, lists.rejections.clone());
+                        self.caller_vectors.insert(id, lists.vectors.clone());
+                    }
                     if let Some(r) = self.rejections.get_mut(&id) {
                         r.truncate(snapshot.rejections);
                     }
@@ -735,7 +764,7 @@ fn event(
         state: PatternState::of(after),
         full: matches!(
             kind,
-            ChangeKind::Created | ChangeKind::Updated | ChangeKind::Undone
+            ChangeKind::Created | ChangeKind::Updated | ChangeKind::Undone | ChangeKind::Erased
         )
         .then(|| after.clone()),
     }

@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use crate::clock::Timestamp;
 
-/// The id of one decision (see the [module documentation](self)).
+/// The id of one decision: a time-ordered UUID (version 7), unique across engines
+/// and restarts; its text and JSON form is the hyphenated lowercase UUID.
 ///
 /// # Example
 /// ```

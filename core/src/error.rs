@@ -68,6 +68,10 @@ pub enum Error {
     /// A feedback event is not usable as given.
     #[error("invalid feedback: {0}")]
     InvalidFeedback(String),
+    /// An erasure does not name a customer: it needs a conversation id that is not
+    /// blank or a phone number with a digit.
+    #[error("invalid customer to erase: {0}")]
+    InvalidCustomer(String),
     /// A caller-supplied embedding has the wrong dimension or non-finite values.
     #[error("invalid embedding: {0}")]
     InvalidEmbedding(String),
@@ -120,6 +124,17 @@ pub enum Error {
         /// The underlying error's message.
         reason: String,
     },
+    /// A TLS connection to the PostgreSQL server failed as the connection string's
+    /// `sslmode` asks for it: the server offers no TLS where it is required, its
+    /// certificate does not chain to a trusted CA or is not for the host, or the CA
+    /// bundle named by `sslrootcert` cannot be used. Nothing was read or written.
+    #[error("TLS to {location} failed: {reason} (check the connection string's sslmode and sslrootcert, and the host name)")]
+    Tls {
+        /// Host, port, database and schema (never the password).
+        location: String,
+        /// What failed.
+        reason: String,
+    },
     /// Another engine sharing the store changed a pattern this commit also changes
     /// (or created the same pattern id first); nothing was written. Engines retry on
     /// fresh state by themselves: callers see this only when retries kept failing.
@@ -168,6 +183,7 @@ impl Error {
             Error::InvalidPattern(_) => ErrorKind::INVALID_PATTERN,
             Error::TextTooLong { .. } => ErrorKind::TEXT_TOO_LONG,
             Error::InvalidFeedback(_) => ErrorKind::INVALID_FEEDBACK,
+            Error::InvalidCustomer(_) => ErrorKind::INVALID_CUSTOMER,
             Error::InvalidEmbedding(_) => ErrorKind::INVALID_EMBEDDING,
             Error::InvalidRule { .. } => ErrorKind::INVALID_RULE,
             Error::Parse { .. } => ErrorKind::PARSE_ERROR,
@@ -176,6 +192,7 @@ impl Error {
             Error::StoreLocked { .. } => ErrorKind::STORE_LOCKED,
             Error::Store { .. } => ErrorKind::STORE_ERROR,
             Error::StoreConflict { .. } => ErrorKind::STORE_CONFLICT,
+            Error::Tls { .. } => ErrorKind::TLS_ERROR,
             Error::UnknownDecision(_) => ErrorKind::UNKNOWN_DECISION,
             Error::InvalidModel { .. } => ErrorKind::INVALID_MODEL,
             Error::FeatureNotEnabled { .. } => ErrorKind::FEATURE_NOT_ENABLED,
@@ -255,6 +272,7 @@ mod tests {
             Error::InvalidPattern(text()),
             Error::TextTooLong { len: 2, max: 1 },
             Error::InvalidFeedback(text()),
+            Error::InvalidCustomer(text()),
             Error::InvalidEmbedding(text()),
             Error::InvalidRule {
                 pattern: text(),
@@ -278,6 +296,10 @@ mod tests {
                 reason: text(),
             },
             Error::StoreConflict { reason: text() },
+            Error::Tls {
+                location: text(),
+                reason: text(),
+            },
             Error::UnknownDecision(DecisionId::from_legacy(1)),
             Error::InvalidModel {
                 path: text(),
@@ -296,6 +318,7 @@ mod tests {
                 | Error::InvalidPattern(_)
                 | Error::TextTooLong { .. }
                 | Error::InvalidFeedback(_)
+                | Error::InvalidCustomer(_)
                 | Error::InvalidEmbedding(_)
                 | Error::InvalidRule { .. }
                 | Error::Parse { .. }
@@ -304,6 +327,7 @@ mod tests {
                 | Error::StoreLocked { .. }
                 | Error::Store { .. }
                 | Error::StoreConflict { .. }
+                | Error::Tls { .. }
                 | Error::InvalidModel { .. }
                 | Error::FeatureNotEnabled { .. }
                 | Error::Import(_) => {}

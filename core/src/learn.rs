@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::feedback::{Feedback, FeedbackAction, FeedbackOutcome};
 use crate::pattern::{Pattern, PatternId, Provenance};
 use crate::v1::topic;
-use crate::{signature, text};
+use crate::{privacy, signature, text};
 
 /// V1's stop list for keyword extraction (the one V1's manual pattern creation used).
 const STOP_WORDS: [&str; 43] = [
@@ -60,6 +60,9 @@ pub fn derive_keywords<S: AsRef<str>>(examples: &[S]) -> Vec<String> {
 struct Judgement<'a> {
     config: &'a Config,
     feedback: &'a Feedback,
+    /// The customer message as it is learned: identifiers redacted
+    /// ([`privacy::redact`]).
+    message: &'a str,
     vector: Option<Vec<f32>>,
     actor: Option<String>,
     now: Timestamp,
@@ -83,9 +86,11 @@ pub(crate) fn apply_feedback(
             "the customer message (`query`) has no words".into(),
         ));
     }
+    let message = privacy::redact(&feedback.query);
     let j = Judgement {
         config,
         feedback,
+        message: &message,
         vector,
         actor: feedback.context.user_id.clone(),
         now,
@@ -130,7 +135,7 @@ fn judged_live(
 /// Approve / modify: the message joins the pattern's examples, then the verdict
 /// is credited.
 fn approve(book: &mut PatternBook, j: Judgement<'_>, id: PatternId, outcome: &mut FeedbackOutcome) {
-    let query = &j.feedback.query;
+    let query = j.message;
     book.add_example(id, query, j.vector);
     let verdict = Verdict {
         config: j.config,
@@ -149,7 +154,7 @@ fn reject(
     id: PatternId,
     outcome: &mut FeedbackOutcome,
 ) -> Result<()> {
-    let query = &j.feedback.query;
+    let query = j.message;
     book.add_rejection(id, query);
     let verdict = Verdict {
         config: j.config,
@@ -293,7 +298,7 @@ fn check_learnable(config: &Config, reply: &str) -> Result<()> {
 
 /// The message joins pattern `id` as an example; returns whether that promoted it.
 fn join_pattern(book: &mut PatternBook, j: Judgement<'_>, id: PatternId) -> bool {
-    let message = &j.feedback.query;
+    let message = j.message;
     book.add_example(id, message, j.vector);
     let (rate, now) = (j.config.learning.answer, j.now);
     book.apply(
@@ -315,7 +320,7 @@ fn join_pattern(book: &mut PatternBook, j: Judgement<'_>, id: PatternId) -> bool
 
 /// A new learned pattern with the message as its first example; returns its id.
 fn new_learned_pattern(book: &mut PatternBook, j: Judgement<'_>, reply: &str) -> PatternId {
-    let (message, now) = (j.feedback.query.as_str(), j.now);
+    let (message, now) = (j.message, j.now);
     let id = book.next_id();
     let pattern = Pattern {
         id,

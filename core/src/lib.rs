@@ -114,8 +114,41 @@
 //! feature `postgres`, `Engine::open_postgres(url)` keeps the state in PostgreSQL,
 //! shared by several engines in several processes: what one learns, the others use at
 //! their next decision, and the hourly cap, the per-conversation caps and "one send
-//! per message id" hold across all of them. [`Engine::import`] takes V1
-//! `decision_patterns` rows ([`v1::rows`]).
+//! per message id" hold across all of them; the connection uses TLS as its string's
+//! `sslmode` and `sslrootcert` ask (`verify-full` in production). [`Engine::import`]
+//! takes V1 `decision_patterns` rows ([`v1::rows`]).
+//!
+//! # Customer data
+//!
+//! What customers write is kept only as long as it is needed. Examples learned from
+//! their messages are stored with phone numbers, e-mail addresses and names redacted
+//! ([`privacy::redact`]); a store file is readable by its owner only; the
+//! `retention` section of the configuration makes [`Engine::apply_retention`] drop
+//! the text and customer fields of old decisions; [`Engine::erase_customer`] removes a
+//! customer's texts and identifiers everywhere, logged without them.
+//!
+//! ```
+//! use pattern_learning::privacy::Customer;
+//! use pattern_learning::{Engine, Feedback, MessageContext};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let engine = Engine::open(dir.path().join("inbox.db"))?;
+//! let ctx = MessageContext::new().conversation("conv-7").phone("+1 902 555 0100");
+//! engine.process("this is Sam, call me at 902-555-0100 about my booking", &ctx)?;
+//! let learned = engine.feedback(&Feedback::answer(
+//!     "this is Sam, call me at 902-555-0100 about my booking",
+//!     "We will call you back within the hour.",
+//! ))?;
+//! let id = learned.learned_pattern.expect("a new pattern");
+//! assert_eq!(
+//!     engine.pattern(id).unwrap().trigger_examples,
+//!     ["this is [name], call me at [phone] about my booking"]
+//! );
+//! let erased = engine.erase_customer(&Customer::phone("9025550100"))?;
+//! assert_eq!((erased.decisions, erased.examples), (1, 1));
+//! assert_eq!(engine.erasure_log()?.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Feedback
 //!
@@ -303,6 +336,7 @@ pub mod learn;
 pub mod metrics;
 pub mod pattern;
 mod pattern_map;
+pub mod privacy;
 pub mod replay;
 pub mod report;
 pub mod safety;

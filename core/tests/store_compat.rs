@@ -9,8 +9,8 @@
 
 use pattern_learning::clock::Timestamp;
 use pattern_learning::store::{
-    Commit, DecisionRecord, ExampleVector, Judgement, SqliteStore, Store, StoredState,
-    SCHEMA_VERSION,
+    Commit, DecisionRecord, Erasure, ErasureRecord, ExampleVector, Judgement, SqliteStore, Store,
+    StoredState, SCHEMA_VERSION,
 };
 use pattern_learning::{
     v1, ChangeKind, DecisionId, Pattern, PatternEvent, PatternId, PatternState,
@@ -26,6 +26,9 @@ struct Expected {
     state: StoredState,
     events: Vec<PatternEvent>,
     decisions: Vec<DecisionRecord>,
+    /// The erasure log (schema version 3 on).
+    #[serde(default)]
+    erasures: Vec<ErasureRecord>,
 }
 
 fn read_expected(name: &str) -> Expected {
@@ -58,6 +61,7 @@ fn frozen_schema_opens_with_its_content(version: u32) {
     assert_eq!(store.load().unwrap(), expected.state);
     assert_eq!(store.events(None, 0, usize::MAX).unwrap(), expected.events);
     assert_eq!(store.decisions(0, usize::MAX).unwrap(), expected.decisions);
+    assert_eq!(store.erasures().unwrap(), expected.erasures);
 
     // The opened (possibly migrated) file takes new commits and reopens.
     let last = expected.state.last_event_seq;
@@ -96,8 +100,9 @@ fn state_of(p: &Pattern) -> PatternState {
     }
 }
 
-/// The content of `schema-v1.db`: the V1 fixture rows imported, then a day of
-/// operator feedback.
+/// The content of the current version's `schema-vN.db`: the V1 fixture rows
+/// imported, then a day of operator feedback (and, from version 3 on, a retention
+/// run).
 fn fixture_commits() -> Vec<Commit> {
     let csv = std::fs::read(format!("{DATA}v1_rows.csv")).unwrap();
     let patterns = v1::rows::import_csv(csv.as_slice()).unwrap().patterns;
@@ -231,7 +236,16 @@ fn fixture_commits() -> Vec<Commit> {
         }],
         ..Commit::default()
     };
-    vec![import, approve, reject]
+    // Schema version 3: retention dropped the text of the first decision.
+    let retention = Commit {
+        erasure: Some(Erasure::retention(
+            Timestamp(t0 + 3_600_000),
+            Vec::new(),
+            Timestamp(t0 + 90 * 86_400_000),
+        )),
+        ..Commit::default()
+    };
+    vec![import, approve, reject, retention]
 }
 
 /// Writes `schema-vN.db` and `schema-vN.expected.json` for the current schema version
@@ -256,6 +270,7 @@ fn write_schema_fixture() {
         state: store.load().unwrap(),
         events: store.events(None, 0, usize::MAX).unwrap(),
         decisions: store.decisions(0, usize::MAX).unwrap(),
+        erasures: store.erasures().unwrap(),
     };
     drop(store);
     let text = serde_json::to_string_pretty(&expected).unwrap();

@@ -6,7 +6,9 @@ mod store_support;
 use std::collections::BTreeMap;
 
 use pattern_learning::clock::Timestamp;
-use pattern_learning::store::{Commit, ExampleVector, SqliteStore, Store, StoredState};
+use pattern_learning::store::{
+    Commit, ExampleVector, SqliteStore, Store, StoredState, SCHEMA_VERSION,
+};
 use pattern_learning::{ChangeKind, Error, Pattern, PatternId, Provenance};
 use proptest::prelude::*;
 use serde_json::json;
@@ -43,7 +45,7 @@ fn every_field_round_trips() {
             commit.decisions,
             "{store:?}"
         );
-        assert_eq!(store.schema_version(), 2);
+        assert_eq!(store.schema_version(), SCHEMA_VERSION);
         for d in &commit.decisions {
             assert_eq!(store.decision(d.decision_id).unwrap().as_ref(), Some(d));
         }

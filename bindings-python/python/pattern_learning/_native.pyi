@@ -67,6 +67,9 @@ class TextTooLongError(PatternLearningError, ValueError):
 class InvalidFeedbackError(PatternLearningError, ValueError):
     """A feedback event is not usable as given."""
 
+class InvalidCustomerError(PatternLearningError, ValueError):
+    """An erasure names no customer: give a conversation id or a phone number with a digit."""
+
 class InvalidEmbeddingError(PatternLearningError, ValueError):
     """A caller-supplied embedding has the wrong dimension or non-finite values."""
 
@@ -99,6 +102,11 @@ class SchemaTooNewError(StoreError):
 
 class StoreConflictError(StoreError):
     """Other engines sharing the store kept changing the same pattern; the retries ran out and nothing was applied."""
+    reason: str
+
+class TlsError(StoreError):
+    """TLS to the PostgreSQL server failed as the connection string's sslmode asks; nothing was read or written."""
+    location: str
     reason: str
 
 class InvalidModelError(PatternLearningError, OSError):
@@ -281,6 +289,12 @@ class Engine:
         """Records what the operator did with a message."""
     def record_operator_message(self, conversation_id: str, last_customer_message: Optional[str] = None) -> None:
         """Tells the engine an operator wrote in a conversation (takeover)."""
+    def erase_customer(
+        self, *, phone: Optional[str] = None, conversation_id: Optional[str] = None
+    ) -> Dict[str, int]:
+        """Erases what the engine and its store keep of one customer; returns the counts of what was erased."""
+    def apply_retention(self) -> Optional[Dict[str, int]]:
+        """Applies the configured retention period; the counts of what was dropped, or None when no period is set."""
     def create_pattern(
         self,
         trigger_examples: Sequence[str],

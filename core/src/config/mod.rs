@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::alerts::AlertRules;
 use crate::error::{Error, Result};
 use crate::gates::Gates;
+use crate::privacy::Retention;
 
 pub mod environment;
 
@@ -186,6 +187,9 @@ pub struct Config {
     /// When alerts are raised (see [`crate::alerts`]).
     #[serde(default)]
     pub alerts: AlertRules,
+    /// How long decisions keep customer data (see [`Retention`]).
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 impl Default for Config {
@@ -250,6 +254,7 @@ impl Config {
             environment: None,
             approvals_before_auto_send: 0,
             alerts: AlertRules::default(),
+            retention: Retention::default(),
         }
     }
 
@@ -258,7 +263,8 @@ impl Config {
         self.validate_thresholds()?;
         self.validate_fractions()?;
         self.validate_limits()?;
-        self.alerts.validate()
+        self.alerts.validate()?;
+        self.retention.validate()
     }
 
     /// Each tier threshold is in `[0, 1]`, and queue ≤ suggest ≤ auto.

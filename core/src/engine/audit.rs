@@ -237,6 +237,11 @@ impl Engine {
                 "no change with sequence number {seq}"
             )));
         };
+        if target.kind == ChangeKind::Erased {
+            return Err(Error::InvalidPattern(format!(
+                "change {seq} erased a customer's data, which cannot be undone"
+            )));
+        }
         let id = target.pattern_id;
         let history: Vec<PatternEvent> =
             all.iter().filter(|e| e.pattern_id == id).cloned().collect();

@@ -128,8 +128,20 @@ impl EngineBuilder {
     /// calibration record and settings are loaded; a configuration or safety
     /// settings given to this builder replace the stored ones (and are written to
     /// the store), otherwise the stored ones are used unchanged; initial ones are
-    /// used (and written) only where the store holds none.
+    /// used (and written) only where the store holds none. Then, when the
+    /// configuration sets a retention period with `retention.on_open`, it is
+    /// applied ([`Engine::apply_retention`]).
     pub fn build(self) -> Result<Engine> {
+        let engine = self.assemble()?;
+        let expire = engine.store.is_some() && engine.config.read().retention.on_open;
+        if expire {
+            engine.apply_retention()?;
+        }
+        Ok(engine)
+    }
+
+    /// The engine, its state loaded from the store.
+    fn assemble(self) -> Result<Engine> {
         let embedder = self
             .embedder
             .clone()
@@ -282,7 +294,7 @@ impl State {
         let settings = stored_settings(&state)?;
         self.last_decision = state.last_decision_seq;
         for id in recent_message_ids(store, state.last_decision_seq, SEEN_IDS)? {
-            self.seen.claim(&id);
+            self.seen.remember(&id);
         }
         self.guards.restore(&state.conversations);
         self.guards

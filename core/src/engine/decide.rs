@@ -6,6 +6,8 @@
 //! message, no pattern close enough) returns a [`HandOff`], which becomes a decision
 //! that hands the message to a human.
 
+use std::borrow::Cow;
+
 use crate::book::PatternBook;
 use crate::config::Config;
 use crate::context::MessageContext;
@@ -20,10 +22,10 @@ use crate::safety::{fallback, SafetyHit, SafetyVerdict};
 use crate::score::{assess, Assessment};
 use crate::store::SendRefusal;
 use crate::template::{may_have_placeholders, render, render_json, Rendered, TemplateContext};
-use crate::text;
 use crate::tier::{tier, AutoThreshold};
 use crate::unexplained::unexplained_words;
 use crate::v1::topic;
+use crate::{privacy, text};
 
 use super::persist::{Recorded, CONFLICT_RETRIES};
 use super::Engine;
@@ -203,10 +205,16 @@ impl Engine {
     ) -> (Query, SearchResult) {
         let span = tracing::debug_span!("retrieval", candidates = tracing::field::Empty);
         let _entered = span.enter();
-        let embedding = book.embedder().embed(message);
+        // Matched as learned examples are stored: identifiers redacted.
+        let redacted = privacy::redact(message);
+        let normalized = match &redacted {
+            Cow::Borrowed(_) => Cow::Borrowed(normalized),
+            Cow::Owned(text) => Cow::Owned(text::normalize(text)),
+        };
+        let embedding = book.embedder().embed(&redacted);
         let query = book
             .index()
-            .query(normalized, embedding, ctx.embedding.clone());
+            .query(&normalized, embedding, ctx.embedding.clone());
         let blend = Blend {
             embedder_weight: config.gates.semantic_weight,
             caller_weight: 0.5,

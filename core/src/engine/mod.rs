@@ -11,6 +11,7 @@ mod learning;
 mod manage;
 mod observe;
 mod persist;
+mod privacy;
 mod recent;
 mod settings;
 mod shared;

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::book::{PatternBook, PatternEvent};
+use crate::book::{Changes, PatternBook, PatternEvent};
 use crate::config::Config;
 use crate::context::MessageContext;
 use crate::decision::{Action, Decision};
@@ -19,8 +19,8 @@ use crate::guards::GuardChange;
 use crate::pattern::PatternId;
 use crate::safety::{SafetySettings, SafetyThresholds};
 use crate::store::{
-    Commit, DecisionRecord, ExampleVector, SendRefusal, SendVerdict, SqliteStore, Store,
-    StoredState,
+    Commit, DecisionRecord, ErasureCounts, ExampleVector, SendRefusal, SendVerdict, SqliteStore,
+    Store, StoredState,
 };
 #[cfg(feature = "postgres")]
 use crate::store::{PostgresOptions, PostgresStore};
@@ -93,14 +93,36 @@ impl Engine {
     /// beside its result (feedback ids, judged proposals) in the same commit.
     pub(super) fn mutate_with<R>(
         &self,
-        mut f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+        f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
     ) -> Result<R> {
+        let commit = |store: &dyn Store, commit: &Commit| {
+            store.commit(commit).map(|()| ErasureCounts::default())
+        };
+        self.mutate_through(f, &commit).map(|(r, _)| r)
+    }
+
+    /// Like [`Engine::mutate_with`], for a change whose commit carries an erasure:
+    /// returns what the store erased too.
+    pub(super) fn mutate_erasing<R>(
+        &self,
+        f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+    ) -> Result<(R, ErasureCounts)> {
+        self.mutate_through(f, &|store, commit| store.commit_erasure(commit))
+    }
+
+    /// The loop of [`Engine::mutate`]: tries, takes in the changes of other engines
+    /// and tries again after a conflict, commits through `commit`.
+    fn mutate_through<R>(
+        &self,
+        mut f: impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
+        commit: &dyn Fn(&dyn Store, &Commit) -> Result<ErasureCounts>,
+    ) -> Result<(R, ErasureCounts)> {
         let mut retries = 0;
         loop {
             let mut book = self.book.write();
             let mut attempt = || {
                 self.refresh_locked(&mut book)?;
-                self.mutate_once(&mut book, &mut f)
+                self.mutate_once(&mut book, &mut f, commit)
             };
             let result = if retries >= CONFLICTS_BEFORE_HOLD {
                 self.under_write_hold(attempt)
@@ -138,7 +160,8 @@ impl Engine {
         &self,
         book: &mut PatternBook,
         f: &mut impl FnMut(&mut PatternBook) -> Result<(R, Commit)>,
-    ) -> Result<R> {
+        commit: &dyn Fn(&dyn Store, &Commit) -> Result<ErasureCounts>,
+    ) -> Result<(R, ErasureCounts)> {
         book.begin();
         let (result, kept) = match f(book) {
             Ok(r) => r,
@@ -150,35 +173,20 @@ impl Engine {
         if let Some(store) = &self.store {
             let changes = book.changes();
             if !changes.is_empty() || !kept.is_empty() {
-                let commit = Commit {
-                    patterns: changes.patterns,
-                    removed_patterns: changes.removed,
-                    rejections: changes.rejections,
-                    vectors: changes
-                        .vectors
-                        .into_iter()
-                        .map(|(pattern_id, example_index, vector)| ExampleVector {
-                            pattern_id,
-                            example_index,
-                            vector,
-                        })
-                        .collect(),
-                    events: changes.events,
-                    feedback_ids: kept.feedback_ids,
-                    judgements: kept.judgements,
-                    ..Commit::default()
+                let erased = match commit(store.as_ref(), &with_changes(kept, changes)) {
+                    Ok(erased) => erased,
+                    Err(e) => {
+                        book.rollback();
+                        return Err(e);
+                    }
                 };
-                if let Err(e) = store.commit(&commit) {
-                    book.rollback();
-                    return Err(e);
-                }
                 book.end();
                 book.forget_history();
-                return Ok(result);
+                return Ok((result, erased));
             }
         }
         book.end();
-        Ok(result)
+        Ok((result, ErasureCounts::default()))
     }
 
     /// Writes a guard change that goes with no decision (an operator's takeover).
@@ -284,6 +292,28 @@ impl Engine {
     }
 }
 
+/// The commit of a transaction: what the book changed, plus what the change
+/// writes beside it (`kept`: feedback ids, judgements, an erasure).
+fn with_changes(kept: Commit, changes: Changes) -> Commit {
+    Commit {
+        patterns: changes.patterns,
+        removed_patterns: changes.removed,
+        rejections: changes.rejections,
+        vectors: changes
+            .vectors
+            .into_iter()
+            .map(|(pattern_id, example_index, vector)| ExampleVector {
+                pattern_id,
+                example_index,
+                vector,
+            })
+            .collect(),
+        events: changes.events,
+        rewritten_patterns: changes.rewritten,
+        ..kept
+    }
+}
+
 /// What became of a decision sent to the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Recorded {
@@ -308,29 +338,76 @@ impl EngineBuilder {
         Ok(self.store(Arc::new(store)))
     }
 
-    /// Opens the store at `location`: a `postgres://` or `postgresql://` URL is a
-    /// `store::PostgresStore` with default options (cargo
-    /// feature `postgres`; without it such a URL is refused), anything else the path
-    /// of a single-file store.
+    /// Opens the store at `location`: a PostgreSQL connection string — a
+    /// `postgres://` or `postgresql://` URL, or libpq's `key=value` pairs naming a
+    /// `host`, `hostaddr`, `port`, `dbname`, `user` or `password` — is a
+    /// `store::PostgresStore` with default options (cargo feature `postgres`; without
+    /// it one is refused), another `scheme://…` is refused, anything else is the path
+    /// of a single-file store. A refusal never repeats the location: it may hold a
+    /// password.
     pub fn open_location(self, location: &str) -> Result<Self> {
-        if is_postgres_url(location) {
+        let refuse = |reason: String| Error::Store {
+            operation: "open".to_owned(),
+            reason,
+        };
+        match Location::of(location) {
+            Location::File => self.open(location),
             #[cfg(feature = "postgres")]
-            return self.open_postgres(location, PostgresOptions::default());
+            Location::Postgres => self.open_postgres(location, PostgresOptions::default()),
             #[cfg(not(feature = "postgres"))]
-            return Err(Error::Store {
-                operation: "open".to_owned(),
-                reason:
-                    "a PostgreSQL URL needs the library built with the cargo feature `postgres`"
-                        .to_owned(),
-            });
+            Location::Postgres => Err(refuse(
+                "a PostgreSQL connection string needs the library built with the cargo feature `postgres`"
+                    .to_owned(),
+            )),
+            Location::OtherUrl(scheme) => Err(refuse(format!(
+                "`{scheme}://…` is not a store location: give a file path or a postgres:// URL"
+            ))),
         }
-        self.open(location)
     }
 }
 
-/// Whether `location` names a PostgreSQL database rather than a file.
-pub(crate) fn is_postgres_url(location: &str) -> bool {
-    location.starts_with("postgres://") || location.starts_with("postgresql://")
+/// What a store location names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Location<'a> {
+    /// The path of a single-file store.
+    File,
+    /// A PostgreSQL connection string.
+    Postgres,
+    /// A URL of another kind (a typo of `postgres`, say), by its scheme when that is
+    /// a plain one.
+    OtherUrl(&'a str),
+}
+
+impl<'a> Location<'a> {
+    fn of(location: &'a str) -> Location<'a> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            return Location::Postgres;
+        }
+        const KEYS: [&str; 6] = [
+            "host=",
+            "hostaddr=",
+            "port=",
+            "dbname=",
+            "user=",
+            "password=",
+        ];
+        if location
+            .split_whitespace()
+            .any(|token| KEYS.iter().any(|k| token.starts_with(k)))
+        {
+            return Location::Postgres;
+        }
+        match location.split_once("://") {
+            Some((scheme, _)) => {
+                let plain = scheme.len() <= 20
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+                Location::OtherUrl(if plain { scheme } else { "(not shown)" })
+            }
+            None => Location::File,
+        }
+    }
 }
 
 /// Settings found in a store, parsed.
@@ -375,4 +452,28 @@ pub(super) fn recent_message_ids(
         .into_iter()
         .filter_map(|d| d.message_id)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    #[test]
+    fn locations_are_files_urls_or_connection_strings() {
+        assert_eq!(Location::of("data/patterns.db"), Location::File);
+        assert_eq!(Location::of("data/host-1.db"), Location::File);
+        assert_eq!(Location::of("postgresql://h/db"), Location::Postgres);
+        assert_eq!(
+            Location::of("host=db.internal dbname=clubos"),
+            Location::Postgres
+        );
+        assert_eq!(
+            Location::of("postgress://u:pw@h/db"),
+            Location::OtherUrl("postgress")
+        );
+        assert_eq!(
+            Location::of("secret pw://x"),
+            Location::OtherUrl("(not shown)")
+        );
+    }
 }

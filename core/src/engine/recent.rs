@@ -1,6 +1,6 @@
 //! Short-term memory of decisions and ids: feedback linking and idempotency.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::decision::Decision;
 use crate::decision_id::DecisionId;
@@ -37,27 +37,51 @@ impl RecentDecisions {
     }
 }
 
-/// Remembered ids: `None` while being processed, then the decision.
+/// What is remembered of an id.
+#[derive(Debug, Clone)]
+pub(super) enum Seen {
+    /// Being decided (or applied) now.
+    Deciding,
+    /// Decided before: the decision, when this engine still has it.
+    Decided(Option<Box<Decision>>),
+}
+
+/// Remembered ids, with the decision of each when the engine has it.
 #[derive(Debug, Default)]
 pub(super) struct SeenMessages {
-    pub(super) by_id: HashMap<String, Option<Box<Decision>>>,
+    pub(super) by_id: HashMap<String, Seen>,
     pub(super) order: VecDeque<String>,
 }
 
 impl SeenMessages {
-    /// Claims `id`; returns the earlier state when it was seen already.
+    /// Claims `id`; returns the earlier state when it was seen already (`None`
+    /// inside while it is being decided, or when its decision is not kept).
     pub(super) fn claim(&mut self, id: &str) -> Option<Option<Box<Decision>>> {
         if let Some(prev) = self.by_id.get(id) {
-            return Some(prev.clone());
+            return Some(match prev {
+                Seen::Deciding => None,
+                Seen::Decided(d) => d.clone(),
+            });
         }
-        self.by_id.insert(id.to_owned(), None);
+        self.insert(id, Seen::Deciding);
+        None
+    }
+
+    /// Remembers an id decided before (read from a store) without its decision.
+    pub(super) fn remember(&mut self, id: &str) {
+        if !self.by_id.contains_key(id) {
+            self.insert(id, Seen::Decided(None));
+        }
+    }
+
+    fn insert(&mut self, id: &str, seen: Seen) {
+        self.by_id.insert(id.to_owned(), seen);
         self.order.push_back(id.to_owned());
         while self.order.len() > SEEN_IDS {
             if let Some(old) = self.order.pop_front() {
                 self.by_id.remove(&old);
             }
         }
-        None
     }
 
     /// Forgets a claim (its decision was not recorded).
@@ -71,7 +95,22 @@ impl SeenMessages {
 
     pub(super) fn complete(&mut self, id: &str, decision: &Decision) {
         if let Some(slot) = self.by_id.get_mut(id) {
-            *slot = Some(Box::new(decision.clone()));
+            *slot = Seen::Decided(Some(Box::new(decision.clone())));
         }
+    }
+
+    /// After an erasure or retention: forgets every decision kept for an id, and
+    /// the ids decided before that `still` does not hold (`None`: keeps them all).
+    /// Ids being decided now stay claimed.
+    pub(super) fn forget_decisions(&mut self, still: Option<&HashSet<String>>) {
+        self.by_id.retain(|id, seen| match seen {
+            Seen::Deciding => true,
+            Seen::Decided(d) => {
+                *d = None;
+                still.is_none_or(|s| s.contains(id))
+            }
+        });
+        let by_id = &self.by_id;
+        self.order.retain(|id| by_id.contains_key(id));
     }
 }

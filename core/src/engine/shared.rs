@@ -8,7 +8,7 @@
 //! a send claim the store grants (see [`Engine::persist_decision`]). With any other
 //! store, or none, all of this costs a boolean test.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use parking_lot::RwLockUpgradableReadGuard;
@@ -133,6 +133,20 @@ impl Engine {
             }
         }
         self.guards.restore(&changes.conversations);
+        if let Some(kept) = &changes.kept_conversations {
+            self.forget_erased(kept);
+        }
+    }
+
+    /// Another engine erased or expired customer data: forgets the conversations
+    /// the store no longer keeps (`kept` are those it does), and the decisions kept
+    /// for duplicate message ids (the store refuses duplicates itself). The
+    /// patterns came rewritten with the other changes.
+    fn forget_erased(&self, kept: &BTreeSet<String>) {
+        self.guards.forget_where(|id| !kept.contains(id));
+        self.seen_messages
+            .lock()
+            .forget_decisions(Some(&HashSet::new()));
     }
 
     /// The claim an automatic send must win in a shared store, with the caps that

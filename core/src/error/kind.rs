@@ -138,6 +138,13 @@ impl ErrorKind {
         VALUE,
         "A feedback event is not usable as given (e.g. approve without a pattern).",
     );
+    /// [`Error::InvalidCustomer`](super::Error::InvalidCustomer).
+    pub const INVALID_CUSTOMER: ErrorKind = core(
+        "INVALID_CUSTOMER",
+        "InvalidCustomerError",
+        VALUE,
+        "An erasure names no customer: give a conversation id that is not blank or a phone number with a digit; nothing was erased.",
+    );
     /// [`Error::InvalidEmbedding`](super::Error::InvalidEmbedding).
     pub const INVALID_EMBEDDING: ErrorKind = core(
         "INVALID_EMBEDDING",
@@ -186,6 +193,13 @@ impl ErrorKind {
         "StoreConflictError",
         &["StoreError"],
         "Other engines sharing the store kept changing the same pattern and the automatic retries ran out; nothing was applied, try again.",
+    );
+    /// [`Error::Tls`](super::Error::Tls).
+    pub const TLS_ERROR: ErrorKind = core(
+        "TLS_ERROR",
+        "TlsError",
+        &["StoreError"],
+        "TLS to the PostgreSQL server failed as the connection string's sslmode asks (no TLS offered, an untrusted certificate, a certificate for another host, an unusable sslrootcert); nothing was read or written.",
     );
     /// [`Error::InvalidModel`](super::Error::InvalidModel).
     pub const INVALID_MODEL: ErrorKind = core(
@@ -244,6 +258,7 @@ pub const ERROR_KINDS: &[ErrorKind] = &[
     ErrorKind::INVALID_PATTERN,
     ErrorKind::TEXT_TOO_LONG,
     ErrorKind::INVALID_FEEDBACK,
+    ErrorKind::INVALID_CUSTOMER,
     ErrorKind::INVALID_EMBEDDING,
     ErrorKind::PARSE_ERROR,
     ErrorKind::STORE_ERROR,
@@ -251,6 +266,7 @@ pub const ERROR_KINDS: &[ErrorKind] = &[
     ErrorKind::CORRUPT_STORE,
     ErrorKind::SCHEMA_TOO_NEW,
     ErrorKind::STORE_CONFLICT,
+    ErrorKind::TLS_ERROR,
     ErrorKind::INVALID_MODEL,
     ErrorKind::FEATURE_NOT_ENABLED,
     ErrorKind::IMPORT_ERROR,

@@ -293,6 +293,33 @@ impl Guards {
         }
     }
 
+    /// Forgets every conversation `erased` says is erased; returns how many.
+    pub fn forget_where(&self, erased: impl Fn(&str) -> bool) -> u64 {
+        let mut state = self.state.lock();
+        let ids: Vec<String> = state
+            .conversations
+            .keys()
+            .filter(|id| erased(id))
+            .cloned()
+            .collect();
+        for id in &ids {
+            state.forget(id);
+        }
+        ids.len() as u64
+    }
+
+    /// Conversations last seen before `before` (a state never seen, as restored
+    /// from an unreadable one, is kept: it holds a lock).
+    pub fn seen_before(&self, before: Timestamp) -> Vec<String> {
+        let state = self.state.lock();
+        state
+            .by_age
+            .range(..(before.0, 0))
+            .filter(|((seen, _), _)| *seen != i64::MIN)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+
     /// Loads the automatic sends of the last hour (at open), oldest first.
     pub fn restore_sends(&self, sends: impl IntoIterator<Item = Timestamp>) {
         let mut state = self.state.lock();

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DecisionRecord, ExampleVector};
+use super::{DecisionRecord, Erasure, ExampleVector};
 use crate::book::PatternEvent;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -56,6 +56,15 @@ pub struct Commit {
     /// Proposals an operator judged, appended to the calibration record.
     #[serde(default)]
     pub judgements: Vec<Judgement>,
+    /// Patterns (among `patterns`) whose rejections and vectors in this commit are
+    /// their whole lists: the stored ones are dropped first (an erasure took some
+    /// out).
+    #[serde(default)]
+    pub rewritten_patterns: Vec<PatternId>,
+    /// Customer data to erase with this commit, after its patterns and before its
+    /// events (see [`Erasure`]).
+    #[serde(default)]
+    pub erasure: Option<Erasure>,
 }
 
 /// One proposal an operator judged: the decision confidence it had and whether the
@@ -84,6 +93,8 @@ impl Commit {
             && self.conversations.is_empty()
             && self.feedback_ids.is_empty()
             && self.judgements.is_empty()
+            && self.rewritten_patterns.is_empty()
+            && self.erasure.is_none()
     }
 
     /// Checks everything that does not depend on the store's content beyond its last
@@ -94,6 +105,14 @@ impl Commit {
         }
         for &id in &self.removed_patterns {
             fits("removed pattern id", id.0)?;
+        }
+        let upserted: HashSet<PatternId> = self.patterns.iter().map(|p| p.id).collect();
+        for id in &self.rewritten_patterns {
+            if !upserted.contains(id) {
+                return Err(commit_error(format!(
+                    "pattern {id} has its rejections and vectors rewritten but is not upserted by the commit"
+                )));
+            }
         }
         for (id, _) in &self.rejections {
             fits("rejection pattern id", id.0)?;

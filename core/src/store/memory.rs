@@ -4,15 +4,17 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use parking_lot::Mutex;
 
+use super::erasure::is_customers;
 use super::{
-    Commit, DecisionRecord, ExampleVector, Judgement, Store, StoredState, JUDGEMENTS_KEPT,
-    SCHEMA_VERSION,
+    forget_removed_example, redact_decision, Commit, DecisionRecord, Erasure, ErasureCounts,
+    ErasureRecord, ExampleVector, Judgement, Store, StoredState, JUDGEMENTS_KEPT, SCHEMA_VERSION,
 };
-use crate::book::PatternEvent;
+use crate::book::{scrub_event, PatternEvent};
 use crate::clock::Timestamp;
 use crate::decision_id::DecisionId;
 use crate::error::Result;
 use crate::pattern::{Pattern, PatternId};
+use crate::privacy::Customer;
 
 /// A [`Store`] that keeps everything in memory, for tests, replays and benchmarks.
 ///
@@ -72,6 +74,8 @@ struct Inner {
     feedback_ids: HashSet<String>,
     /// The newest judged proposals, at most [`JUDGEMENTS_KEPT`].
     judgements: VecDeque<Judgement>,
+    /// The erasure log.
+    erasures: Vec<ErasureRecord>,
 }
 
 impl MemoryStore {
@@ -109,16 +113,20 @@ impl Inner {
         self.last_decision_seq
     }
 
-    /// Applies a commit that passed every check; cannot fail.
-    fn apply(&mut self, commit: &Commit, decision_limit: usize) {
+    /// Applies a commit that passed every check; cannot fail. Returns what its
+    /// erasure erased.
+    fn apply(&mut self, commit: &Commit, decision_limit: usize) -> ErasureCounts {
         for id in &commit.removed_patterns {
+            self.drop_lists(*id);
             self.patterns.remove(id);
-            self.rejections.retain(|(p, _)| p != id);
-            self.vectors.retain(|(p, _), _| p != id);
         }
         for p in &commit.patterns {
             self.patterns.insert(p.id, p.clone());
         }
+        for id in &commit.rewritten_patterns {
+            self.drop_lists(*id);
+        }
+        let erased = commit.erasure.as_ref().map(|e| self.erase(e));
         self.rejections.extend(commit.rejections.iter().cloned());
         for v in &commit.vectors {
             self.vectors
@@ -138,6 +146,43 @@ impl Inner {
         self.judgements.extend(commit.judgements.iter().copied());
         let excess = self.judgements.len().saturating_sub(JUDGEMENTS_KEPT);
         self.judgements.drain(..excess);
+        erased.unwrap_or_default()
+    }
+
+    /// Drops a pattern's rejections and vectors.
+    fn drop_lists(&mut self, id: PatternId) {
+        self.rejections.retain(|(p, _)| *p != id);
+        self.vectors.retain(|(p, _), _| *p != id);
+    }
+
+    /// Applies an erasure (see [`Erasure`]) and logs it.
+    fn erase(&mut self, e: &Erasure) -> ErasureCounts {
+        let mut counts = ErasureCounts {
+            examples: e.examples,
+            rejections: e.rejections,
+            ..ErasureCounts::default()
+        };
+        for d in &mut self.decisions {
+            if e.redacts(d) {
+                counts.decisions += u64::from(redact_decision(d));
+            } else {
+                counts.nearest_examples += u64::from(forget_removed_example(d, &e.removed));
+            }
+        }
+        for event in &mut self.events {
+            counts.events += u64::from(scrub_event(event, &|t| e.covers(t), &e.removed));
+        }
+        let before = self.conversations.len();
+        self.conversations
+            .retain(|id, _| !e.deletes_conversation(id));
+        counts.conversations = (before - self.conversations.len()) as u64;
+        self.erasures.push(ErasureRecord {
+            seq: self.erasures.len() as u64 + 1,
+            at: e.at,
+            kind: e.kind,
+            counts,
+        });
+        counts
     }
 }
 
@@ -178,11 +223,28 @@ impl Store for MemoryStore {
     }
 
     fn commit(&self, commit: &Commit) -> Result<()> {
+        self.commit_erasure(commit).map(drop)
+    }
+
+    fn commit_erasure(&self, commit: &Commit) -> Result<ErasureCounts> {
         let mut inner = self.inner.lock();
         commit.check(inner.last_event_seq(), inner.last_decision_seq())?;
         commit.check_references(|id| Ok(inner.patterns.contains_key(&id)))?;
-        inner.apply(commit, self.decision_limit);
-        Ok(())
+        Ok(inner.apply(commit, self.decision_limit))
+    }
+
+    fn customer_decisions(&self, customer: &Customer) -> Result<Vec<DecisionRecord>> {
+        let inner = self.inner.lock();
+        Ok(inner
+            .decisions
+            .iter()
+            .filter(|d| is_customers(customer, d))
+            .cloned()
+            .collect())
+    }
+
+    fn erasures(&self) -> Result<Vec<ErasureRecord>> {
+        Ok(self.inner.lock().erasures.clone())
     }
 
     fn events(

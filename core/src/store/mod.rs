@@ -17,8 +17,10 @@
 //! * A commit is applied whole or not at all; when [`Store::commit`] returns an error,
 //!   the store's content is what it was before the call.
 //! * Within a commit, changes apply in this order: `removed_patterns`, `patterns`
-//!   (upsert by id), `rejections`, `vectors` (upsert by pattern and example index),
-//!   `events`, `decisions`, `settings`, `conversations`.
+//!   (upsert by id), the stored rejections and vectors of `rewritten_patterns`
+//!   dropped, `erasure` (see [`Erasure`]), `rejections`, `vectors` (upsert by
+//!   pattern and example index), `events`, `decisions`, `settings`,
+//!   `conversations`.
 //! * Rejections and vectors must belong to a pattern that exists once the commit's
 //!   removals and upserts are applied. Removing a pattern removes its rejections and
 //!   vectors; its events stay (history is never rewritten).
@@ -80,8 +82,10 @@ use crate::clock::Timestamp;
 use crate::decision_id::DecisionId;
 use crate::error::Result;
 use crate::pattern::{Pattern, PatternId};
+use crate::privacy::Customer;
 
 mod commit;
+mod erasure;
 mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -89,6 +93,9 @@ mod shared;
 mod sqlite;
 
 pub use commit::{Commit, Judgement};
+pub use erasure::{
+    forget_removed_example, redact_decision, Erasure, ErasureCounts, ErasureKind, ErasureRecord,
+};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOptions, PostgresStore, POSTGRES_SCHEMA_VERSION};
@@ -99,7 +106,7 @@ pub use sqlite::SqliteStore;
 ///
 /// A store written with a newer version is refused with
 /// [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) and left untouched.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Persistent state of one engine. Implementations are the source of truth; indexes
 /// are rebuilt from [`Store::load`].
@@ -181,6 +188,37 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Ends a hold taken with [`Store::hold_writes`]. Does nothing by default.
     fn release_writes(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// The decisions of `customer`, oldest first: those of their conversations and
+    /// those whose message or reply holds their phone number (what an erasure
+    /// redacts, [`Erasure::redacts`]). The engine learns from them which texts are
+    /// the customer's. The default refuses: a store must implement erasure for it.
+    fn customer_decisions(&self, customer: &Customer) -> Result<Vec<DecisionRecord>> {
+        let _ = customer;
+        Err(no_erasure())
+    }
+
+    /// Applies a commit that carries an [`Erasure`] (as [`Store::commit`] does)
+    /// and returns what it erased, which it also appends to the erasure log. The
+    /// default refuses: a store must implement erasure for it.
+    fn commit_erasure(&self, commit: &Commit) -> Result<ErasureCounts> {
+        let _ = commit;
+        Err(no_erasure())
+    }
+
+    /// The erasure log, oldest first: every erasure and retention run, with its
+    /// counts and no identifier of whom it erased. Empty by default.
+    fn erasures(&self) -> Result<Vec<ErasureRecord>> {
+        Ok(Vec::new())
+    }
+}
+
+/// The error of a store that cannot erase.
+fn no_erasure() -> crate::Error {
+    crate::Error::Store {
+        operation: "erase".to_owned(),
+        reason: "this store does not implement erasure".to_owned(),
     }
 }
 

@@ -9,6 +9,25 @@
 //! `removed_patterns` and `sends`; see `postgres/migrations/0001_initial.sql`.
 //! Schema migrations run at open, in one transaction, under an advisory lock.
 //!
+//! # Connection strings and TLS
+//!
+//! A URL (`postgres://user:password@host:5432/db?sslmode=verify-full`) or libpq's
+//! `key=value` pairs. Besides the driver's options, `sslmode` takes libpq's values
+//! and `sslrootcert` names a PEM file of trusted CA certificates (`system`, or
+//! nothing, for the operating system's bundle; `system` also makes `verify-full` the
+//! default). TLS is rustls:
+//!
+//! | `sslmode` | TLS | the server's certificate must |
+//! |---|---|---|
+//! | `disable` | never | — |
+//! | `prefer` (default; `allow` reads as it) | when the server offers it | nothing (with `sslrootcert`: chain to that CA) |
+//! | `require` | always | nothing (with `sslrootcert`: chain to that CA) |
+//! | `verify-ca` | always | chain to a trusted CA |
+//! | `verify-full` | always | chain to a trusted CA and be issued for the host |
+//!
+//! A connection refused for TLS reasons is [`Error::Tls`]. Neither the password nor
+//! the connection string ever appears in an error, a `Debug` output or a log.
+//!
 //! # How several engines stay consistent
 //!
 //! * **Ordering.** Every commit first updates the single `head` row. Its row lock
@@ -58,32 +77,38 @@
 //! # }
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use rows::{
-    apply, check_claim, check_conflicts, read_judgements, read_rejections, read_revisioned,
-    read_vectors, Conflict, Known,
-};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use postgres::types::Json;
-use postgres::{Client, IsolationLevel, NoTls};
+use postgres::{Client, IsolationLevel, Transaction};
 
 use super::{
-    Commit, DecisionRecord, SendClaim, SendVerdict, SharedChanges, Store, StoredState,
-    JUDGEMENTS_KEPT,
+    Commit, DecisionRecord, ErasureCounts, ErasureRecord, SendClaim, SendVerdict, SharedChanges,
+    Store, StoredState,
 };
 use crate::book::PatternEvent;
 use crate::clock::Timestamp;
 use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
-use crate::pattern::{Pattern, PatternId};
+use crate::pattern::PatternId;
+use crate::privacy::Customer;
+use checks::{check_claim, check_conflicts, Conflict, Known};
+use erase::Erased;
+use write::{apply, insert_send, Head};
 
-mod rows;
+mod checks;
+mod connect;
+mod conninfo;
+mod erase;
+mod read;
 mod schema;
+mod tls;
+mod write;
 
+pub(crate) use connect::{pg_error, Label, Target};
 pub use schema::POSTGRES_SCHEMA_VERSION;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -113,23 +138,11 @@ impl Default for PostgresOptions {
     }
 }
 
-/// Where a store is, for messages: host, port, database and schema, never the
-/// password.
-#[derive(Debug, Clone)]
-pub(crate) struct Label(String);
-
-impl fmt::Display for Label {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// A [`Store`] in a PostgreSQL database, shared by any number of engines in any
 /// number of processes (see the [module documentation](self) for how they stay
 /// consistent). Built with the cargo feature `postgres`.
 pub struct PostgresStore {
-    label: Label,
-    config: postgres::Config,
+    target: Target,
     options: PostgresOptions,
     inner: Mutex<Inner>,
 }
@@ -138,18 +151,62 @@ struct Inner {
     client: Client,
     /// The highest `rev` whose changes this store has seen.
     cursor: i64,
-    /// The `rev` of each pattern and conversation as this store (and so its engine)
-    /// last saw it.
+    /// The `rev` of each pattern, conversation and settings document as this store
+    /// (and so its engine) last saw it.
     known: Known,
     /// Revisions above `cursor` written by this store.
     own: BTreeSet<i64>,
     last_poll: Option<Instant>,
 }
 
+impl Inner {
+    /// Notes what a commit at revision `rev` wrote, as seen.
+    fn committed(&mut self, commit: &Commit, rev: i64, erased: &Erased) {
+        for id in &commit.removed_patterns {
+            self.known.patterns.remove(id);
+        }
+        for p in &commit.patterns {
+            self.known.patterns.insert(p.id, rev);
+        }
+        for (id, _) in &commit.conversations {
+            self.known.conversations.insert(id.clone(), rev);
+        }
+        for (key, _) in &commit.settings {
+            self.known.settings.insert(key.clone(), rev);
+        }
+        for id in &erased.conversations {
+            self.known.conversations.remove(id);
+        }
+        self.own.insert(rev);
+    }
+
+    /// Notes changes read up to revision `head`.
+    fn advanced(&mut self, head: i64, read: &read::Changes, now: Instant) {
+        self.cursor = head;
+        self.own.retain(|&r| r > head);
+        for id in &read.changes.removed_patterns {
+            self.known.patterns.remove(id);
+        }
+        for (id, rev) in &read.pattern_revs {
+            self.known.patterns.insert(*id, *rev);
+        }
+        for (id, rev) in &read.conversation_revs {
+            self.known.conversations.insert(id.clone(), *rev);
+        }
+        for (key, rev) in &read.setting_revs {
+            self.known.settings.insert(key.clone(), *rev);
+        }
+        if let Some(kept) = &read.changes.kept_conversations {
+            self.known.conversations.retain(|id, _| kept.contains(id));
+        }
+        self.last_poll = Some(now);
+    }
+}
+
 impl fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresStore")
-            .field("location", &self.label.0)
+            .field("target", &self.target)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -157,10 +214,13 @@ impl fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`, or the
-    /// key=value form), creates or migrates the store in the default schema.
+    /// key=value form; `sslmode` and `sslrootcert` as described in the
+    /// [module documentation](self#connection-strings-and-tls)), creates or migrates
+    /// the store in the default schema.
     ///
     /// # Errors
     ///
+    /// [`Error::Tls`] when TLS fails as the connection string asks for it;
     /// [`Error::Store`] when the server cannot be reached or refuses;
     /// [`Error::CorruptStore`] when the schema holds another application's tables;
     /// [`Error::SchemaTooNew`] when a newer library wrote it (both leave it untouched).
@@ -171,20 +231,16 @@ impl PostgresStore {
     /// Like [`PostgresStore::open`], with options.
     pub fn open_with(url: &str, options: PostgresOptions) -> Result<PostgresStore> {
         check_schema_name(&options.schema)?;
-        let config: postgres::Config = url.parse().map_err(|e| Error::Store {
-            operation: "open".to_owned(),
-            reason: format!("invalid PostgreSQL connection string: {e}"),
-        })?;
-        let label = label(&config, &options.schema);
-        let mut client = connect(&config, &label, &options.schema)?;
+        let target = Target::parse(url, &format!("schema {}", options.schema), "open")?;
+        let mut client = connect(&target, &options.schema)?;
+        let label = &target.label;
         let mut tx = client
             .transaction()
-            .map_err(|e| pg_error(&label, "open", e))?;
-        schema::migrate(&mut tx, &label)?;
-        tx.commit().map_err(|e| pg_error(&label, "migrate", e))?;
+            .map_err(|e| pg_error(label, "open", e))?;
+        schema::migrate(&mut tx, label)?;
+        tx.commit().map_err(|e| pg_error(label, "migrate", e))?;
         Ok(PostgresStore {
-            label,
-            config,
+            target,
             options,
             inner: Mutex::new(Inner {
                 client,
@@ -203,24 +259,32 @@ impl PostgresStore {
 
     /// Where the store is (host, port, database, schema; no password).
     pub fn location(&self) -> String {
-        self.label.to_string()
+        self.target.label.to_string()
     }
 
     fn error(&self, operation: &str, e: postgres::Error) -> Error {
-        pg_error(&self.label, operation, e)
+        pg_error(&self.target.label, operation, e)
     }
 
     /// The connection, re-established when the server closed it.
     fn client<'a>(&self, client: &'a mut Client) -> Result<&'a mut Client> {
         if client.is_closed() {
-            *client = connect(&self.config, &self.label, &self.options.schema)?;
+            *client = connect(&self.target, &self.options.schema)?;
         }
         Ok(client)
     }
 
-    fn commit_claim(&self, commit: &Commit, claim: Option<&SendClaim>) -> Result<SendVerdict> {
+    /// A commit, with the claim of an automatic send when there is one: under the
+    /// write hold (shared) and the `head` lock, the claim is granted or refused, the
+    /// commit checked against the other engines' changes and written. Returns the
+    /// verdict and what the commit's erasure erased.
+    fn commit_claim(
+        &self,
+        commit: &Commit,
+        claim: Option<&SendClaim>,
+    ) -> Result<(SendVerdict, ErasureCounts)> {
         if commit.is_empty() && claim.is_none() {
-            return Ok(SendVerdict::Granted);
+            return Ok((SendVerdict::Granted, ErasureCounts::default()));
         }
         // Sequence numbers come from the database; the engine's must only be in
         // order within the commit.
@@ -228,141 +292,112 @@ impl PostgresStore {
         let mut guard = self.inner.lock();
         let inner = &mut *guard;
         let client = self.client(&mut inner.client)?;
-        let on = |e| pg_error(&self.label, "commit", e);
+        let on = |e| self.error("commit", e);
         // Dropping the transaction on any error below rolls everything back.
         let mut tx = client.transaction().map_err(on)?;
-        // Waits while another engine holds the writes (see `hold_writes`).
-        tx.execute(
-            &format!("SELECT pg_advisory_xact_lock_shared({WRITE_HOLD_KEY})"),
-            &[&self.options.schema],
-        )
-        .map_err(on)?;
-        let head = tx
-            .query_one(
-                "UPDATE head SET rev = rev + 1 RETURNING rev, event_seq, decision_seq",
-                &[],
-            )
-            .map_err(on)?;
-        let (rev, event_seq, decision_seq): (i64, i64, i64) =
-            (head.get(0), head.get(1), head.get(2));
+        let head = take_head(&mut tx, &self.options.schema).map_err(on)?;
         if let Some(claim) = claim {
             if let Some(refusal) = check_claim(&mut tx, claim).map_err(on)? {
                 tx.rollback().map_err(on)?;
-                return Ok(SendVerdict::Refused(refusal));
+                return Ok((SendVerdict::Refused(refusal), ErasureCounts::default()));
             }
         }
-        if let Err(e) = check_conflicts(&mut tx, commit, &inner.known) {
-            return Err(match e {
-                Conflict::Db(e) => on(e),
-                Conflict::Changed(reason) => {
+        self.check_commit(&mut tx, commit, &inner.known)
+            .inspect_err(|e| {
+                if matches!(e, Error::StoreConflict { .. }) {
                     // The engine reads the changes before it tries again: look now,
                     // whatever `refresh_every` says.
                     inner.last_poll = None;
-                    Error::StoreConflict { reason }
                 }
-            });
+            })?;
+        let erased = apply(&mut tx, commit, head).map_err(on)?;
+        if let Some(claim) = claim.filter(|c| c.sends) {
+            insert_send(&mut tx, claim).map_err(on)?;
         }
+        tx.commit().map_err(on)?;
+        inner.committed(commit, head.rev, &erased);
+        Ok((SendVerdict::Granted, erased.counts))
+    }
+
+    /// Runs `read` in a snapshot of the store.
+    fn read<T>(
+        &self,
+        operation: &str,
+        read: impl FnOnce(&mut Transaction<'_>) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let mut inner = self.inner.lock();
+        let client = self.client(&mut inner.client)?;
+        let on = |e| self.error(operation, e);
+        let mut tx = snapshot(client).map_err(on)?;
+        let value = read(&mut tx).map_err(on)?;
+        tx.commit().map_err(on)?;
+        Ok(value)
+    }
+
+    /// Refuses a commit that would overwrite another engine's change, or that
+    /// refers to a pattern that does not exist.
+    fn check_commit(&self, tx: &mut Transaction<'_>, commit: &Commit, known: &Known) -> Result<()> {
+        let on = |e| self.error("commit", e);
+        check_conflicts(tx, commit, known).map_err(|e| match e {
+            Conflict::Db(e) => on(e),
+            Conflict::Changed(reason) => Error::StoreConflict { reason },
+        })?;
         commit.check_references(|id| {
             tx.query_opt("SELECT 1 FROM patterns WHERE id = $1", &[&int(id.0)])
                 .map(|row| row.is_some())
                 .map_err(on)
-        })?;
-        apply(&mut tx, commit, rev, event_seq, decision_seq).map_err(on)?;
-        if let Some(claim) = claim.filter(|c| c.sends) {
-            tx.execute(
-                "INSERT INTO sends (at, message_id, conversation_id, pattern_id)
-                 VALUES ($1, $2, $3, $4)",
-                &[
-                    &claim.at.0,
-                    &claim.message_id,
-                    &claim.conversation_id,
-                    &claim.pattern_id.map(|p| int(p.0)),
-                ],
-            )
-            .map_err(on)?;
-        }
-        tx.commit().map_err(on)?;
-        for id in &commit.removed_patterns {
-            inner.known.patterns.remove(id);
-        }
-        for p in &commit.patterns {
-            inner.known.patterns.insert(p.id, rev);
-        }
-        for (id, _) in &commit.conversations {
-            inner.known.conversations.insert(id.clone(), rev);
-        }
-        for (key, _) in &commit.settings {
-            inner.known.settings.insert(key.clone(), rev);
-        }
-        inner.own.insert(rev);
-        Ok(SendVerdict::Granted)
+        })
     }
+
+    /// Whether `refresh_every` says not to look yet.
+    fn polled_recently(&self, inner: &Inner, now: Instant) -> bool {
+        !self.options.refresh_every.is_zero()
+            && inner
+                .last_poll
+                .is_some_and(|t| now.duration_since(t) < self.options.refresh_every)
+    }
+}
+
+/// Waits while another engine holds the writes (see `hold_writes`), then takes the
+/// `head` row: the commit's revision and the sequence numbers to continue from.
+fn take_head(tx: &mut Transaction<'_>, schema: &str) -> std::result::Result<Head, postgres::Error> {
+    tx.execute(
+        &format!("SELECT pg_advisory_xact_lock_shared({WRITE_HOLD_KEY})"),
+        &[&schema],
+    )?;
+    let row = tx.query_one(
+        "UPDATE head SET rev = rev + 1 RETURNING rev, event_seq, decision_seq",
+        &[],
+    )?;
+    Ok(Head {
+        rev: row.get(0),
+        event_seq: row.get(1),
+        decision_seq: row.get(2),
+    })
+}
+
+/// A read-only transaction that sees one snapshot throughout.
+fn snapshot(client: &mut Client) -> std::result::Result<Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
 }
 
 impl Store for PostgresStore {
     fn load(&self) -> Result<StoredState> {
         let mut inner = self.inner.lock();
         let client = self.client(&mut inner.client)?;
-        let on = |e| pg_error(&self.label, "load", e);
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(on)?;
-        let head = tx
-            .query_one("SELECT rev, event_seq, decision_seq FROM head", &[])
-            .map_err(on)?;
-        let (rev, last_event, last_decision): (i64, i64, i64) =
-            (head.get(0), head.get(1), head.get(2));
-        let mut known = Known::default();
-        let mut patterns = Vec::new();
-        for row in tx
-            .query("SELECT rev, pattern FROM patterns ORDER BY id", &[])
-            .map_err(on)?
-        {
-            let Json(p): Json<Pattern> = row.try_get(1).map_err(on)?;
-            known.patterns.insert(p.id, row.get::<_, i64>(0));
-            patterns.push(p);
-        }
-        let rejections = read_rejections(&mut tx, None).map_err(on)?;
-        let vectors = read_vectors(&mut tx, None).map_err(on)?;
-        let mut settings = BTreeMap::new();
-        for (key, rev, value) in
-            read_revisioned(&mut tx, "settings", "key", "value", None).map_err(on)?
-        {
-            known.settings.insert(key.clone(), rev);
-            if !value.is_null() {
-                settings.insert(key, value);
-            }
-        }
-        let mut conversations = BTreeMap::new();
-        for (id, rev, state) in
-            read_revisioned(&mut tx, "conversations", "conversation_id", "state", None)
-                .map_err(on)?
-        {
-            known.conversations.insert(id.clone(), rev);
-            if !state.is_null() {
-                conversations.insert(id, state);
-            }
-        }
-        let judgements =
-            read_judgements(&mut tx, None, &BTreeSet::new(), JUDGEMENTS_KEPT).map_err(on)?;
+        let on = |e| self.error("load", e);
+        let mut tx = snapshot(client).map_err(on)?;
+        let (state, rev, known) = read::read_state(&mut tx).map_err(on)?;
         tx.commit().map_err(on)?;
         inner.cursor = rev;
         inner.known = known;
         inner.own.clear();
         inner.last_poll = Some(Instant::now());
-        Ok(StoredState {
-            patterns,
-            rejections,
-            vectors,
-            settings,
-            conversations,
-            last_event_seq: to_u64(last_event),
-            last_decision_seq: to_u64(last_decision),
-            judgements,
-        })
+        Ok(state)
     }
 
     fn commit(&self, commit: &Commit) -> Result<()> {
@@ -371,6 +406,19 @@ impl Store for PostgresStore {
 
     fn commit_send(&self, commit: &Commit, claim: &SendClaim) -> Result<SendVerdict> {
         self.commit_claim(commit, Some(claim))
+            .map(|(verdict, _)| verdict)
+    }
+
+    fn commit_erasure(&self, commit: &Commit) -> Result<ErasureCounts> {
+        self.commit_claim(commit, None).map(|(_, erased)| erased)
+    }
+
+    fn customer_decisions(&self, customer: &Customer) -> Result<Vec<DecisionRecord>> {
+        self.read("erase", |tx| erase::customer_decisions(tx, customer))
+    }
+
+    fn erasures(&self) -> Result<Vec<ErasureRecord>> {
+        self.read("erasures", erase::log)
     }
 
     fn events(
@@ -492,7 +540,7 @@ impl Store for PostgresStore {
         );
         if let Err(e) = released {
             // A hold must never outlive its use: closing the session ends it.
-            inner.client = connect(&self.config, &self.label, &self.options.schema)?;
+            inner.client = connect(&self.target, &self.options.schema)?;
             return Err(self.error("release writes", e));
         }
         Ok(())
@@ -504,122 +552,37 @@ impl Store for PostgresStore {
     }
 
     fn changes(&self) -> Result<Option<SharedChanges>> {
-        let mut inner = self.inner.lock();
+        let mut guard = self.inner.lock();
         let now = Instant::now();
-        if !self.options.refresh_every.is_zero()
-            && inner
-                .last_poll
-                .is_some_and(|t| now.duration_since(t) < self.options.refresh_every)
-        {
+        if self.polled_recently(&guard, now) {
             return Ok(None);
         }
-        let inner = &mut *inner;
-        let cursor = inner.cursor;
-        let own = &inner.own;
+        let inner = &mut *guard;
         let client = self.client(&mut inner.client)?;
-        let on = |e| pg_error(&self.label, "changes", e);
+        let on = |e| self.error("changes", e);
         let head: i64 = client
             .query_one("SELECT rev FROM head", &[])
             .map_err(on)?
             .get(0);
-        if head == cursor {
+        if head == inner.cursor {
             inner.last_poll = Some(now);
             return Ok(None);
         }
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(on)?;
+        let mut tx = snapshot(client).map_err(on)?;
         let head: i64 = tx
             .query_one("SELECT rev FROM head", &[])
             .map_err(on)?
             .get(0);
-        let foreign = |rev: i64| !own.contains(&rev);
-        let mut changes = SharedChanges::default();
-        let mut revs = Vec::new();
-        for row in tx
-            .query(
-                "SELECT rev, pattern FROM patterns WHERE rev > $1 ORDER BY id",
-                &[&cursor],
-            )
-            .map_err(on)?
-        {
-            let rev: i64 = row.get(0);
-            if foreign(rev) {
-                let Json(p): Json<Pattern> = row.try_get(1).map_err(on)?;
-                revs.push((p.id, rev));
-                changes.patterns.push(p);
-            }
-        }
-        let ids: Vec<i64> = changes.patterns.iter().map(|p| int(p.id.0)).collect();
-        if !ids.is_empty() {
-            changes.rejections = read_rejections(&mut tx, Some(&ids)).map_err(on)?;
-            changes.vectors = read_vectors(&mut tx, Some(&ids)).map_err(on)?;
-        }
-        for row in tx
-            .query(
-                "SELECT pattern_id, rev FROM removed_patterns WHERE rev > $1 ORDER BY rev",
-                &[&cursor],
-            )
-            .map_err(on)?
-        {
-            if foreign(row.get(1)) {
-                changes.removed_patterns.push(PatternId(to_u64(row.get(0))));
-            }
-        }
-        // Documents this store wrote itself are left out.
-        let mut setting_revs = Vec::new();
-        for (key, rev, value) in
-            read_revisioned(&mut tx, "settings", "key", "value", Some(cursor)).map_err(on)?
-        {
-            if foreign(rev) {
-                setting_revs.push((key.clone(), rev));
-                changes.settings.insert(key, value);
-            }
-        }
-        let mut conversation_revs = Vec::new();
-        for (id, rev, state) in read_revisioned(
-            &mut tx,
-            "conversations",
-            "conversation_id",
-            "state",
-            Some(cursor),
-        )
-        .map_err(on)?
-        {
-            if foreign(rev) {
-                conversation_revs.push((id.clone(), rev));
-                changes.conversations.insert(id, state);
-            }
-        }
-        changes.judgements = read_judgements(&mut tx, Some(cursor), own, usize::MAX).map_err(on)?;
+        let read = read::read_changes(&mut tx, inner.cursor, &inner.own).map_err(on)?;
         tx.commit().map_err(on)?;
-        inner.cursor = head;
-        inner.own.retain(|&r| r > head);
-        for id in &changes.removed_patterns {
-            inner.known.patterns.remove(id);
-        }
-        for (id, rev) in revs {
-            inner.known.patterns.insert(id, rev);
-        }
-        for (id, rev) in conversation_revs {
-            inner.known.conversations.insert(id, rev);
-        }
-        for (key, rev) in setting_revs {
-            inner.known.settings.insert(key, rev);
-        }
-        inner.last_poll = Some(now);
-        Ok((!changes.is_empty()).then_some(changes))
+        inner.advanced(head, &read, now);
+        Ok((!read.changes.is_empty()).then_some(read.changes))
     }
 }
 
-fn connect(config: &postgres::Config, label: &Label, schema: &str) -> Result<Client> {
-    let mut client = config
-        .connect(NoTls)
-        .map_err(|e| pg_error(label, "connect", e))?;
-    let on = |e| pg_error(label, "open", e);
+/// A connection to `target` whose `search_path` is `schema` (created when missing).
+fn connect(target: &Target, schema: &str) -> Result<Client> {
+    let mut client = target.connect("connect")?;
     // The schema name was checked: letters, digits and underscores only. Engines
     // starting together (replicas of one deploy) create it one at a time: two
     // concurrent `CREATE SCHEMA IF NOT EXISTS` can both try to insert it, and the
@@ -630,7 +593,7 @@ fn connect(config: &postgres::Config, label: &Label, schema: &str) -> Result<Cli
              COMMIT; SET search_path TO {schema}",
             schema::MIGRATION_LOCK
         ))
-        .map_err(on)?;
+        .map_err(|e| pg_error(&target.label, "open", e))?;
     Ok(client)
 }
 
@@ -649,36 +612,6 @@ fn check_schema_name(schema: &str) -> Result<()> {
             value: format!("{schema:?}"),
             reason: "a PostgreSQL schema name of lowercase ASCII letters, digits and `_`, not starting with a digit, at most 63 bytes".to_owned(),
         })
-    }
-}
-
-pub(crate) fn label(config: &postgres::Config, schema: &str) -> Label {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            postgres::config::Host::Tcp(name) => name.clone(),
-            #[cfg(unix)]
-            postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
-        .unwrap_or_else(|| "localhost".to_owned());
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let db = config
-        .get_dbname()
-        .or(config.get_user())
-        .unwrap_or("postgres");
-    Label(format!("postgres://{host}:{port}/{db} (schema {schema})"))
-}
-
-/// Maps a PostgreSQL error to [`Error::Store`], naming the server's message.
-pub(crate) fn pg_error(label: &Label, operation: &str, e: postgres::Error) -> Error {
-    let reason = match e.as_db_error() {
-        Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => e.to_string(),
-    };
-    Error::Store {
-        operation: operation.to_owned(),
-        reason: format!("{label}: {reason}"),
     }
 }
 

@@ -2,7 +2,7 @@
 //! engines made ([`SharedChanges`]) and the claim of an automatic send
 //! ([`SendClaim`], [`SendVerdict`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,11 @@ pub struct SharedChanges {
     /// Proposals operators judged through other engines, oldest first.
     #[serde(default)]
     pub judgements: Vec<Judgement>,
+    /// Set when another engine erased a customer's data or applied retention: the
+    /// id of every conversation state the store still keeps. The engine forgets the
+    /// others, and the decisions it remembered for duplicate message ids.
+    #[serde(default)]
+    pub kept_conversations: Option<BTreeSet<String>>,
 }
 
 impl SharedChanges {
@@ -41,6 +46,7 @@ impl SharedChanges {
             && self.settings.is_empty()
             && self.conversations.is_empty()
             && self.judgements.is_empty()
+            && self.kept_conversations.is_none()
     }
 }
 

@@ -7,13 +7,18 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-use super::{Commit, DecisionRecord, Store, StoredState, JUDGEMENTS_KEPT};
+use super::{
+    Commit, DecisionRecord, ErasureCounts, ErasureRecord, Store, StoredState, JUDGEMENTS_KEPT,
+};
 use crate::book::PatternEvent;
 use crate::clock::Timestamp;
 use crate::decision_id::DecisionId;
 use crate::error::{Error, Result};
 use crate::pattern::PatternId;
+use crate::privacy::Customer;
 
+mod erase;
+mod private;
 mod rows;
 mod schema;
 #[cfg(test)]
@@ -111,7 +116,7 @@ impl SqliteStore {
     /// file as it was); [`Error::Store`] when it cannot be read or written.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
         let path = path.as_ref();
-        let kind = schema::inspect(path)?;
+        let kind = private::prepare(path, schema::inspect(path)?)?;
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if kind != FileKind::Sqlite {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -192,17 +197,26 @@ impl SqliteStore {
     }
 
     /// Writes a consistent copy of the store to `dest` (which must not exist), for
-    /// analysts or backups, while the store stays open (`VACUUM INTO`).
+    /// analysts or backups, while the store stays open (`VACUUM INTO`). The copy is
+    /// created readable by its owner only, like the store.
     ///
     /// # Errors
     ///
     /// [`Error::Store`] when the copy cannot be written.
     pub fn copy_to(&self, dest: impl AsRef<Path>) -> Result<()> {
-        let dest = dest.as_ref().to_string_lossy().into_owned();
+        let dest = dest.as_ref();
+        private::create_private(dest).map_err(|e| Error::Store {
+            operation: "copy".to_owned(),
+            reason: format!("{}: {e}", dest.display()),
+        })?;
         let conn = self.conn.lock();
-        conn.execute("VACUUM INTO ?1", [dest])
-            .map(drop)
-            .map_err(|e| self.error("copy", e))
+        let copied = conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()]);
+        if let Err(e) = copied {
+            // Only the empty file made above is removed.
+            let _ = std::fs::remove_file(dest);
+            return Err(self.error("copy", e));
+        }
+        Ok(())
     }
 
     fn error(&self, operation: &str, e: rusqlite::Error) -> Error {
@@ -288,9 +302,29 @@ fn configure(path: &Path, conn: &Connection, wal: bool) -> Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(on)?;
     conn.pragma_update(None, "foreign_keys", true).map_err(on)?;
+    // What is deleted or overwritten is zeroed in the file (erasure, retention).
+    conn.pragma_update(None, "secure_delete", true)
+        .map_err(on)?;
     // Keep the write-ahead log from staying large after a big commit.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
         .map_err(on)?;
+    Ok(())
+}
+
+/// Copies the write-ahead log into the database and truncates it to nothing.
+fn truncate_wal(path: &Path, conn: &Connection) -> Result<()> {
+    let busy: i64 = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+        .map_err(|e| sql_error(path, "checkpoint", e))?;
+    if busy != 0 {
+        return Err(Error::Store {
+            operation: "checkpoint".to_owned(),
+            reason: format!(
+                "{}: the write-ahead log could not be truncated",
+                path.display()
+            ),
+        });
+    }
     Ok(())
 }
 
@@ -386,8 +420,12 @@ impl Store for SqliteStore {
     }
 
     fn commit(&self, commit: &Commit) -> Result<()> {
+        self.commit_erasure(commit).map(drop)
+    }
+
+    fn commit_erasure(&self, commit: &Commit) -> Result<ErasureCounts> {
         if commit.is_empty() {
-            return Ok(());
+            return Ok(ErasureCounts::default());
         }
         let mut conn = self.conn.lock();
         self.ensure_current(&mut conn)?;
@@ -401,8 +439,30 @@ impl Store for SqliteStore {
         let last_decision = rows::last_seq(&tx, "decisions").map_err(on)?;
         commit.check(last_event, last_decision)?;
         commit.check_references(|id| rows::pattern_exists(&tx, id).map_err(on))?;
-        rows::apply(&tx, commit).map_err(on)?;
-        tx.commit().map_err(on)
+        rows::apply_patterns(&tx, commit).map_err(on)?;
+        let erased = match &commit.erasure {
+            Some(e) => erase::erase(&tx, e).map_err(on)?,
+            None => ErasureCounts::default(),
+        };
+        rows::apply_rest(&tx, commit).map_err(on)?;
+        tx.commit().map_err(on)?;
+        if commit.erasure.is_some() {
+            // No older copy of an erased page may stay in the write-ahead log.
+            truncate_wal(&self.path, &conn)?;
+        }
+        Ok(erased)
+    }
+
+    fn customer_decisions(&self, customer: &Customer) -> Result<Vec<DecisionRecord>> {
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
+        erase::customer_decisions(&conn, customer).map_err(|e| self.error("erase", e))
+    }
+
+    fn erasures(&self) -> Result<Vec<ErasureRecord>> {
+        let mut conn = self.conn.lock();
+        self.ensure_current(&mut conn)?;
+        erase::log(&conn).map_err(|e| self.error("erasures", e))
     }
 
     fn events(

@@ -124,7 +124,10 @@ impl fmt::Display for RowWarning {
 /// # Errors
 ///
 /// [`Error::Store`] when the database cannot be reached or has no
-/// `decision_patterns` table; [`Error::Import`] as for [`import_json`].
+/// `decision_patterns` table; [`Error::Tls`] when TLS fails as the URL's `sslmode`
+/// asks (the same options as the store's:
+/// [`PostgresStore`](crate::store::PostgresStore)); [`Error::Import`] as for
+/// [`import_json`].
 #[cfg(feature = "postgres")]
 pub fn import_postgres(url: &str) -> Result<V1Import> {
     import_json(&super::import_postgres::decision_patterns_json(url)?)

@@ -159,6 +159,8 @@ pub fn full_commit() -> Commit {
             confidence: 0.75,
             right: true,
         }],
+        rewritten_patterns: Vec::new(),
+        erasure: None,
     }
 }
 

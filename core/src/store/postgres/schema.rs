@@ -10,13 +10,14 @@ use super::{pg_error, Label};
 use crate::error::{Error, Result};
 
 /// The newest schema version of a PostgreSQL store this library reads and writes.
-pub const POSTGRES_SCHEMA_VERSION: u32 = 2;
+pub const POSTGRES_SCHEMA_VERSION: u32 = 3;
 
 /// Every migration, oldest first: (version it produces, SQL). Never edit a released
 /// one; add a new one.
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_durable_state.sql")),
+    (3, include_str!("migrations/0003_privacy.sql")),
 ];
 
 /// Key of the advisory lock held while a store is created or migrated ("PLRN").

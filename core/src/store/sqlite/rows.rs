@@ -19,8 +19,10 @@ use crate::decision_id::DecisionId;
 use crate::pattern::{Pattern, PatternId, Provenance};
 use crate::store::{Commit, DecisionRecord, ExampleVector, Judgement};
 
-/// Writes `commit` (already checked) inside the caller's transaction.
-pub(super) fn apply(conn: &Connection, commit: &Commit) -> rusqlite::Result<()> {
+/// Writes the patterns of `commit` (already checked) inside the caller's
+/// transaction: removals, upserts, and the stored rejections and vectors of the
+/// rewritten ones dropped. The commit's erasure comes next, then [`apply_rest`].
+pub(super) fn apply_patterns(conn: &Connection, commit: &Commit) -> rusqlite::Result<()> {
     for id in &commit.removed_patterns {
         // Rejections and vectors go with it (ON DELETE CASCADE); events stay.
         conn.prepare_cached("DELETE FROM patterns WHERE id = ?1")?
@@ -29,6 +31,18 @@ pub(super) fn apply(conn: &Connection, commit: &Commit) -> rusqlite::Result<()> 
     for pattern in &commit.patterns {
         upsert_pattern(conn, pattern)?;
     }
+    for id in &commit.rewritten_patterns {
+        conn.prepare_cached("DELETE FROM rejections WHERE pattern_id = ?1")?
+            .execute([int(id.0)])?;
+        conn.prepare_cached("DELETE FROM vectors WHERE pattern_id = ?1")?
+            .execute([int(id.0)])?;
+    }
+    Ok(())
+}
+
+/// Writes the rest of `commit`: rejections, vectors, events, decisions, settings,
+/// conversations, feedback ids and judgements.
+pub(super) fn apply_rest(conn: &Connection, commit: &Commit) -> rusqlite::Result<()> {
     for (id, message) in &commit.rejections {
         conn.prepare_cached("INSERT INTO rejections (pattern_id, message) VALUES (?1, ?2)")?
             .execute(params![int(id.0), message])?;
@@ -386,7 +400,8 @@ fn read_event(row: &Row<'_>) -> rusqlite::Result<PatternEvent> {
 }
 
 /// The columns of a decision row, in the order [`read_decision`] reads them.
-const DECISION_COLUMNS: &str = "seq, at, decision_id, message_id, conversation_id, message, \
+pub(super) const DECISION_COLUMNS: &str =
+    "seq, at, decision_id, message_id, conversation_id, message, \
      action, reason, pattern_id, confidence, response, evidence";
 
 /// Decisions with `seq > after`, oldest first.
@@ -414,7 +429,7 @@ pub(super) fn decision(
     .optional()
 }
 
-fn read_decision(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+pub(super) fn read_decision(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
     let key: i64 = row.get(0)?;
     let t = "decisions";
     Ok(DecisionRecord {
@@ -440,7 +455,7 @@ fn read_decision(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
 }
 
 /// A `u64` the commit checks proved to fit (see `Commit::check`); saturates otherwise.
-fn int(value: u64) -> i64 {
+pub(super) fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
@@ -449,11 +464,11 @@ fn to_u64(table: &str, key: impl Display, column: &str, value: i64) -> rusqlite:
         .map_err(|_| decode_error(table, key, column, format!("negative value {value}")))
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> rusqlite::Result<String> {
+pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-fn from_json<T: DeserializeOwned>(
+pub(super) fn from_json<T: DeserializeOwned>(
     table: &str,
     key: impl Display,
     column: &str,
@@ -473,7 +488,7 @@ fn name_of<T: Serialize>(value: &T) -> rusqlite::Result<String> {
     }
 }
 
-fn from_name<T: DeserializeOwned>(
+pub(super) fn from_name<T: DeserializeOwned>(
     table: &str,
     key: impl Display,
     column: &str,

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, Transaction};
 
@@ -37,6 +37,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("migrations/0002_durable_state.sql"),
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_privacy.sql"),
     },
 ];
 
@@ -114,9 +118,14 @@ fn size_in_header(header: &[u8; HEADER_LEN]) -> Option<u64> {
 }
 
 fn has_wal_content(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+    std::fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0)
+}
+
+/// A file SQLite keeps beside the database: `-wal`, `-shm`, `-journal`.
+pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// What the database says it is, read through SQLite (after WAL recovery).
