@@ -3,8 +3,11 @@
 # fresh virtual environment:
 #
 #   1. python3 -m venv in a temporary directory (removed on exit),
-#   2. pip install -r requirements-test.txt (maturin, pytest, numpy, pandas, matplotlib),
-#   3. maturin build --release  -> one cp39-abi3 wheel, installed into the venv,
+#   2. pip install -r requirements-test.txt (maturin, zig, auditwheel, pytest, numpy,
+#      pandas, matplotlib, prometheus-client, mypy, nbclient),
+#   3. maturin build --release --zig --compatibility manylinux2014  -> the wheel as it
+#      is released: one cp39-abi3 manylinux_2_17_x86_64 wheel, linked by zig against
+#      glibc 2.17, checked (auditwheel show, glibc symbol versions) and installed,
 #   4. cargo build --release --example replay  (for the replay parity tests),
 #   5. pytest tests/  (exit code 5, "no tests collected", fails the script).
 #
@@ -30,17 +33,24 @@ RETRY="$REPO/scripts/retry"
 "$RETRY" "$VPY" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$RETRY" "$VPY" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements-test.txt"
 
-echo "==> maturin build --release"
-"$WORK/venv/bin/maturin" build --release --manifest-path "$HERE/Cargo.toml" \
-    --interpreter "$VPY" --out "$WORK/dist"
+TARGET_DIR="$(cd "$REPO" && cargo metadata --format-version 1 --no-deps \
+    | "$VPY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+
+# The wheel builds in a target directory of its own: cargo's fingerprint includes the
+# linker, and the Node package's zig build links through another wrapper, so sharing
+# one directory would rebuild every crate each time the other package is built.
+echo "==> maturin build --release --zig --compatibility manylinux2014 (the released wheel)"
+PATH="$WORK/venv/bin:$PATH" "$WORK/venv/bin/maturin" build --release --zig \
+    --compatibility manylinux2014 --manifest-path "$HERE/Cargo.toml" \
+    --interpreter "$VPY" --target-dir "$TARGET_DIR/wheel" --out "$WORK/dist"
 WHEEL="$(ls "$WORK"/dist/pattern_learning-*.whl)"
+echo "==> portable: auditwheel show and glibc symbol versions (scripts/check_portable.py)"
+PATH="$WORK/venv/bin:$PATH" "$VPY" "$REPO/scripts/check_portable.py" "$WHEEL"
 echo "==> installing $(basename "$WHEEL")"
 "$VPY" -m pip install --quiet --disable-pip-version-check --no-deps "$WHEEL"
 
 echo "==> cargo build --release --example replay (parity tests)"
 (cd "$REPO" && cargo build --release --quiet --example replay)
-TARGET_DIR="$(cd "$REPO" && cargo metadata --format-version 1 --no-deps \
-    | "$VPY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 export PATTERN_LEARNING_REPLAY_BIN="$TARGET_DIR/release/examples/replay"
 export MPLBACKEND=Agg
 
