@@ -13,7 +13,8 @@
 #
 # Usage: bindings-python/scripts/test.sh [extra pytest arguments]
 # Environment: PYTHON (default python3), PATTERN_LEARNING_DATA (shared data; tests
-# that need it are skipped without it), CARGO_TARGET_DIR (honoured by cargo and maturin).
+# that need it are skipped without it, except the notebook's, which fails when CI is
+# set), CARGO_TARGET_DIR (honoured by cargo and maturin).
 set -euo pipefail
 
 started=$SECONDS
