@@ -23,10 +23,8 @@ started=$(date +%s)
 section "npm ci (dev dependencies pinned by package-lock.json)"
 "$RETRY" npm ci --no-audit --no-fund --loglevel=error
 
-section "zig and cargo-zigbuild (scripts/requirements-release.txt)"
-tools=$(mktemp -d)
-trap 'rm -rf "$tools"' EXIT
-PATH="$("$PKG/../scripts/release-tools" "$tools/venv"):$PATH"
+section "zig and cargo-zigbuild (scripts/release-tools: scripts/requirements-release.txt)"
+PATH="$("$PKG/../scripts/release-tools"):$PATH"
 
 section "napi build --release for glibc 2.17 (npm run build:portable; generated native.js / native.d.ts)"
 generated=$(mktemp -d)
@@ -59,7 +57,7 @@ tarball="$PKG/$(npm pack --silent --pack-destination "$PKG" | tail -n 1)"
 tar -tzf "$tarball" | sed 's/^/  /'
 
 consumer=$(mktemp -d)
-trap 'rm -rf "$tools" "$consumer"; rm -f "$tarball"' EXIT
+trap 'rm -rf "$consumer"; rm -f "$tarball"' EXIT
 
 section "install the tarball into a fresh folder ($consumer)"
 cd "$consumer"
