@@ -174,12 +174,9 @@ fn map(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             attrs!("key" => "negative_sentiment_patterns", "pattern" => pattern, "reason" => reason),
         ),
         Error::UnknownPattern(id) => raise(py, class, message, attrs!("pattern_id" => id.0)),
-        Error::UnknownDecision(id) => raise(
-            py,
-            class,
-            message,
-            attrs!("decision_id" => id.to_string()),
-        ),
+        Error::UnknownDecision(id) => {
+            raise(py, class, message, attrs!("decision_id" => id.to_string()))
+        }
         Error::InvalidPattern(_) => raise(py, class, message, &[]),
         Error::TextTooLong { len, max } => {
             raise(py, class, message, attrs!("length" => len, "max" => max))

@@ -767,8 +767,22 @@ mod tests {
         let r = Recorder::default();
         let d = Duration::from_micros(40);
         let t = Timestamp(0);
-        r.decision(Action::AutoExecute, Reason::ConfidentMatch, 0.95, true, t, d);
-        r.decision(Action::Suggest, Reason::BelowAutoThreshold, 0.7, false, t, d);
+        r.decision(
+            Action::AutoExecute,
+            Reason::ConfidentMatch,
+            0.95,
+            true,
+            t,
+            d,
+        );
+        r.decision(
+            Action::Suggest,
+            Reason::BelowAutoThreshold,
+            0.7,
+            false,
+            t,
+            d,
+        );
         r.feedback(Some(FeedbackAction::Approve), false, None, d);
         r.feedback(Some(FeedbackAction::Reject), false, None, d);
         r.feedback(None, false, Some(true), d);
@@ -821,8 +835,14 @@ mod tests {
             assert!(helps.contains(name), "{name} has no HELP");
             let snake = name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
             assert!(name.starts_with("pattern_learning_") && snake, "{name}");
-            assert_eq!(name.ends_with("_total"), *kind == "counter", "{name}: {kind}");
-            for not_base in ["_us", "_ms", "micro", "milli", "percent", "hours", "minutes"] {
+            assert_eq!(
+                name.ends_with("_total"),
+                *kind == "counter",
+                "{name}: {kind}"
+            );
+            for not_base in [
+                "_us", "_ms", "micro", "milli", "percent", "hours", "minutes",
+            ] {
                 assert!(!name.contains(not_base), "{name}: base units only");
             }
         }
@@ -832,14 +852,20 @@ mod tests {
         }
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let (name, _, _) = sample(line);
-            assert!(family_of(name, &kinds).is_some(), "undeclared sample: {line}");
+            assert!(
+                family_of(name, &kinds).is_some(),
+                "undeclared sample: {line}"
+            );
         }
         let errors: f64 = text
             .lines()
             .filter(|l| l.starts_with("pattern_learning_errors_total{"))
             .map(|l| sample(l).2)
             .sum();
-        assert_eq!(errors, 2.0, "errors over all kinds: one process, one feedback call");
+        assert_eq!(
+            errors, 2.0,
+            "errors over all kinds: one process, one feedback call"
+        );
         assert!(text.contains("pattern_learning_store_errors_total 1\n"));
         assert!(text.contains("pattern_learning_suggestion_precision_ratio 0.5\n"));
     }
@@ -875,12 +901,23 @@ mod tests {
                 _ => entry.3 = Some(value),
             }
         }
-        assert_eq!(series.len(), ACTIONS.len() + 2, "confidence per action, two latencies");
+        assert_eq!(
+            series.len(),
+            ACTIONS.len() + 2,
+            "confidence per action, two latencies"
+        );
         for ((family, labels), (buckets, last_le, sum, count)) in &series {
             let at = format!("{family}{{{labels}}}");
-            assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "{at}: not cumulative");
+            assert!(
+                buckets.windows(2).all(|w| w[0] <= w[1]),
+                "{at}: not cumulative"
+            );
             assert_eq!(last_le, "+Inf", "{at}");
-            assert_eq!(buckets.last().copied(), *count, "{at}: +Inf bucket = _count");
+            assert_eq!(
+                buckets.last().copied(),
+                *count,
+                "{at}: +Inf bucket = _count"
+            );
             assert!(sum.is_some_and(|s| s >= 0.0), "{at}: no _sum");
         }
     }

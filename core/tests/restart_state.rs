@@ -78,9 +78,7 @@ fn feedback_by_decision_id_judges_the_decided_pattern_after_a_restart() {
     let (decided, pattern, other) = {
         let engine = open(&path, &clock);
         let pattern = train(&engine);
-        engine
-            .set_auto_executable(pattern, false)
-            .expect("revoked");
+        engine.set_auto_executable(pattern, false).expect("revoked");
         let other = engine
             .create_pattern(NewPattern::new(["what are your hours"], "9 to 5."))
             .expect("created")
@@ -104,7 +102,10 @@ fn feedback_by_decision_id_judges_the_decided_pattern_after_a_restart() {
     // Naming another pattern than the decided one is refused, never applied.
     let mut wrong = Feedback::approve(LOGIN, other);
     wrong.decision_id = Some(decided);
-    assert!(matches!(engine.feedback(&wrong), Err(Error::InvalidFeedback(_))));
+    assert!(matches!(
+        engine.feedback(&wrong),
+        Err(Error::InvalidFeedback(_))
+    ));
     // An id no engine handed out is a typed error; nothing changes.
     let mut unknown = Feedback::approve(LOGIN, pattern);
     unknown.pattern_id = None;
@@ -139,7 +140,10 @@ fn an_operator_takeover_survives_a_restart() {
         "{d:?}"
     );
     // Another conversation is not locked.
-    assert!(engine.process(LOGIN, &conversation("c2")).expect("decided").sends());
+    assert!(engine
+        .process(LOGIN, &conversation("c2"))
+        .expect("decided")
+        .sends());
 }
 
 #[test]
@@ -160,7 +164,10 @@ fn a_feedback_delivered_again_after_a_restart_counts_once() {
     let again = engine.feedback(&approve).expect("answered");
     assert!(again.duplicate);
     let pattern = approve.pattern_id.expect("set above");
-    assert_eq!(engine.pattern(pattern).expect("kept").execution_count, count);
+    assert_eq!(
+        engine.pattern(pattern).expect("kept").execution_count,
+        count
+    );
 }
 
 #[test]
@@ -183,14 +190,20 @@ fn the_hourly_cap_holds_across_a_restart() {
             .build()
             .expect("builds");
         train(&engine);
-        assert!(engine.process(LOGIN, &conversation("c1")).expect("decided").sends());
+        assert!(engine
+            .process(LOGIN, &conversation("c1"))
+            .expect("decided")
+            .sends());
     }
     clock.advance_secs(600);
     let engine = open(&path, &clock);
     let d = engine.process(LOGIN, &conversation("c2")).expect("decided");
     assert_eq!(d.reason, Reason::RateLimited, "{d:?}");
     clock.advance_secs(3_600);
-    assert!(engine.process(LOGIN, &conversation("c3")).expect("decided").sends());
+    assert!(engine
+        .process(LOGIN, &conversation("c3"))
+        .expect("decided")
+        .sends());
 }
 
 #[test]
@@ -219,12 +232,16 @@ fn the_calibration_record_survives_a_restart() {
             approve.decision_id = Some(d.id);
             engine.feedback(&approve).expect("approved");
         }
-        let d = engine.process(LOGIN, &conversation("probe")).expect("decided");
+        let d = engine
+            .process(LOGIN, &conversation("probe"))
+            .expect("decided");
         assert!(d.evidence.expected_precision.is_some(), "{d:?}");
         (d.evidence.auto_threshold, d.evidence.expected_precision)
     };
     let engine = open(&path, &clock);
-    let d = engine.process(LOGIN, &conversation("probe-2")).expect("decided");
+    let d = engine
+        .process(LOGIN, &conversation("probe-2"))
+        .expect("decided");
     assert_eq!(
         (d.evidence.auto_threshold, d.evidence.expected_precision),
         before
@@ -243,7 +260,10 @@ fn a_failed_decision_write_changes_no_guard_state() {
     train(&engine);
     let ctx = conversation("c1").message_id("openphone-1");
     store.gate.failing.store(true, Ordering::SeqCst);
-    assert!(matches!(engine.process(LOGIN, &ctx), Err(Error::Store { .. })));
+    assert!(matches!(
+        engine.process(LOGIN, &ctx),
+        Err(Error::Store { .. })
+    ));
     assert!(matches!(
         engine.record_operator_message("c1", Some(LOGIN)),
         Err(Error::Store { .. })
