@@ -11,6 +11,9 @@
  *   PATTERN_LEARNING_STORE names a store — or your own with `createV1Service(options)`.
  */
 
+// First, so that a platform without a native module gets an error that says what to do.
+require('./lib/platform.js').loadNative()
+
 const { ErrorCode, PatternLearningError } = require('./lib/errors.js')
 const { PatternEngine } = require('./lib/engine.js')
 const v1 = require('./lib/v1.js')

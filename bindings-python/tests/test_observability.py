@@ -95,3 +95,62 @@ def test_environment_profiles_layer_under_explicit_settings(monkeypatch):
     monkeypatch.setenv("PATTERN_LEARNING_ENV", "prodution")
     with pytest.raises(InvalidConfigError):
         Engine()
+
+
+def test_prometheus_text_is_read_by_the_reference_parser():
+    """Issue 27: the exposition as a Prometheus server reads it (prometheus_client's
+    text parser), with the conventions of its names: `_total` counters, histograms
+    with cumulative `le` buckets, `_sum` and `_count`, latencies in seconds."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    engine = Engine()
+    engine.feedback("gift cards?", "answer", GIFT)
+    d = engine.process("do you sell gift cards")
+    engine.feedback("do you sell gift cards", "approve", decision=d)
+    for text in ["hello", "", "opening hours?"]:
+        engine.process(text)
+    m = engine.metrics()
+
+    families = {f.name: f for f in text_string_to_metric_families(engine.prometheus())}
+    # The parser names a counter family without `_total`; its samples keep it.
+    counters = {n for n, f in families.items() if f.type == "counter"}
+    assert counters == {
+        f"pattern_learning_{n}"
+        for n in ["decisions", "auto_sends", "feedback", "guard_triggers", "errors",
+                  "store_errors", "events_dropped", "alerts"]
+    }
+    for name in counters:
+        assert all(s.name == f"{name}_total" for s in families[name].samples), name
+
+    def samples(family, suffix=""):
+        return [s for s in families[family].samples if s.name == family + suffix]
+
+    decisions = samples("pattern_learning_decisions", "_total")
+    assert sum(s.value for s in decisions) == m["decisions"] == 4
+    for action, n in m["decisions_by_action"].items():
+        assert sum(s.value for s in decisions if s.labels["action"] == action) == n
+
+    for name in ["pattern_learning_process_duration_seconds", "pattern_learning_decision_confidence"]:
+        assert families[name].type == "histogram", name
+        series: dict[tuple, list] = {}
+        for s in samples(name, "_bucket"):
+            key = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
+            series.setdefault(key, []).append((s.labels["le"], s.value))
+        counts = {tuple(sorted(s.labels.items())): s.value for s in samples(name, "_count")}
+        sums = {tuple(sorted(s.labels.items())): s.value for s in samples(name, "_sum")}
+        assert series and set(series) == set(counts) == set(sums), name
+        for key, buckets in series.items():
+            values = [v for _, v in buckets]
+            assert values == sorted(values), f"{name}{key}: not cumulative"
+            assert buckets[-1] == ("+Inf", counts[key]), name
+
+    latency = families["pattern_learning_process_duration_seconds"]
+    (count,) = [s.value for s in latency.samples if s.name.endswith("_count")]
+    (total_s,) = [s.value for s in latency.samples if s.name.endswith("_sum")]
+    assert count == m["process_latency_us"]["count"] == 4
+    assert total_s == pytest.approx(m["process_latency_us"]["sum"] / 1e6)
+    assert 0 < total_s < 1, "seconds, not microseconds"
+
+    (precision,) = families["pattern_learning_suggestion_precision_ratio"].samples
+    assert precision.value == m["suggestion_precision"] == 1.0
+    assert families["pattern_learning_suggestion_precision_ratio"].type == "gauge"

@@ -510,7 +510,24 @@ impl Recorder {
 impl MetricsSnapshot {
     /// The snapshot in the Prometheus text exposition format (version 0.0.4).
     ///
-    /// Metric names start with `pattern_learning_`; latencies are in seconds.
+    /// Names follow Prometheus' conventions: the prefix `pattern_learning_`, base units
+    /// (seconds; a 0–1 fraction is a `_ratio`), `_total` on counters, and labels whose
+    /// values add up (the sum over a label is a meaningful total). The families:
+    ///
+    /// | name | type | labels |
+    /// |---|---|---|
+    /// | `decisions_total` | counter | `action`, `reason` |
+    /// | `decision_confidence` | histogram (0–1, `le` 0.1 … 1.0) | `action` |
+    /// | `auto_sends_total` | counter | |
+    /// | `auto_sends_this_hour` | gauge | |
+    /// | `feedback_total` | counter | `action` (`approve`, `modify`, `reject`, `answer`, `duplicate`) |
+    /// | `suggestion_precision_ratio` | gauge (only once a suggestion was judged) | |
+    /// | `guard_triggers_total` | counter | `guard` |
+    /// | `process_duration_seconds`, `feedback_duration_seconds` | histogram | |
+    /// | `patterns` | gauge | `state` (`auto_executable`, `suggest_only`, `inactive`, `deleted`) |
+    /// | `errors_total` | counter | `kind` (`process`, `feedback`) |
+    /// | `store_errors_total` | counter (of those errors, the store's) | |
+    /// | `events_dropped_total`, `alerts_total` | counter | |
     pub fn to_prometheus(&self) -> String {
         let mut out = Exposition::default();
         self.write_decisions(&mut out);
@@ -581,11 +598,11 @@ impl MetricsSnapshot {
         }
         if let Some(p) = self.suggestion_precision {
             out.family(
-                "suggestion_precision",
+                "suggestion_precision_ratio",
                 "gauge",
                 "Share of judged suggestions that operators approved (with or without edits).",
             );
-            out.sample("suggestion_precision", "", p);
+            out.sample("suggestion_precision_ratio", "", p);
         }
     }
 
@@ -622,10 +639,17 @@ impl MetricsSnapshot {
         for (kind, n) in [
             ("process", self.errors.process),
             ("feedback", self.errors.feedback),
-            ("store", self.errors.store),
         ] {
             out.sample("errors_total", &format!("kind=\"{kind}\""), n);
         }
+        // Not a third `kind`: store errors are some of the calls above, and the sum
+        // over a label must not count a call twice.
+        out.family(
+            "store_errors_total",
+            "counter",
+            "Calls that returned an error of the store (STORE_ERROR).",
+        );
+        out.sample("store_errors_total", "", self.errors.store);
         out.family(
             "events_dropped_total",
             "counter",
@@ -738,6 +762,166 @@ mod tests {
         assert_eq!(hours, [2, 1, 1]);
         assert_eq!(s.auto_sends_this_hour, 1);
         assert_eq!(s.auto_sends, 4);
+    }
+
+    /// A snapshot in which every metric family has samples.
+    fn busy_snapshot() -> MetricsSnapshot {
+        let r = Recorder::default();
+        let d = Duration::from_micros(40);
+        let t = Timestamp(0);
+        r.decision(
+            Action::AutoExecute,
+            Reason::ConfidentMatch,
+            0.95,
+            true,
+            t,
+            d,
+        );
+        r.decision(
+            Action::Suggest,
+            Reason::BelowAutoThreshold,
+            0.7,
+            false,
+            t,
+            d,
+        );
+        r.feedback(Some(FeedbackAction::Approve), false, None, d);
+        r.feedback(Some(FeedbackAction::Reject), false, None, d);
+        r.feedback(None, false, Some(true), d);
+        r.process_error(false, d);
+        r.guard(Reason::RateLimited);
+        let patterns = PatternCounts {
+            total: 2,
+            auto_executable: 1,
+            suggest_only: 1,
+            ..PatternCounts::default()
+        };
+        r.snapshot(t, patterns, 0)
+    }
+
+    /// `name{labels} value` → (name, labels without braces, value).
+    fn sample(line: &str) -> (&str, &str, f64) {
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let (name, labels) = match series.split_once('{') {
+            Some((name, rest)) => (name, rest.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        (name, labels, value.parse().unwrap())
+    }
+
+    /// The family a sample belongs to (histograms add `_bucket`, `_sum`, `_count`).
+    fn family_of<'a>(name: &str, kinds: &BTreeMap<&'a str, &'a str>) -> Option<&'a str> {
+        kinds.iter().find_map(|(family, kind)| {
+            let histogram_part = ["_bucket", "_sum", "_count"]
+                .iter()
+                .any(|suffix| name.strip_suffix(suffix) == Some(*family));
+            (name == *family || (*kind == "histogram" && histogram_part)).then_some(*family)
+        })
+    }
+
+    #[test]
+    fn prometheus_names_follow_the_conventions() {
+        let text = busy_snapshot().to_prometheus();
+        let mut kinds = BTreeMap::new();
+        let mut helps = std::collections::HashSet::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').unwrap();
+                assert!(kinds.insert(name, kind).is_none(), "{name} declared twice");
+            } else if let Some(rest) = line.strip_prefix("# HELP ") {
+                helps.insert(rest.split_once(' ').unwrap().0);
+            }
+        }
+        assert_eq!(kinds.len(), 14, "every family is declared in this snapshot");
+        for (name, kind) in &kinds {
+            assert!(helps.contains(name), "{name} has no HELP");
+            let snake = name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            assert!(name.starts_with("pattern_learning_") && snake, "{name}");
+            assert_eq!(
+                name.ends_with("_total"),
+                *kind == "counter",
+                "{name}: {kind}"
+            );
+            for not_base in [
+                "_us", "_ms", "micro", "milli", "percent", "hours", "minutes",
+            ] {
+                assert!(!name.contains(not_base), "{name}: base units only");
+            }
+        }
+        for name in ["process_duration_seconds", "feedback_duration_seconds"] {
+            let name = format!("pattern_learning_{name}");
+            assert_eq!(kinds.get(name.as_str()), Some(&"histogram"), "{name}");
+        }
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let (name, _, _) = sample(line);
+            assert!(
+                family_of(name, &kinds).is_some(),
+                "undeclared sample: {line}"
+            );
+        }
+        let errors: f64 = text
+            .lines()
+            .filter(|l| l.starts_with("pattern_learning_errors_total{"))
+            .map(|l| sample(l).2)
+            .sum();
+        assert_eq!(
+            errors, 2.0,
+            "errors over all kinds: one process, one feedback call"
+        );
+        assert!(text.contains("pattern_learning_store_errors_total 1\n"));
+        assert!(text.contains("pattern_learning_suggestion_precision_ratio 0.5\n"));
+    }
+
+    #[test]
+    fn prometheus_histograms_have_cumulative_buckets_sum_and_count() {
+        let text = busy_snapshot().to_prometheus();
+        // (family, labels without `le`) → bucket counts in order, last `le`, sum, count.
+        type Series = (Vec<f64>, String, Option<f64>, Option<f64>);
+        let mut series: BTreeMap<(String, String), Series> = BTreeMap::new();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let (name, labels, value) = sample(line);
+            let (family, part) = match name.rsplit_once('_') {
+                Some((family, part @ ("bucket" | "sum" | "count"))) => (family, part),
+                _ => continue,
+            };
+            if !text.contains(&format!("# TYPE {family} histogram")) {
+                continue;
+            }
+            let (rest, le) = match labels.rsplit_once("le=") {
+                Some((rest, le)) => (rest.trim_end_matches(','), le.trim_matches('"')),
+                None => (labels, ""),
+            };
+            let entry = series
+                .entry((family.to_owned(), rest.to_owned()))
+                .or_default();
+            match part {
+                "bucket" => {
+                    entry.0.push(value);
+                    entry.1 = le.to_owned();
+                }
+                "sum" => entry.2 = Some(value),
+                _ => entry.3 = Some(value),
+            }
+        }
+        assert_eq!(
+            series.len(),
+            ACTIONS.len() + 2,
+            "confidence per action, two latencies"
+        );
+        for ((family, labels), (buckets, last_le, sum, count)) in &series {
+            let at = format!("{family}{{{labels}}}");
+            assert!(
+                buckets.windows(2).all(|w| w[0] <= w[1]),
+                "{at}: not cumulative"
+            );
+            assert_eq!(last_le, "+Inf", "{at}");
+            assert_eq!(
+                buckets.last().copied(),
+                *count,
+                "{at}: +Inf bucket = _count"
+            );
+            assert!(sum.is_some_and(|s| s >= 0.0), "{at}: no _sum");
+        }
     }
 
     #[test]
