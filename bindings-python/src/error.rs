@@ -324,6 +324,7 @@ mod tests {
                     | "INVALID_PATTERN"
                     | "INVALID_FEEDBACK"
                     | "INVALID_EMBEDDING"
+                    | "INVALID_CUSTOMER"
                     | "ENGINE_CLOSED"
             );
             assert_eq!(attributes(kind).is_empty(), bare, "{}", kind.code);
