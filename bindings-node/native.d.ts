@@ -26,7 +26,8 @@ export declare class Decision {
   /**
    * Why, as a snake_case name: `confident_match`, `below_auto_threshold`,
    * `low_confidence`, `no_matching_pattern`, `not_auto_executable`,
-   * `ambiguous_match`, `insufficient_support`, `distant_match`, `template_incomplete`,
+   * `ambiguous_match`, `insufficient_support`, `distant_match`, `unexplained_words`,
+   * `template_incomplete`,
    * `previously_rejected`, `empty_message`, `message_too_long`, `safety_blacklist`,
    * `safety_escalation`, `negative_sentiment`, `operator_active`, `global_cooldown`,
    * `ai_reply_limit`, `rapid_messages`, `rate_limited`, `pattern_reuse_limit`,
@@ -428,14 +429,6 @@ export interface Config {
   retention: Retention
 }
 
-/** The customer to erase: by phone number, by conversation id, or both. */
-export interface CustomerToErase {
-  /** The customer's phone number, in any formatting. */
-  phone?: string
-  /** A conversation id of the customer's. */
-  conversationId?: string
-}
-
 /** V1's `planConversationSteps` result (snake_case keys, as V1). */
 export interface ConversationPlan {
   /** The steps. */
@@ -444,6 +437,14 @@ export interface ConversationPlan {
   current_step: number
   /** V1's estimate. */
   estimated_resolution_time: string
+}
+
+/** The customer to erase: by phone number, by conversation id, or both. */
+export interface CustomerToErase {
+  /** The customer's phone number, in any formatting. */
+  phone?: string
+  /** A conversation id of the customer's. */
+  conversationId?: string
 }
 
 /**
@@ -573,6 +574,11 @@ export interface Evidence {
   patternConfidence: number
   /** Trigger keywords found in the message. */
   keywordHits: Array<string>
+  /**
+   * Words of the message the proposed reply's examples do not explain (gate
+   * `unexplained_words`).
+   */
+  unexplainedWords: Array<string>
   /** Template variables that could not be filled. */
   missingVariables: Array<string>
   /** Each auto-send gate with its value. */
@@ -719,6 +725,14 @@ export interface Gates {
   clearLeadDissent: number
   /** Weight of the embedder's cosine in the similarity. */
   semanticWeight: number
+  /** Most words of the message the proposed reply does not explain (default 1). */
+  maxUnexplainedWords: number
+  /** A word in at most this many examples is rare (default 5). */
+  rareWordExamples: number
+  /** A word whose examples are one other reply's at this share is that reply's (default 0.3). */
+  foreignWordShare: number
+  /** A neighbour's word this close in the built-in table explains a word (default 0.6). */
+  closeWordSimilarity: number
 }
 
 /**
