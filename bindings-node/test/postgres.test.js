@@ -64,7 +64,8 @@ test('two engines: a takeover and a decision on one are honoured by the other', 
     confidence: 1,
     autoExecutable: true,
   })
-  for (let i = 0; i < 5; i++) {
+  // V1's approval threshold (10 by default) before a pattern may auto-send.
+  for (let i = 0; i < 10; i++) {
     await a.feedback({ query: `${login} ${i}!`, action: 'approve', patternId: p.id })
   }
   a.recordOperatorMessage('c1', login)

@@ -241,9 +241,10 @@ GUEST = "You can play as Guest: tap 'Guest' on the TrackMan login screen."
 
 
 def trusted(engine):
-    """A pattern the engine auto-sends for LOGIN[0] in a fresh conversation."""
+    """A pattern the engine auto-sends for LOGIN[0] in a fresh conversation: V1's
+    approval threshold (10 by default) is met."""
     p = engine.create_pattern(LOGIN, GUEST, confidence=1.0, auto_executable=True)
-    for i in range(5):
+    for i in range(10):
         engine.feedback(f"{LOGIN[i % len(LOGIN)]}!", "approve", pattern_id=p.id)
     return p.id
 

@@ -77,7 +77,8 @@ def test_two_engines_share_decisions_takeovers_and_feedback_ids(database):
         confidence=1.0,
         auto_executable=True,
     )
-    for i in range(5):
+    # V1's approval threshold (10 by default) before a pattern may auto-send.
+    for i in range(10):
         a.feedback(f"{LOGIN} {i}!", "approve", pattern_id=p.id)
     # A takeover on a holds on b.
     a.record_operator_message("c1", LOGIN)
