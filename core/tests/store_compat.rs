@@ -282,3 +282,24 @@ fn write_schema_fixture() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_engine_that_refuses_an_older_store_leaves_the_file_as_it_was() {
+    // The stored configuration of schema-v1.db has no `thresholds.inclusive` (it was
+    // written by hand, not by an engine), so an engine refuses it; the migration to
+    // the current schema that loading began is rolled back with it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema-v1.db");
+    std::fs::copy(format!("{DATA}schema-v1.db"), &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let refused = pattern_learning::Engine::open(&path).unwrap_err();
+    assert!(
+        matches!(refused, pattern_learning::Error::Parse { .. }),
+        "{refused}"
+    );
+    assert!(std::fs::read(&path).unwrap() == before, "the file changed");
+    // The store alone reads it, and migrates it then.
+    let store = SqliteStore::open(&path).unwrap();
+    store.load().unwrap();
+    assert_eq!(store.schema_version(), SCHEMA_VERSION);
+}

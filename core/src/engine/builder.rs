@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::gates::Gates;
 use crate::guards::{Guards, MAX_CONVERSATIONS};
 use crate::safety::{SafetyRules, SafetySettings, SafetyThresholds};
-use crate::store::{Commit, Store};
+use crate::store::{Acceptance, Commit, Store, StoredState};
 
 use super::persist::{
     recent_message_ids, stored_settings, StoredSettings, CONFIG_KEY, SETTINGS_KEY, THRESHOLDS_KEY,
@@ -150,8 +150,14 @@ impl EngineBuilder {
         let clock = self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         let max = self.max_conversations.unwrap_or(MAX_CONVERSATIONS);
         let mut state = State::new(PatternBook::new(embedder), max);
+        // What `in_force` and the safety rules would refuse is refused before the
+        // store keeps anything of the load (an older file's migration).
+        let accept = |s: &StoredState| {
+            let in_force = self.in_force(stored_settings(s)?, tuned_gates)?;
+            SafetyRules::new(&in_force.thresholds, &in_force.settings).map(drop)
+        };
         let stored = match &self.store {
-            Some(store) => state.load(store.as_ref(), clock.now())?,
+            Some(store) => state.load(store.as_ref(), clock.now(), &accept)?,
             None => StoredSettings::default(),
         };
         let InForce {
@@ -289,8 +295,14 @@ impl State {
     /// Loads everything the store keeps: patterns (the indexes are rebuilt),
     /// conversation guard state, the automatic sends of the last hour before `now`,
     /// recent inbound message ids, the calibration record; returns the settings.
-    fn load(&mut self, store: &dyn Store, now: Timestamp) -> Result<StoredSettings> {
-        let state = store.load()?;
+    /// `accept` judges the loaded state first (see [`Store::load_accepted`]).
+    fn load(
+        &mut self,
+        store: &dyn Store,
+        now: Timestamp,
+        accept: &Acceptance<'_>,
+    ) -> Result<StoredSettings> {
+        let state = store.load_accepted(accept)?;
         let settings = stored_settings(&state)?;
         self.last_decision = state.last_decision_seq;
         for id in recent_message_ids(store, state.last_decision_seq, SEEN_IDS)? {

@@ -108,6 +108,9 @@ pub use sqlite::SqliteStore;
 /// [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) and left untouched.
 pub const SCHEMA_VERSION: u32 = 3;
 
+/// A judgement of a loaded state ([`Store::load_accepted`]): `Err` refuses it.
+pub type Acceptance<'a> = dyn Fn(&StoredState) -> Result<()> + 'a;
+
 /// Persistent state of one engine. Implementations are the source of truth; indexes
 /// are rebuilt from [`Store::load`].
 ///
@@ -115,6 +118,17 @@ pub const SCHEMA_VERSION: u32 = 3;
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Everything needed to rebuild an engine (called once at open).
     fn load(&self) -> Result<StoredState>;
+
+    /// Like [`load`](Self::load), but `accept` judges the state before anything the
+    /// load writes is kept (the migration of an older schema, for a store that
+    /// migrates while loading): when `accept` refuses, its error is returned and the
+    /// store is left as it was. The engine passes what it would refuse at open (a
+    /// stored setting it cannot read, say).
+    fn load_accepted(&self, accept: &Acceptance<'_>) -> Result<StoredState> {
+        let state = self.load()?;
+        accept(&state)?;
+        Ok(state)
+    }
 
     /// Applies one commit atomically and durably: all of it or nothing; when it
     /// returns `Ok` the data survives a crash (SIGKILL) of the process.

@@ -64,7 +64,7 @@
 //! Commits of all engines are serialised by the `head` row: a commit costs one
 //! round trip per written row plus the lock wait, which bounds the write throughput
 //! of a deployment (numbers in BENCHMARKS.md). Decision ids are unique across engines
-//! ([`DecisionId`](crate::DecisionId)): feedback that names a decision finds it here,
+//! ([`DecisionId`]): feedback that names a decision finds it here,
 //! whichever engine made it.
 //!
 //! # Example

@@ -8,7 +8,8 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use super::{
-    Commit, DecisionRecord, ErasureCounts, ErasureRecord, Store, StoredState, JUDGEMENTS_KEPT,
+    Acceptance, Commit, DecisionRecord, ErasureCounts, ErasureRecord, Store, StoredState,
+    JUDGEMENTS_KEPT,
 };
 use crate::book::PatternEvent;
 use crate::clock::Timestamp;
@@ -383,8 +384,10 @@ fn clamp(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-impl Store for SqliteStore {
-    fn load(&self) -> Result<StoredState> {
+impl SqliteStore {
+    /// [`Store::load`], with the state judged by `accept` (when given) before the
+    /// load's transaction — and the migration of an older schema in it — commits.
+    fn load_judged(&self, accept: Option<&Acceptance<'_>>) -> Result<StoredState> {
         let mut conn = self.conn.lock();
         let on = |e| sql_error(&self.path, "load", e);
         // An older schema is migrated in the load's own transaction: if a row then
@@ -408,6 +411,10 @@ impl Store for SqliteStore {
             last_decision_seq: rows::last_seq(&tx, "decisions").map_err(on)?,
             judgements: rows::load_judgements(&tx, JUDGEMENTS_KEPT).map_err(on)?,
         };
+        if let Some(accept) = accept {
+            // Refused: dropping the transaction rolls the migration back.
+            accept(&state)?;
+        }
         if migrated {
             tx.commit().map_err(on)?;
             self.migration_pending.store(0, Ordering::Release);
@@ -417,6 +424,16 @@ impl Store for SqliteStore {
         }
         self.ensure_wal(&conn)?;
         Ok(state)
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&self) -> Result<StoredState> {
+        self.load_judged(None)
+    }
+
+    fn load_accepted(&self, accept: &Acceptance<'_>) -> Result<StoredState> {
+        self.load_judged(Some(accept))
     }
 
     fn commit(&self, commit: &Commit) -> Result<()> {

@@ -8,7 +8,7 @@
 //! `[0, 1]`; the best automation is the feature with the highest confidence that
 //! reaches its `minConfidence`, the first in declaration order on a tie. The
 //! expressions are V1's, in JavaScript syntax, matched on the lower-cased message
-//! with their JavaScript meaning ([`from_javascript`]).
+//! with their JavaScript meaning (`v1::js_regex`).
 //!
 //! One deliberate difference: typographic apostrophes are folded to `'` first, so
 //! "trackman won’t start" is caught like "trackman won't start" (as in

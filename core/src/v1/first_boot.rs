@@ -10,7 +10,7 @@ use crate::engine::{Engine, ImportOptions};
 use crate::error::Result;
 use crate::pattern::PatternId;
 
-/// What [`import_v1_patterns`] did.
+/// What `import_v1_patterns` (feature `postgres`) did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct V1PatternsImport {
@@ -44,7 +44,7 @@ pub fn import_v1_patterns(engine: &Engine, url: &str) -> Result<V1PatternsImport
     import_v1_rows(engine, super::rows::import_postgres(url)?)
 }
 
-/// [`import_v1_patterns`] for rows already read (e.g. with
+/// `import_v1_patterns` for rows already read (e.g. with
 /// [`rows::import_json`](super::rows::import_json)): the same idempotent import.
 ///
 /// # Example

@@ -36,7 +36,7 @@ pub const STORE_VAR: &str = "PATTERN_LEARNING_STORE";
 /// environment: it is an explicit choice, not a forgotten setting).
 pub const MEMORY: &str = ":memory:";
 
-/// The process environment a V1 service reads (see the [module](self) docs).
+/// The process environment a V1 service reads (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceEnv {
     /// `PATTERN_LEARNING_STORE`.
