@@ -10,7 +10,6 @@ use std::sync::{mpsc, Arc, Mutex};
 use pattern_learning::alerts::Alert;
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::events::Event;
-use pattern_learning::safety::SafetySettings;
 use pattern_learning::{Action, Config, Engine, Feedback, MessageContext, PatternId, Reason};
 use serde_json::json;
 use support::FlakyStore;
@@ -31,10 +30,7 @@ const GIFT_PHRASINGS: [&str; 8] = [
 /// `approvalThreshold` (10 by default) is off, so the environments' rules show.
 fn engine_with(config: Config) -> (Engine, ManualClock) {
     let clock = ManualClock::new(Timestamp(1_700_000_000_000));
-    let settings = SafetySettings {
-        require_approval_for_new: false,
-        ..SafetySettings::default()
-    };
+    let settings = support::without_v1_approval_threshold();
     let engine = Engine::builder()
         .config(config)
         .safety_settings(settings)

@@ -15,12 +15,11 @@ use std::sync::Arc;
 
 use pattern_learning::clock::ManualClock;
 use pattern_learning::config::Config;
-use pattern_learning::safety::SafetySettings;
 use pattern_learning::store::PostgresOptions;
 use pattern_learning::{
     Action, ChangeKind, Engine, Error, Feedback, MessageContext, NewPattern, PatternId, Reason,
 };
-use support::{LOGIN, PHRASINGS, REPLY, START};
+use support::{without_v1_approval_threshold, LOGIN, PHRASINGS, REPLY, START};
 
 const ENV: &str = "PATTERN_LEARNING_TEST_POSTGRES";
 
@@ -54,8 +53,12 @@ fn pair(test: &str, config: Config) -> Option<Pair> {
             .clock(Arc::new(clock.clone()))
             .open_postgres(&url, options.clone())
             .expect("the store opens");
+        // The first engine writes the settings both use; the approval rule under
+        // test is the environment's.
         match config {
-            Some(c) => builder.config(c).safety_settings(no_v1_approval_rule()),
+            Some(c) => builder
+                .config(c)
+                .safety_settings(without_v1_approval_threshold()),
             None => builder,
         }
         .build()
@@ -64,16 +67,6 @@ fn pair(test: &str, config: Config) -> Option<Pair> {
     let a = engine(Some(config));
     let b = engine(None);
     Some(Pair { a, b, clock })
-}
-
-/// Safety settings whose only approval rule is the environment's (V1's
-/// `approvalThreshold`, 10 by default, is off): these tests count approvals shared
-/// between engines, and the first engine writes the settings both use.
-fn no_v1_approval_rule() -> SafetySettings {
-    SafetySettings {
-        require_approval_for_new: false,
-        ..SafetySettings::default()
-    }
 }
 
 fn train(engine: &Engine, approvals: usize) -> PatternId {

@@ -1,5 +1,6 @@
 //! Building an engine: configuration, embedder, clock, safety settings.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -150,23 +151,27 @@ impl EngineBuilder {
         let clock = self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         let max = self.max_conversations.unwrap_or(MAX_CONVERSATIONS);
         let mut state = State::new(PatternBook::new(embedder), max);
-        // What `in_force` and the safety rules would refuse is refused before the
-        // store keeps anything of the load (an older file's migration).
+        // The settings in force are settled from the loaded state before the store
+        // keeps anything of the load (an older file's migration): what they refuse
+        // leaves the store as it was.
+        let settled = RefCell::new(None);
         let accept = |s: &StoredState| {
-            let in_force = self.in_force(stored_settings(s)?, tuned_gates)?;
-            SafetyRules::new(&in_force.thresholds, &in_force.settings).map(drop)
+            *settled.borrow_mut() = Some(self.settle(stored_settings(s)?, tuned_gates)?);
+            Ok(())
         };
-        let stored = match &self.store {
-            Some(store) => state.load(store.as_ref(), clock.now(), &accept)?,
-            None => StoredSettings::default(),
+        if let Some(store) = &self.store {
+            state.load(store.as_ref(), clock.now(), &accept)?;
+        }
+        let (in_force, rules) = match settled.into_inner() {
+            Some(settled) => settled,
+            None => self.settle(StoredSettings::default(), tuned_gates)?,
         };
         let InForce {
             config,
             thresholds,
             settings,
             written,
-        } = self.in_force(stored, tuned_gates)?;
-        let rules = SafetyRules::new(&thresholds, &settings)?;
+        } = in_force;
         self.write_settings(written, &config, &thresholds, &settings)?;
         Ok(Engine {
             config: RwLock::new(Arc::new(config)),
@@ -188,6 +193,18 @@ impl EngineBuilder {
             approvals: Default::default(),
             tuned_gates,
         })
+    }
+
+    /// The settings in force (see [`in_force`](Self::in_force)) and the safety rules
+    /// they make.
+    fn settle(
+        &self,
+        stored: StoredSettings,
+        tuned_gates: Option<Gates>,
+    ) -> Result<(InForce, SafetyRules)> {
+        let in_force = self.in_force(stored, tuned_gates)?;
+        let rules = SafetyRules::new(&in_force.thresholds, &in_force.settings)?;
+        Ok((in_force, rules))
     }
 
     /// The settings the engine starts with: given to this builder, else stored, else
@@ -294,16 +311,10 @@ impl State {
 
     /// Loads everything the store keeps: patterns (the indexes are rebuilt),
     /// conversation guard state, the automatic sends of the last hour before `now`,
-    /// recent inbound message ids, the calibration record; returns the settings.
-    /// `accept` judges the loaded state first (see [`Store::load_accepted`]).
-    fn load(
-        &mut self,
-        store: &dyn Store,
-        now: Timestamp,
-        accept: &Acceptance<'_>,
-    ) -> Result<StoredSettings> {
+    /// recent inbound message ids, the calibration record. `accept` judges the
+    /// loaded state first (see [`Store::load_accepted`]) and takes its settings.
+    fn load(&mut self, store: &dyn Store, now: Timestamp, accept: &Acceptance<'_>) -> Result<()> {
         let state = store.load_accepted(accept)?;
-        let settings = stored_settings(&state)?;
         self.last_decision = state.last_decision_seq;
         for id in recent_message_ids(store, state.last_decision_seq, SEEN_IDS)? {
             self.seen.remember(&id);
@@ -322,7 +333,7 @@ impl State {
                 .collect(),
             state.last_event_seq,
         );
-        Ok(settings)
+        Ok(())
     }
 }
 

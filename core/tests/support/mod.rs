@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use pattern_learning::clock::{ManualClock, Timestamp};
 use pattern_learning::config::Config;
+use pattern_learning::safety::SafetySettings;
 use pattern_learning::store::{Commit, DecisionRecord, MemoryStore, Store, StoredState};
 use pattern_learning::{DecisionId, Engine, Error, Feedback, NewPattern, PatternEvent, PatternId};
 
@@ -37,6 +38,15 @@ pub struct Fixture {
     pub engine: Engine,
     pub clock: ManualClock,
     pub pattern: PatternId,
+}
+
+/// Safety settings whose only approval rule is the environment's: V1's
+/// `approvalThreshold` (10 by default) is off, for tests of something else.
+pub fn without_v1_approval_threshold() -> SafetySettings {
+    SafetySettings {
+        require_approval_for_new: false,
+        ..SafetySettings::default()
+    }
 }
 
 /// Operator approvals the trusted pattern gets: V1's default `approvalThreshold`,
